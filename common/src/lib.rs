@@ -1,1 +1,4 @@
-pub fn probe() -> u64 { use rand::{RngExt, SeedableRng}; let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(1); r.random::<u64>() }
+//! The deterministic simulation kit (crate docs are written below as it grows).
+pub mod id;
+pub mod rng;
+pub mod time;
