@@ -1,4 +1,30 @@
 //! The deterministic simulation kit (crate docs are written below as it grows).
+pub mod client;
+pub mod cluster;
+pub mod echo;
+pub mod error;
 pub mod id;
+pub mod msg;
+pub mod net;
+pub mod process;
+pub mod promise;
+pub mod quorum;
 pub mod rng;
+pub mod store;
 pub mod time;
+pub mod trace;
+pub mod waiting;
+
+pub use client::Client;
+pub use cluster::{Cluster, ClusterBuilder, ClusterView, NodeStatus};
+pub use error::{ClusterError, RpcError, StoreError};
+pub use id::{CorrId, OpId, ProcessId, TimerId};
+pub use msg::{Envelope, Message, PeerKind};
+pub use net::{NetConfig, PartitionMode, RuleId};
+pub use process::{Ctx, Process};
+pub use promise::Promise;
+pub use quorum::{QuorumMode, QuorumOutcome, QuorumPolicy};
+pub use rng::SimRng;
+pub use store::{CrashPolicy, Durability, SimKv, StoreConfig, WriteBatch};
+pub use time::Tick;
+pub use waiting::WaitingList;

@@ -1,0 +1,324 @@
+//! The structured trace of a simulated run.
+//!
+//! Every send, drop (with its reason), delivery, timer, crash and storage completion is
+//! recorded as a [`TraceEvent`] with its tick. The trace feeds two things:
+//! * a readable log, printed by examples and by failing tests (the tail of the run);
+//! * [`Trace::hash`], a running hash over *every* event. Two runs with the same seed must
+//!   have the same hash; if they do not, something nondeterministic leaked into the
+//!   simulation (a hash-map iteration, the wall clock, a thread).
+//!
+//! Only the last `capacity` events are kept; the hash covers them all.
+
+use crate::id::{CorrId, ProcessId};
+use crate::time::Tick;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Why a message was not delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// The link was cut by a partition.
+    Partition,
+    /// Random loss on the link.
+    Loss,
+    /// A drop rule matched (its id).
+    Rule(u64),
+    /// The destination was crashed when the message arrived.
+    NodeDown,
+    /// A reply whose request is no longer waiting (answered, timed out, or addressed to
+    /// an earlier incarnation of the node).
+    NoWaiter,
+    /// The destination is not part of the cluster.
+    UnknownNode,
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::Partition => f.write_str("partition"),
+            DropReason::Loss => f.write_str("loss"),
+            DropReason::Rule(id) => write!(f, "rule {id}"),
+            DropReason::NodeDown => f.write_str("node down"),
+            DropReason::NoWaiter => f.write_str("no waiter (late or stale reply)"),
+            DropReason::UnknownNode => f.write_str("unknown node"),
+        }
+    }
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceKind {
+    /// A message entered the network, to be delivered at the given tick (or held).
+    Send {
+        /// Tick at which it will be delivered, `None` while held by a rule.
+        deliver_at: Option<Tick>,
+    },
+    /// A message reached its destination's handler.
+    Deliver,
+    /// A message was lost.
+    Drop(DropReason),
+    /// The network made an extra copy of a message.
+    Duplicate {
+        /// Tick at which the copy will be delivered.
+        deliver_at: Tick,
+    },
+    /// A held message was released by removing its rule.
+    Release {
+        /// Tick at which it will be delivered.
+        deliver_at: Tick,
+    },
+    /// A timer fired.
+    Timer,
+    /// A request's deadline passed without a reply.
+    RequestTimeout,
+    /// A storage operation completed.
+    StoreDone,
+    /// A storage operation failed (injected fault).
+    StoreFailed,
+    /// The node crashed.
+    Crash,
+    /// The node restarted as a new incarnation.
+    Restart,
+    /// The node was paused (its memory kept).
+    Pause,
+    /// The node resumed.
+    Resume,
+    /// A fault or network change applied by the test or the nemesis.
+    Fault,
+    /// A line written by a process with `Ctx::note`.
+    Note,
+}
+
+impl TraceKind {
+    fn tag(&self) -> u64 {
+        match self {
+            TraceKind::Send { .. } => 1,
+            TraceKind::Deliver => 2,
+            TraceKind::Drop(_) => 3,
+            TraceKind::Duplicate { .. } => 4,
+            TraceKind::Release { .. } => 5,
+            TraceKind::Timer => 6,
+            TraceKind::RequestTimeout => 7,
+            TraceKind::StoreDone => 8,
+            TraceKind::StoreFailed => 9,
+            TraceKind::Crash => 10,
+            TraceKind::Restart => 11,
+            TraceKind::Pause => 12,
+            TraceKind::Resume => 13,
+            TraceKind::Fault => 14,
+            TraceKind::Note => 15,
+        }
+    }
+}
+
+/// One recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// When.
+    pub tick: Tick,
+    /// The node the event happened at (the sender for `Send`, the receiver for `Deliver`).
+    pub node: ProcessId,
+    /// The other end of a message, if any.
+    pub peer: Option<ProcessId>,
+    /// What happened.
+    pub kind: TraceKind,
+    /// The message kind (`Message::kind`), if a message is involved.
+    pub msg: Option<&'static str>,
+    /// Correlation id of a request, or of the request a reply answers.
+    pub corr: Option<CorrId>,
+    /// Free text: the message body, a fault description, a note.
+    pub detail: String,
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[t{:>4}] ", self.tick)?;
+        let corr = self.corr.map(|c| format!(" {c}")).unwrap_or_default();
+        let msg = self.msg.unwrap_or("");
+        let peer = self.peer.as_ref().map(ProcessId::as_str).unwrap_or("?");
+        match &self.kind {
+            TraceKind::Send { deliver_at } => {
+                let when = deliver_at
+                    .map(|t| format!("arrives t{t}"))
+                    .unwrap_or_else(|| "held".into());
+                write!(f, "{} -> {peer} send {msg}{corr} ({when})", self.node)?
+            }
+            TraceKind::Deliver => write!(f, "{peer} -> {} deliver {msg}{corr}", self.node)?,
+            TraceKind::Drop(reason) => {
+                write!(f, "{} -> {peer} DROP {msg}{corr} ({reason})", self.node)?
+            }
+            TraceKind::Duplicate { deliver_at } => write!(
+                f,
+                "{} -> {peer} duplicate {msg}{corr} (arrives t{deliver_at})",
+                self.node
+            )?,
+            TraceKind::Release { deliver_at } => write!(
+                f,
+                "{} -> {peer} release {msg}{corr} (arrives t{deliver_at})",
+                self.node
+            )?,
+            TraceKind::Timer => write!(f, "{} timer", self.node)?,
+            TraceKind::RequestTimeout => {
+                write!(f, "{} request{corr} to {peer} timed out", self.node)?
+            }
+            TraceKind::StoreDone => write!(f, "{} storage done", self.node)?,
+            TraceKind::StoreFailed => write!(f, "{} storage FAILED", self.node)?,
+            TraceKind::Crash => write!(f, "{} CRASH", self.node)?,
+            TraceKind::Restart => write!(f, "{} RESTART", self.node)?,
+            TraceKind::Pause => write!(f, "{} pause", self.node)?,
+            TraceKind::Resume => write!(f, "{} resume", self.node)?,
+            TraceKind::Fault => write!(f, "fault")?,
+            TraceKind::Note => write!(f, "{}", self.node)?,
+        }
+        if !self.detail.is_empty() {
+            write!(f, "  {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// The trace buffer and its running hash.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    events: VecDeque<TraceEvent>,
+    capacity: usize,
+    total: u64,
+    hash: u64,
+}
+
+/// Default number of events kept.
+pub const DEFAULT_TRACE_CAPACITY: usize = 200_000;
+
+fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+impl Trace {
+    /// A trace keeping the last `capacity` events.
+    pub fn new(capacity: usize) -> Self {
+        Trace {
+            events: VecDeque::new(),
+            capacity,
+            total: 0,
+            hash: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+
+    /// Record an event.
+    pub fn record(&mut self, event: TraceEvent) {
+        let mut h = self.hash;
+        h = fnv(h, &event.tick.to_le_bytes());
+        h = fnv(h, &event.kind.tag().to_le_bytes());
+        h = fnv(h, event.node.as_str().as_bytes());
+        if let Some(peer) = &event.peer {
+            h = fnv(h, peer.as_str().as_bytes());
+        }
+        match &event.kind {
+            TraceKind::Send {
+                deliver_at: Some(t),
+            }
+            | TraceKind::Duplicate { deliver_at: t }
+            | TraceKind::Release { deliver_at: t } => h = fnv(h, &t.to_le_bytes()),
+            _ => {}
+        }
+        if let Some(msg) = event.msg {
+            h = fnv(h, msg.as_bytes());
+        }
+        if let Some(c) = event.corr {
+            h = fnv(h, &c.seq.to_le_bytes());
+        }
+        h = fnv(h, event.detail.as_bytes());
+        self.hash = h;
+        self.total += 1;
+        if self.capacity == 0 {
+            return;
+        }
+        if self.events.len() == self.capacity {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+
+    /// The running hash over every event recorded so far.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// Number of events recorded (including ones no longer kept).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The kept events, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &TraceEvent> {
+        self.events.iter()
+    }
+
+    /// The last `n` kept events rendered one per line.
+    pub fn tail(&self, n: usize) -> String {
+        let skip = self.events.len().saturating_sub(n);
+        let mut out = String::new();
+        for event in self.events.iter().skip(skip) {
+            out.push_str(&event.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Every kept event rendered one per line.
+    pub fn render(&self) -> String {
+        self.tail(self.events.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(tick: Tick, text: &str) -> TraceEvent {
+        TraceEvent {
+            tick,
+            node: ProcessId::new("athens"),
+            peer: None,
+            kind: TraceKind::Note,
+            msg: None,
+            corr: None,
+            detail: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_hash_covers_events_that_are_no_longer_kept() {
+        let mut a = Trace::new(1);
+        let mut b = Trace::new(1);
+        a.record(note(1, "x"));
+        b.record(note(1, "y"));
+        a.record(note(2, "z"));
+        b.record(note(2, "z"));
+        assert_eq!(a.render(), b.render(), "both keep only the last event");
+        assert_ne!(
+            a.hash(),
+            b.hash(),
+            "the hash must still see the evicted difference"
+        );
+        assert_eq!(a.total(), 2);
+    }
+
+    #[test]
+    fn the_tail_shows_the_most_recent_events_in_order() {
+        let mut t = Trace::new(10);
+        for i in 0..5 {
+            t.record(note(i, &format!("e{i}")));
+        }
+        let tail = t.tail(2);
+        assert!(
+            tail.contains("e3") && tail.contains("e4") && !tail.contains("e2"),
+            "{tail}"
+        );
+        assert!(tail.find("e3") < tail.find("e4"), "oldest first: {tail}");
+    }
+}
