@@ -339,6 +339,11 @@ impl Default for ClusterBuilder {
 }
 
 impl ClusterBuilder {
+    /// A builder with every default (the same as `Cluster::builder()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// The seed every random stream of the run derives from (default 0).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -690,12 +695,26 @@ impl<M: Message> NetControl<'_, M> {
     }
 }
 
-impl<M: Message> Cluster<M> {
-    /// Start describing a cluster.
+/// The message type of a cluster that has not been built yet. It has no values: it only
+/// lets `Cluster::builder()` be written without naming the message type, which
+/// [`ClusterBuilder::build`] then infers from the factory.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum Unbuilt {}
+
+impl Message for Unbuilt {
+    fn kind(&self) -> &'static str {
+        match *self {}
+    }
+}
+
+impl Cluster<Unbuilt> {
+    /// Start describing a cluster: `Cluster::builder().servers([..]).build(factory)`.
     pub fn builder() -> ClusterBuilder {
         ClusterBuilder::default()
     }
+}
 
+impl<M: Message> Cluster<M> {
     fn register<P: Process<Msg = M>>(
         &mut self,
         id: ProcessId,

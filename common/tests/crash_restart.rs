@@ -1,0 +1,177 @@
+//! Crash, restart and pause: what survives and what does not.
+
+mod support;
+use common::{CrashPolicy, NodeStatus, StoreConfig};
+use support::*;
+
+#[test]
+fn a_restarted_node_recovers_what_it_synced() {
+    let mut cluster = three_nodes(1);
+    let stored = cluster.call(ALICE, ATHENS, Msg::Put { value: 42 });
+    assert_eq!(cluster.run(&stored), Ok(Msg::Stored));
+    cluster.crash(ATHENS);
+    assert_eq!(cluster.status(ATHENS), NodeStatus::Down);
+    cluster.restart(ATHENS);
+    let node = cluster.node::<Node>(ATHENS);
+    assert!(node.recovered, "on_start must see a new incarnation");
+    assert_eq!(
+        node.value,
+        Some(42),
+        "an acknowledged durable write must survive the crash"
+    );
+}
+
+#[test]
+fn a_crash_loses_a_write_that_was_acknowledged_before_it_was_durable() {
+    let mut cluster = common::Cluster::builder()
+        .servers([ATHENS, BYZANTIUM, CYRENE])
+        .store(StoreConfig {
+            delay: (5, 5),
+            ..StoreConfig::default()
+        })
+        .build(|_, _| Node::new());
+    cluster.add_client(ALICE);
+    let stored = cluster.call(ALICE, ATHENS, Msg::PutUnsafe { value: 7 });
+    assert_eq!(
+        cluster.run(&stored),
+        Ok(Msg::Stored),
+        "the unsafe server acknowledges at once"
+    );
+    cluster.crash(ATHENS);
+    cluster.restart(ATHENS);
+    assert_eq!(
+        cluster.node::<Node>(ATHENS).value,
+        None,
+        "the acknowledged write was still queued: it is lost"
+    );
+}
+
+#[test]
+fn with_the_random_subset_policy_some_unsynced_writes_survive_and_some_do_not() {
+    let mut survived = 0;
+    for seed in 0..40 {
+        let mut cluster = common::Cluster::builder()
+            .seed(seed)
+            .servers([ATHENS])
+            .store(StoreConfig {
+                crash_policy: CrashPolicy::KeepRandomSubset,
+                ..StoreConfig::default()
+            })
+            .build(|_, _| Node::new());
+        cluster.act::<Node, _>(ATHENS, |_, ctx| {
+            ctx.write(
+                common::WriteBatch::new().put("k", b"v".to_vec()),
+                common::Durability::Buffered,
+                |_, _, _| {},
+            );
+        });
+        cluster.tick();
+        assert_eq!(cluster.store(ATHENS).get("k"), Some(&b"v"[..]));
+        cluster.crash(ATHENS);
+        survived += usize::from(cluster.store(ATHENS).get("k").is_some());
+    }
+    assert!(
+        survived > 0 && survived < 40,
+        "about half of the unsynced writes should survive, got {survived}/40"
+    );
+}
+
+#[test]
+fn a_reply_addressed_to_a_crashed_incarnation_is_dropped() {
+    let mut cluster = three_nodes(1);
+    cluster.net().delay_kind("Pong", BYZANTIUM, ATHENS, 10);
+    let _ = cluster.call(
+        ALICE,
+        ATHENS,
+        Msg::PingVia {
+            to: BYZANTIUM.into(),
+            timeout: 100,
+        },
+    );
+    cluster.tick_n(3);
+    assert_eq!(
+        cluster.node::<Node>(BYZANTIUM).pings,
+        1,
+        "the ping arrived; the pong is on its way"
+    );
+    cluster.restart(ATHENS);
+    cluster.tick_n(15);
+    assert_eq!(
+        cluster.node::<Node>(ATHENS).ping_callbacks,
+        0,
+        "the new incarnation must not run the old one's callback"
+    );
+    assert!(
+        cluster
+            .trace()
+            .render()
+            .contains("DROP Pong #0.1 (no waiter (late or stale reply))"),
+        "the stale reply must be traced:\n{}",
+        cluster.trace().tail(10)
+    );
+}
+
+#[test]
+fn messages_to_a_crashed_node_are_dropped_until_it_restarts() {
+    let mut cluster = three_nodes(1);
+    cluster.crash(BYZANTIUM);
+    let failed = cluster.call(
+        ALICE,
+        ATHENS,
+        Msg::PingVia {
+            to: BYZANTIUM.into(),
+            timeout: 5,
+        },
+    );
+    assert_eq!(cluster.run(&failed), Ok(Msg::PingResult { ok: false }));
+    assert!(
+        cluster
+            .trace()
+            .render()
+            .contains("DROP Ping #0.1 (node down)"),
+        "{}",
+        cluster.trace().tail(10)
+    );
+    cluster.restart(BYZANTIUM);
+    let ok = cluster.call(
+        ALICE,
+        ATHENS,
+        Msg::PingVia {
+            to: BYZANTIUM.into(),
+            timeout: 5,
+        },
+    );
+    assert_eq!(cluster.run(&ok), Ok(Msg::PingResult { ok: true }));
+}
+
+#[test]
+fn a_paused_node_keeps_its_memory_and_handles_waiting_messages_on_resume() {
+    let mut cluster = three_nodes(1);
+    let stored = cluster.call(ALICE, ATHENS, Msg::Put { value: 5 });
+    cluster.run(&stored).expect("stored");
+    cluster.pause(ATHENS);
+    let get = cluster.call(ALICE, ATHENS, Msg::Get);
+    cluster.tick_n(10);
+    assert!(get.is_pending(), "a paused node answers nothing");
+    let ticks_before = cluster.node::<Node>(ATHENS).ticks;
+    cluster.resume(ATHENS);
+    assert_eq!(
+        cluster.run(&get),
+        Ok(Msg::Value { value: Some(5) }),
+        "memory is kept across a pause"
+    );
+    assert!(cluster.node::<Node>(ATHENS).ticks > ticks_before);
+}
+
+#[test]
+fn a_failed_storage_write_is_never_acknowledged() {
+    let mut cluster = three_nodes(1);
+    cluster.store_mut(ATHENS).fail_next(1);
+    let stored = cluster.call_with_timeout(ALICE, ATHENS, Msg::Put { value: 9 }, 10);
+    assert!(
+        cluster.run(&stored).is_err(),
+        "the server must not reply Stored when its write failed"
+    );
+    assert_eq!(cluster.store(ATHENS).get(VALUE_KEY), None);
+    assert!(cluster.trace().render().contains("storage FAILED"));
+}
