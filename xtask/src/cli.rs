@@ -1,0 +1,218 @@
+//! Hand-written command-line parsing (no argument-parsing crate: it keeps the build lean).
+
+use std::path::PathBuf;
+
+use crate::Failure;
+use crate::manifest::EngineKind;
+use crate::runner::RunOptions;
+
+/// A parsed command.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `help`, `-h`, `--help`.
+    Help,
+    /// `tlc <Spec>`.
+    Tlc {
+        /// Spec name.
+        spec: String,
+        /// Options.
+        options: RunOptions,
+    },
+    /// `tlc-all`.
+    TlcAll {
+        /// Options.
+        options: RunOptions,
+    },
+    /// `tlc-fetch [--from <file>] [--offline]`.
+    TlcFetch {
+        /// A jar downloaded by hand.
+        from: Option<PathBuf>,
+        /// Do not download.
+        offline: bool,
+    },
+    /// `exercise [<section>...] [--force]`.
+    Exercise {
+        /// Sections (all when empty).
+        sections: Vec<String>,
+        /// Run on a dirty work tree.
+        force: bool,
+    },
+    /// `solution [<section>...] [--from <rev>] [--force]`.
+    Solution {
+        /// Sections (all when empty).
+        sections: Vec<String>,
+        /// Where the solutions are.
+        from: String,
+        /// Run on a dirty work tree.
+        force: bool,
+    },
+    /// `branches [--base <rev>]`.
+    Branches {
+        /// The commit holding the solutions.
+        base: String,
+    },
+    /// `verify-exercises [<section>...]`.
+    VerifyExercises {
+        /// Sections (all when empty).
+        sections: Vec<String>,
+    },
+}
+
+/// The text of `cargo xtask help`.
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+TLA+ model checking (specs in tla/, expectations in tla/expected.toml):
+  tlc <Spec>            run one spec and compare the result with its expectation
+  tlc-all               run every spec in sorted order; writes target/tla/summary.json
+  tlc-fetch             put the pinned, verified tla2tools.jar into the user cache
+      --from <file>       import a jar downloaded by hand instead of downloading
+
+  options of tlc and tlc-all:
+      --engine tlc|tla-rs  checker to use (default tlc; tla-rs needs no Java)
+      --jar <path>         use this tla2tools.jar (also: TLA2TOOLS_JAR)
+      --allow-unverified-jar  run a jar whose SHA-256 differs from the pinned one
+      --tla-bin <path>     the tla-rs binary (also: TLA_RS_BIN)
+      --offline            never download (also: CARGO_NET_OFFLINE=true)
+      --show-trace         print counterexamples, changed variables only
+      --verbose            print the checker's whole log
+      --explore            (tlc only) report the result without comparing it
+
+Exercises (solution code is fenced by // solution-begin ... // solution-end):
+  exercise [<section>...]   replace the fenced solutions with todo!(\"<hint>\")
+  solution [<section>...]   put the solutions back (from --from <rev>, default main)
+      --force               run even with uncommitted changes (they are overwritten)
+  branches [--base <rev>]   create branches exercises and solution/<section>
+  verify-exercises [<section>...]
+                            exercise form compiles, its tests fail; solution passes
+
+exit codes: 0 ok, 1 a check failed, 2 environment problem, 64 usage error";
+
+fn value(args: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<String, Failure> {
+    args.next()
+        .filter(|v| !v.starts_with("--"))
+        .cloned()
+        .ok_or_else(|| Failure::Usage(format!("{flag} needs a value\n\n{USAGE}")))
+}
+
+fn unknown(flag: &str, command: &str) -> Failure {
+    Failure::Usage(format!("unknown option {flag} for `{command}`\n\n{USAGE}"))
+}
+
+fn run_options(
+    args: &mut std::slice::Iter<'_, String>,
+    command: &str,
+    positional: &mut Vec<String>,
+) -> Result<RunOptions, Failure> {
+    let mut options = RunOptions::default();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--engine" => {
+                let name = value(args, "--engine")?;
+                options.engine = EngineKind::parse(&name).ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "unknown engine {name:?}; the engines are: tlc, tla-rs"
+                    ))
+                })?;
+            }
+            "--jar" => options.jar = Some(PathBuf::from(value(args, "--jar")?)),
+            "--tla-bin" => options.tla_bin = Some(PathBuf::from(value(args, "--tla-bin")?)),
+            "--offline" => options.offline = true,
+            "--allow-unverified-jar" => options.allow_unverified_jar = true,
+            "--show-trace" => options.show_trace = true,
+            "--verbose" | "-v" => options.verbose = true,
+            "--explore" if command == "tlc" => options.explore = true,
+            flag if flag.starts_with('-') => return Err(unknown(flag, command)),
+            other => positional.push(other.to_string()),
+        }
+    }
+    Ok(options)
+}
+
+/// Parses the arguments after `cargo xtask`.
+pub fn parse(args: &[String]) -> Result<Command, Failure> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Failure::Usage(format!("no command given\n\n{USAGE}")));
+    };
+    let mut iter = rest.iter();
+    let mut positional = Vec::new();
+    let parsed = match command.as_str() {
+        "help" | "-h" | "--help" => Command::Help,
+        "tlc" => {
+            let options = run_options(&mut iter, "tlc", &mut positional)?;
+            let spec = match positional.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return Err(Failure::Usage(format!(
+                        "`tlc` needs a spec name\n\n{USAGE}"
+                    )));
+                }
+                _ => {
+                    return Err(Failure::Usage(format!(
+                        "`tlc` takes one spec name, got {}",
+                        positional.join(" ")
+                    )));
+                }
+            };
+            positional.clear();
+            Command::Tlc { spec, options }
+        }
+        "tlc-all" => Command::TlcAll {
+            options: run_options(&mut iter, "tlc-all", &mut positional)?,
+        },
+        "tlc-fetch" => {
+            let mut from = None;
+            let mut offline = false;
+            while let Some(arg) = iter.next() {
+                match arg.as_str() {
+                    "--from" => from = Some(PathBuf::from(value(&mut iter, "--from")?)),
+                    "--offline" => offline = true,
+                    other => return Err(unknown(other, "tlc-fetch")),
+                }
+            }
+            Command::TlcFetch { from, offline }
+        }
+        "exercise" | "solution" | "branches" | "verify-exercises" => {
+            let mut force = false;
+            let mut from = "main".to_string();
+            let mut base = "HEAD".to_string();
+            while let Some(arg) = iter.next() {
+                match (command.as_str(), arg.as_str()) {
+                    ("exercise" | "solution", "--force") => force = true,
+                    ("solution", "--from") => from = value(&mut iter, "--from")?,
+                    ("branches", "--base") => base = value(&mut iter, "--base")?,
+                    (_, flag) if flag.starts_with('-') => return Err(unknown(flag, command)),
+                    ("branches", other) => {
+                        return Err(Failure::Usage(format!(
+                            "`branches` takes no sections, got {other:?}"
+                        )));
+                    }
+                    (_, other) => positional.push(other.to_string()),
+                }
+            }
+            let sections = std::mem::take(&mut positional);
+            match command.as_str() {
+                "exercise" => Command::Exercise { sections, force },
+                "solution" => Command::Solution {
+                    sections,
+                    from,
+                    force,
+                },
+                "branches" => Command::Branches { base },
+                _ => Command::VerifyExercises { sections },
+            }
+        }
+        other => {
+            return Err(Failure::Usage(format!(
+                "unknown command {other:?}\n\n{USAGE}"
+            )));
+        }
+    };
+    if !positional.is_empty() {
+        return Err(Failure::Usage(format!(
+            "`{command}` takes no arguments, got {}",
+            positional.join(" ")
+        )));
+    }
+    Ok(parsed)
+}

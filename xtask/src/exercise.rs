@@ -1,0 +1,597 @@
+//! `cargo xtask exercise`, `solution`, `branches` and `verify-exercises`.
+//!
+//! A *section* is a workspace member under `day1/` or `day2/` whose Rust files contain
+//! fences (see [`crate::fence`]); it is named by its package (`paxos`) or its folder
+//! (`section03-paxos`).
+//!
+//! - `exercise [<section>...]` rewrites the fenced regions into `todo!("<hint>")` in place.
+//! - `solution [<section>...] [--from <rev>]` puts the solution back, region by region,
+//!   from the same files at `<rev>` (default `main`, the branch that holds the solutions).
+//! - `branches [--base <rev>]` creates the local branches `exercises` (every section
+//!   stubbed) and `solution/<section>` (the exercises with that one section solved), in a
+//!   temporary git worktree under `target/`, so the current checkout is never switched.
+//! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
+//!   `target/exercise-check/`, that each section's exercise form compiles, that its tests
+//!   fail on it, and that its solution form passes them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::Failure;
+use crate::fence;
+use crate::git;
+use crate::process;
+
+/// A section crate and its fenced files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Package name (`paxos`).
+    pub package: String,
+    /// Folder relative to the workspace root (`day2/section03-paxos`).
+    pub dir: String,
+    /// Files with fences, relative to the workspace root, sorted.
+    pub fenced_files: Vec<String>,
+}
+
+impl Section {
+    /// The folder's last component (`section03-paxos`).
+    pub fn folder(&self) -> &str {
+        self.dir.rsplit('/').next().unwrap_or(&self.dir)
+    }
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| Failure::io("read", path, &e))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|e| Failure::io("write", path, &e))
+}
+
+/// The workspace members under `day1/` and `day2/` (globs of the form `dir/*` expanded).
+fn section_members(root: &Path) -> Result<Vec<String>, Failure> {
+    let manifest_path = root.join("Cargo.toml");
+    let table: toml::Table = read(&manifest_path)?.parse().map_err(|e| {
+        Failure::Check(format!(
+            "{} is not valid TOML: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    let members = table
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    for member in members.iter().filter_map(|m| m.as_str()) {
+        let member = member.trim_end_matches('/');
+        if !(member.starts_with("day1/") || member.starts_with("day2/")) {
+            continue;
+        }
+        if let Some(parent) = member.strip_suffix("/*") {
+            let dir = root.join(parent);
+            let entries = std::fs::read_dir(&dir).map_err(|e| Failure::io("list", &dir, &e))?;
+            for entry in entries.flatten() {
+                if entry.path().join("Cargo.toml").is_file() {
+                    found.push(format!("{parent}/{}", entry.file_name().to_string_lossy()));
+                }
+            }
+        } else {
+            found.push(member.to_string());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::io("list", dir, &e))?;
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                rust_files(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Every section member with its fenced files (possibly none). A malformed fence is a
+/// check failure naming the file and line.
+pub fn discover(root: &Path) -> Result<Vec<Section>, Failure> {
+    let mut sections = Vec::new();
+    for member in section_members(root)? {
+        let dir = root.join(&member);
+        let manifest_path = dir.join("Cargo.toml");
+        let table: toml::Table = read(&manifest_path)?.parse().map_err(|e| {
+            Failure::Check(format!(
+                "{} is not valid TOML: {e}",
+                manifest_path.display()
+            ))
+        })?;
+        let package = table
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .ok_or_else(|| {
+                Failure::Check(format!("{} has no package name", manifest_path.display()))
+            })?
+            .to_string();
+        let mut files = Vec::new();
+        rust_files(&dir, &mut files)?;
+        let mut fenced_files = Vec::new();
+        for file in files {
+            let text = read(&file)?;
+            let regions = fence::regions(&text)
+                .map_err(|e| Failure::Check(format!("{}: {e}", file.display())))?;
+            if !regions.is_empty() {
+                let relative = file.strip_prefix(root).unwrap_or(&file);
+                fenced_files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        sections.push(Section {
+            package,
+            dir: member,
+            fenced_files,
+        });
+    }
+    Ok(sections)
+}
+
+/// The fenced sections named in `names` (all fenced sections when empty). An unknown name
+/// is a usage error that lists the sections that have fences.
+pub fn select(all: &[Section], names: &[String]) -> Result<Vec<Section>, Failure> {
+    let fenced: Vec<&Section> = all.iter().filter(|s| !s.fenced_files.is_empty()).collect();
+    if names.is_empty() {
+        return Ok(fenced.into_iter().cloned().collect());
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        let found = all
+            .iter()
+            .find(|s| &s.package == name || s.folder() == name || &s.dir == name);
+        match found {
+            Some(section) if !section.fenced_files.is_empty() => {
+                if !chosen.contains(section) {
+                    chosen.push(section.clone());
+                }
+            }
+            Some(section) => {
+                return Err(Failure::Usage(format!(
+                    "section {} has no exercise fences yet",
+                    section.package
+                )));
+            }
+            None => {
+                let known: Vec<&str> = fenced.iter().map(|s| s.package.as_str()).collect();
+                return Err(Failure::Usage(format!(
+                    "unknown section {name:?}; sections with exercises: {}",
+                    if known.is_empty() {
+                        "(none yet)".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+fn no_fences_message() -> &'static str {
+    "no section has exercise fences yet (`// exercise: <hint>` + `// solution-begin` ... `// solution-end`); nothing to do"
+}
+
+/// Rewrites every fenced file of `sections` under `root` into its exercise form; returns
+/// the number of regions stubbed.
+pub fn apply_exercise(root: &Path, sections: &[Section]) -> Result<usize, Failure> {
+    let mut count = 0;
+    for section in sections {
+        for file in &section.fenced_files {
+            let path = root.join(file);
+            let text = read(&path)?;
+            count += fence::regions(&text)
+                .map_err(|e| Failure::Check(format!("{file}: {e}")))?
+                .len();
+            let exercise =
+                fence::to_exercise(&text).map_err(|e| Failure::Check(format!("{file}: {e}")))?;
+            if exercise != text {
+                write(&path, &exercise)?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// Puts back the solution of every fenced file of `sections` under `root`, reading the
+/// solution text with `solution_of(relative path)`.
+pub fn apply_solution(
+    root: &Path,
+    sections: &[Section],
+    solution_of: &dyn Fn(&str) -> Result<String, Failure>,
+) -> Result<usize, Failure> {
+    let mut count = 0;
+    for section in sections {
+        for file in &section.fenced_files {
+            let path = root.join(file);
+            let current = read(&path)?;
+            let solution = solution_of(file)?;
+            let restored = fence::restore(&current, &solution)
+                .map_err(|e| Failure::Check(format!("{file}: {e}")))?;
+            count += fence::regions(&restored)
+                .map_err(|e| Failure::Check(format!("{file}: {e}")))?
+                .len();
+            if restored != current {
+                write(&path, &restored)?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// `cargo xtask exercise [<section>...] [--force]`.
+pub fn cmd_exercise(root: &Path, names: &[String], force: bool) -> Result<(), Failure> {
+    let sections = select(&discover(root)?, names)?;
+    if sections.is_empty() {
+        println!("{}", no_fences_message());
+        return Ok(());
+    }
+    if !force {
+        git::require_clean(root, "exercise")?;
+    }
+    for section in &sections {
+        let count = apply_exercise(root, std::slice::from_ref(section))?;
+        println!(
+            "{}: {count} region(s) in {} file(s) replaced by todo!()",
+            section.package,
+            section.fenced_files.len()
+        );
+    }
+    println!(
+        "Run `cargo test -p <section>` and make the tests pass; `cargo xtask solution <section>` shows the reference."
+    );
+    Ok(())
+}
+
+/// `cargo xtask solution [<section>...] [--from <rev>] [--force]`.
+pub fn cmd_solution(root: &Path, names: &[String], from: &str, force: bool) -> Result<(), Failure> {
+    let sections = select(&discover(root)?, names)?;
+    if sections.is_empty() {
+        println!("{}", no_fences_message());
+        return Ok(());
+    }
+    if !force {
+        git::require_clean(root, "solution")?;
+    }
+    let solution_of = |file: &str| {
+        git::show(root, from, &format!("./{file}")).map_err(|e| {
+            Failure::Environment(format!(
+                "cannot read the solution of {file} from `{from}` (pass --from <branch or commit> that holds the solutions): {e}"
+            ))
+        })
+    };
+    for section in &sections {
+        let count = apply_solution(root, std::slice::from_ref(section), &solution_of)?;
+        println!(
+            "{}: {count} region(s) restored from {from}",
+            section.package
+        );
+    }
+    Ok(())
+}
+
+fn commit(worktree: &Path, message: &str) -> Result<(), Failure> {
+    let has_identity = git::git(worktree, &["config", "user.email"]).is_ok();
+    let mut args: Vec<&str> = Vec::new();
+    if !has_identity {
+        args.extend([
+            "-c",
+            "user.name=cargo xtask",
+            "-c",
+            "user.email=xtask@localhost",
+        ]);
+    }
+    args.extend([
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "--allow-empty",
+        "-a",
+        "-m",
+        message,
+    ]);
+    git::git(worktree, &args).map(|_| ())
+}
+
+/// `cargo xtask branches [--base <rev>]`.
+pub fn cmd_branches(root: &Path, base: &str) -> Result<(), Failure> {
+    git::require_clean(root, "branches")?;
+    let base_commit = git::git(
+        root,
+        &["rev-parse", "--verify", &format!("{base}^{{commit}}")],
+    )?
+    .trim()
+    .to_string();
+    let sections = select(&discover(root)?, &[])?;
+    if sections.is_empty() {
+        println!("{}", no_fences_message());
+        return Ok(());
+    }
+    let worktree = root.join("target").join("xtask-branches");
+    if worktree.exists() {
+        let _ = git::git(
+            root,
+            &["worktree", "remove", "--force", &worktree.to_string_lossy()],
+        );
+        if worktree.exists() {
+            std::fs::remove_dir_all(&worktree).map_err(|e| Failure::io("remove", &worktree, &e))?;
+        }
+        let _ = git::git(root, &["worktree", "prune"]);
+    }
+    if let Some(parent) = worktree.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Failure::io("create", parent, &e))?;
+    }
+    let worktree_text = worktree.to_string_lossy().into_owned();
+    git::git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "--quiet",
+            "--detach",
+            &worktree_text,
+            &base_commit,
+        ],
+    )?;
+    let result = build_branches(root, &worktree, &base_commit, &sections);
+    let cleanup = git::git(root, &["worktree", "remove", "--force", &worktree_text]);
+    result?;
+    cleanup?;
+    println!(
+        "created branch exercises (every section stubbed) from {base} ({})",
+        &base_commit[..base_commit.len().min(12)]
+    );
+    for section in &sections {
+        println!(
+            "created branch solution/{0}: see the exercise with `git diff exercises solution/{0}`",
+            section.package
+        );
+    }
+    println!("To start: git switch exercises");
+    Ok(())
+}
+
+fn build_branches(
+    root: &Path,
+    worktree: &Path,
+    base_commit: &str,
+    sections: &[Section],
+) -> Result<(), Failure> {
+    // The worktree's paths are the same relative paths as in the main checkout.
+    let count = apply_exercise(worktree, sections)?;
+    commit(
+        worktree,
+        &format!(
+            "Exercises: {count} solution region(s) replaced by todo!() (cargo xtask branches)"
+        ),
+    )?;
+    git::git(worktree, &["branch", "--force", "exercises", "HEAD"])
+        .map_err(|e| branch_hint(e, "exercises"))?;
+    for section in sections {
+        git::git(worktree, &["checkout", "--quiet", "--detach", "exercises"])?;
+        let solution_of = |file: &str| git::show(root, base_commit, &format!("./{file}"));
+        apply_solution(worktree, std::slice::from_ref(section), &solution_of)?;
+        commit(
+            worktree,
+            &format!(
+                "Solution of the {} exercises (cargo xtask branches)",
+                section.package
+            ),
+        )?;
+        let name = format!("solution/{}", section.package);
+        git::git(worktree, &["branch", "--force", &name, "HEAD"])
+            .map_err(|e| branch_hint(e, &name))?;
+    }
+    Ok(())
+}
+
+fn branch_hint(error: Failure, name: &str) -> Failure {
+    Failure::Environment(format!(
+        "{error}\n(is branch {name} checked out? Switch back to main before regenerating the branches)"
+    ))
+}
+
+/// Copies the workspace at `from` into `to`, without `target/`, `.git` or `target-*`
+/// folders, keeping modification times so cargo's incremental builds stay valid.
+pub fn copy_workspace(from: &Path, to: &Path) -> Result<(), Failure> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).map_err(|e| Failure::io("remove", to, &e))?;
+    }
+    copy_tree(from, to, true)
+}
+
+fn copy_tree(from: &Path, to: &Path, top: bool) -> Result<(), Failure> {
+    std::fs::create_dir_all(to).map_err(|e| Failure::io("create", to, &e))?;
+    let entries = std::fs::read_dir(from).map_err(|e| Failure::io("list", from, &e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name_text = name.to_string_lossy();
+        let path = entry.path();
+        let file_type = entry
+            .file_type()
+            .map_err(|e| Failure::io("inspect", &path, &e))?;
+        if file_type.is_dir() {
+            let skip = name_text == ".git"
+                || name_text == "target"
+                || (top && name_text.starts_with("target-"));
+            if !skip {
+                copy_tree(&path, &to.join(&name), false)?;
+            }
+        } else if file_type.is_file() {
+            let target = to.join(&name);
+            std::fs::copy(&path, &target).map_err(|e| Failure::io("copy", &path, &e))?;
+            if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                let _ = std::fs::File::options()
+                    .write(true)
+                    .open(&target)
+                    .and_then(|f| f.set_modified(modified));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One row of the verify-exercises report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Section package.
+    pub package: String,
+    /// The exercise form compiles (tests included).
+    pub exercise_compiles: bool,
+    /// `cargo test -p <section>` fails on the exercise form.
+    pub exercise_tests_fail: bool,
+    /// `cargo test -p <section>` passes on the solution form.
+    pub solution_passes: bool,
+    /// Where the logs of the three steps are.
+    pub logs: Vec<String>,
+}
+
+impl Verification {
+    /// All three checks hold.
+    pub fn ok(&self) -> bool {
+        self.exercise_compiles && self.exercise_tests_fail && self.solution_passes
+    }
+}
+
+fn cargo_in(copy: &Path, target_dir: &Path, args: &[&str], log: &Path) -> Result<bool, Failure> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(args)
+        .current_dir(copy)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("CARGO_MANIFEST_DIR");
+    let finished = process::run_logged(&mut command, log, Duration::from_secs(3600))?;
+    Ok(finished.exit_code == Some(0))
+}
+
+/// Verifies `sections` of the workspace at `root`, in a copy at `work` built into
+/// `target_dir`.
+pub fn verify(
+    root: &Path,
+    sections: &[Section],
+    work: &Path,
+    target_dir: &Path,
+) -> Result<Vec<Verification>, Failure> {
+    let copy = work.join("workspace");
+    let logs = work.join("logs");
+    copy_workspace(root, &copy)?;
+    std::fs::create_dir_all(&logs).map_err(|e| Failure::io("create", &logs, &e))?;
+    let mut rows = Vec::new();
+    for section in sections {
+        println!("verifying {} ...", section.package);
+        let package = section.package.as_str();
+        let originals: Vec<(PathBuf, String)> = section
+            .fenced_files
+            .iter()
+            .map(|f| {
+                let path = copy.join(f);
+                read(&path).map(|text| (path, text))
+            })
+            .collect::<Result<_, _>>()?;
+        apply_exercise(&copy, std::slice::from_ref(section))?;
+        let compile_log = logs.join(format!("{package}-exercise-build.log"));
+        let test_log = logs.join(format!("{package}-exercise-test.log"));
+        let solution_log = logs.join(format!("{package}-solution-test.log"));
+        let exercise_compiles = cargo_in(
+            &copy,
+            target_dir,
+            &["test", "-p", package, "--no-run"],
+            &compile_log,
+        )?;
+        let exercise_tests_fail = exercise_compiles
+            && !cargo_in(
+                &copy,
+                target_dir,
+                &["test", "-p", package, "--no-fail-fast"],
+                &test_log,
+            )?;
+        for (path, text) in &originals {
+            write(path, text)?;
+        }
+        let solution_passes = cargo_in(&copy, target_dir, &["test", "-p", package], &solution_log)?;
+        rows.push(Verification {
+            package: section.package.clone(),
+            exercise_compiles,
+            exercise_tests_fail,
+            solution_passes,
+            logs: vec![
+                compile_log.display().to_string(),
+                test_log.display().to_string(),
+                solution_log.display().to_string(),
+            ],
+        });
+    }
+    Ok(rows)
+}
+
+/// `cargo xtask verify-exercises [<section>...]`.
+pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
+    let sections = select(&discover(root)?, names)?;
+    if sections.is_empty() {
+        println!("{}", no_fences_message());
+        return Ok(());
+    }
+    let work = root.join("target").join("exercise-check");
+    let target_dir = root.join("target").join("exercise-target");
+    let rows = verify(root, &sections, &work, &target_dir)?;
+    println!(
+        "{:<24} {:<20} {:<24} {:<20}",
+        "section", "exercise compiles", "tests fail on exercise", "solution passes"
+    );
+    let yes_no = |b: bool| if b { "yes" } else { "NO" };
+    for row in &rows {
+        println!(
+            "{:<24} {:<20} {:<24} {:<20}",
+            row.package,
+            yes_no(row.exercise_compiles),
+            yes_no(row.exercise_tests_fail),
+            yes_no(row.solution_passes)
+        );
+    }
+    let failed: Vec<&Verification> = rows.iter().filter(|r| !r.ok()).collect();
+    if failed.is_empty() {
+        println!("all {} section(s) have working exercises", rows.len());
+        return Ok(());
+    }
+    for row in &failed {
+        if !row.exercise_compiles {
+            println!(
+                "{}: the exercise form does not compile; see {}",
+                row.package, row.logs[0]
+            );
+        } else if !row.exercise_tests_fail {
+            println!(
+                "{}: the tests pass on the exercise form, so they do not exercise the fenced code; see {}",
+                row.package, row.logs[1]
+            );
+        }
+        if !row.solution_passes {
+            println!(
+                "{}: the solution form fails its tests; see {}",
+                row.package, row.logs[2]
+            );
+        }
+    }
+    let names: Vec<&str> = failed.iter().map(|r| r.package.as_str()).collect();
+    Err(Failure::Check(format!(
+        "exercises broken in: {}",
+        names.join(", ")
+    )))
+}

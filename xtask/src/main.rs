@@ -1,0 +1,45 @@
+//! `cargo xtask <command>`: see `cargo xtask help`.
+
+use std::process::ExitCode;
+
+use xtask::cli::{self, Command};
+use xtask::{Failure, exercise, runner, workspace_root};
+
+fn run(args: &[String]) -> Result<(), Failure> {
+    let root = workspace_root();
+    match cli::parse(args)? {
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(())
+        }
+        Command::Tlc { spec, options } => runner::cmd_tlc(&root, &spec, &options),
+        Command::TlcAll { options } => runner::cmd_tlc_all(&root, &options),
+        Command::TlcFetch { from, offline } => {
+            runner::cmd_tlc_fetch(&root, from.as_deref(), offline)
+        }
+        Command::Exercise { sections, force } => exercise::cmd_exercise(&root, &sections, force),
+        Command::Solution {
+            sections,
+            from,
+            force,
+        } => exercise::cmd_solution(&root, &sections, &from, force),
+        Command::Branches { base } => exercise::cmd_branches(&root, &base),
+        Command::VerifyExercises { sections } => exercise::cmd_verify(&root, &sections),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let kind = match failure {
+                Failure::Usage(_) => "usage error",
+                Failure::Environment(_) => "environment problem",
+                Failure::Check(_) => "check failed",
+            };
+            eprintln!("error ({kind}): {failure}");
+            ExitCode::from(u8::try_from(failure.exit_code()).unwrap_or(1))
+        }
+    }
+}
