@@ -1,0 +1,439 @@
+//! The `littles-law` binary: answers with their working, charts, and exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn littles_law(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_littles-law"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the littles-law binary should start")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn lab_with_defaults_reproduces_the_worked_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = littles_law(&["lab"], dir.path());
+    assert!(output.status.success(), "lab failed: {}", stderr(&output));
+    let text = stdout(&output);
+    for answer in [
+        "= 0.95704",
+        "0.0570509 ms",
+        "17528.2 IOPS",
+        "12269.7 IOPS",
+        "R 1.140 ms",
+        "= 3 disks",
+        "27344 KiB/s",
+    ] {
+        assert!(
+            text.contains(answer),
+            "the lab output should contain `{answer}`:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn lab_takes_a_learners_own_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "lab",
+        "--iops",
+        "1000",
+        "--await-ms",
+        "2",
+        "--util",
+        "50%",
+        "--aqu",
+        "2",
+        "--target-iops",
+        "1500",
+        "--latency-ms",
+        "5",
+    ];
+    let text = stdout(&littles_law(&args, dir.path()));
+    assert!(
+        text.contains("L = lambda x W = 1000 /s x 2 ms"),
+        "Q1 should use the given numbers:\n{text}"
+    );
+    assert!(
+        text.contains("S = U / X = 0.5 / 1000 /s"),
+        "Q2 should use the given utilisation:\n{text}"
+    );
+}
+
+#[test]
+fn analyze_reads_a_saved_iostat_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fixture("iostat_sysstat12.txt");
+    let output = littles_law(
+        &["analyze", "--iostat-file", &log, "--device", "vdb"],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "analyze failed: {}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("3 intervals of vdb"),
+        "three reports mention vdb:\n{text}"
+    );
+    assert!(
+        text.contains("6836.0     0.140    0.957     0.96    39.0"),
+        "the lab's interval with L next to aqu-sz:\n{text}"
+    );
+    assert!(
+        text.contains("Caveat: vdb serves many requests in parallel"),
+        "virtio disks get the %util caveat:\n{text}"
+    );
+}
+
+#[test]
+fn watch_prints_iostat_columns_from_diskstats() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = fixture("diskstats_20_fields_t0.txt");
+    let args = [
+        "watch",
+        "--device",
+        "vdb",
+        "--diskstats",
+        &stats,
+        "--interval",
+        "10ms",
+        "--count",
+        "2",
+    ];
+    let output = littles_law(&args, dir.path());
+    assert!(output.status.success(), "watch failed: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("lambda*W") && text.contains("aqu-sz"),
+        "the header should put lambda*W next to aqu-sz:\n{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("vdb")).count(),
+        2,
+        "one row per interval:\n{text}"
+    );
+}
+
+#[test]
+fn load_reports_the_application_side_and_removes_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = littles_law(
+        &[
+            "load",
+            "--file",
+            "io.bin",
+            "--duration",
+            "200ms",
+            "--qd",
+            "2",
+            "--file-size",
+            "4M",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "load failed: {}", stderr(&output));
+    let text = stdout(&output);
+    for line in [
+        "lambda (throughput)",
+        "W (mean latency)",
+        "p99",
+        "p999",
+        "L = lambda x W",
+        "sampled in flight",
+    ] {
+        assert!(
+            text.contains(line),
+            "the load report should show `{line}`:\n{text}"
+        );
+    }
+    assert!(
+        !dir.path().join("io.bin").exists(),
+        "the load file must be removed"
+    );
+}
+
+#[test]
+fn sweep_writes_csv_and_a_chart_of_the_measured_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "sweep",
+        "--file",
+        "io.bin",
+        "--qd",
+        "1,2",
+        "--step-duration",
+        "100ms",
+        "--file-size",
+        "4M",
+        "--csv",
+        "s.csv",
+        "--svg",
+        "s.svg",
+    ];
+    let output = littles_law(&args, dir.path());
+    assert!(output.status.success(), "sweep failed: {}", stderr(&output));
+    let csv = std::fs::read_to_string(dir.path().join("s.csv")).expect("the CSV should be written");
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "a header and one row per queue depth:\n{csv}"
+    );
+    let svg =
+        std::fs::read_to_string(dir.path().join("s.svg")).expect("the chart should be written");
+    assert!(
+        svg.contains("measured") && svg.contains("S / (1 - U)"),
+        "the chart should show measured and analytic curves"
+    );
+    assert!(
+        !dir.path().join("io.bin").exists(),
+        "the load file must be removed after the sweep"
+    );
+}
+
+#[test]
+fn simulate_prints_simulated_next_to_analytic_and_writes_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "simulate",
+        "--service-ms",
+        "0.057",
+        "--util",
+        "10%..90%",
+        "--steps",
+        "5",
+        "--customers",
+        "20000",
+        "--svg",
+        "h.svg",
+    ];
+    let output = littles_law(&args, dir.path());
+    assert!(
+        output.status.success(),
+        "simulate failed: {}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("M/M/1 queue, S = 0.057 ms"),
+        "the header should name the queue:\n{text}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with("0."))
+            .count(),
+        5,
+        "five utilisation rows:\n{text}"
+    );
+    let svg =
+        std::fs::read_to_string(dir.path().join("h.svg")).expect("the chart should be written");
+    assert_eq!(
+        svg.matches("<circle").count(),
+        5,
+        "one simulated marker per utilisation"
+    );
+}
+
+#[test]
+fn simulate_replays_with_the_same_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "simulate",
+        "--model",
+        "mmc",
+        "--servers",
+        "3",
+        "--util",
+        "0.5,0.8",
+        "--customers",
+        "5000",
+        "--seed",
+        "9",
+        "--svg",
+        "a.svg",
+    ];
+    assert_eq!(
+        stdout(&littles_law(&args, dir.path())),
+        stdout(&littles_law(&args, dir.path())),
+        "seed 9 must replay"
+    );
+}
+
+#[test]
+fn bad_command_lines_exit_with_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (vec!["dig"], "unknown command"),
+        (vec!["lab", "--iopz", "5"], "unknown flag --iopz"),
+        (vec!["lab", "--iops"], "needs a value"),
+        (vec!["load", "--duration", "1s"], "needs --file"),
+        (
+            vec!["load", "--file", "x", "--qd", "2", "--rate", "5k"],
+            "not both",
+        ),
+        (
+            vec!["load", "--file", "x", "--direct=yes"],
+            "takes no value",
+        ),
+        (vec!["analyze", "--device", "vdb"], "needs --iostat-file"),
+        (vec!["watch"], "--device NAME or --path PATH"),
+        (vec!["simulate", "--model", "gg1"], "use mm1, md1 or mmc"),
+    ] {
+        let output = littles_law(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} should be a usage error: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: stderr should mention `{needle}`: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn invalid_values_exit_with_code_3_and_name_the_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (
+            vec!["lab", "--util", "39"],
+            "a percentage like 39% or a fraction like 0.39",
+        ),
+        (vec!["lab", "--iops", "-5"], "not a non-negative number"),
+        (vec!["lab", "--util", "100%"], "at or above 1"),
+        (vec!["lab", "--iops", "0"], "throughput is zero"),
+        (
+            vec!["lab", "--latency-ms", "0.05"],
+            "no number of disks can meet it",
+        ),
+        (
+            vec!["load", "--file", "x", "--bs", "4096"],
+            "a size with a unit",
+        ),
+        (
+            vec!["load", "--file", "x", "--duration", "10"],
+            "a duration with a unit",
+        ),
+        (
+            vec!["simulate", "--util", "0.5,1.0", "--svg", "x.svg"],
+            "at or above 1",
+        ),
+    ] {
+        let output = littles_law(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?} should be an invalid-value error: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: stderr should mention `{needle}`: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_missing_log_or_unwritable_chart_exits_with_code_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = littles_law(
+        &["analyze", "--iostat-file", "nope.txt", "--device", "vdb"],
+        dir.path(),
+    );
+    assert_eq!(
+        missing.status.code(),
+        Some(4),
+        "a missing log is an I/O error: {}",
+        stderr(&missing)
+    );
+    let chart = littles_law(
+        &[
+            "simulate",
+            "--util",
+            "0.5",
+            "--customers",
+            "100",
+            "--svg",
+            "no/dir/x.svg",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        chart.status.code(),
+        Some(4),
+        "an unwritable chart is an I/O error: {}",
+        stderr(&chart)
+    );
+}
+
+#[test]
+fn a_misaligned_direct_block_exits_with_code_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = littles_law(
+        &[
+            "load",
+            "--file",
+            "x.bin",
+            "--bs",
+            "100B",
+            "--file-size",
+            "1K",
+            "--direct",
+            "--duration",
+            "50ms",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "O_DIRECT with 100 B blocks must fail loudly: {}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("logical block size"),
+        "the message should explain the alignment: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn refusing_to_overwrite_an_existing_file_exits_with_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.bin"), b"data").unwrap();
+    let output = littles_law(
+        &["load", "--file", "keep.bin", "--duration", "50ms"],
+        dir.path(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "an existing file is refused: {}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("keep.bin")).unwrap(),
+        b"data",
+        "and left as it was"
+    );
+}
