@@ -131,13 +131,22 @@ fn write_chart(path: &Path, chart: &Chart) -> Result<String, CliError> {
 /// decimals would hide it (the all-survive probability of a large fleet).
 pub fn probability(value: f64) -> String {
     if value == 0.0 {
-        "0 (below the smallest double)".to_string()
+        "0".to_string()
     } else if value < 1e-4 {
         format!("{value:.3e}")
     } else if value > 1.0 - 1e-6 && value < 1.0 {
         format!("1 - {:.3e}", 1.0 - value)
     } else {
         format!("{value:.6}")
+    }
+}
+
+fn describe_period(period: TimeSpan) -> String {
+    let (human, hours) = (period.human(), period.to_string());
+    if human == hours {
+        human
+    } else {
+        format!("{human} ({hours})")
     }
 }
 
@@ -246,9 +255,8 @@ fn fleet_command(args: &[String]) -> Result<String, CliError> {
     let _ = writeln!(out, "Fleet of {disks} disks, MTTF {}", describe_mttf(mttf));
     let _ = writeln!(
         out,
-        "Period {} ({}), model {}",
-        period.human(),
-        period,
+        "Period {}, model {}",
+        describe_period(period),
         model.name()
     );
     if disks == 0 {
@@ -590,6 +598,9 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
         duration: TimeSpan::from_days(days as f64)?,
         seed,
     };
+    if disks == 0 {
+        return Ok("An empty fleet never fails: nothing to simulate.\n".to_string());
+    }
     let run = FleetRun::simulate(config)?;
     let per_day = run.per_day();
     let expected_per_day = disks as f64 * 24.0 / mttf.span().hours();
