@@ -466,8 +466,14 @@ fn render_report(report: &LoadReport) -> String {
     if report.direct {
         let _ = writeln!(
             out,
-            "O_DIRECT buffer aligned to {} B ({})",
-            report.alignment_bytes, report.alignment_source
+            "O_DIRECT {}, buffer aligned to {} B ({})",
+            if report.direct_confirmed {
+                "in effect (confirmed in /proc/self/fdinfo)"
+            } else {
+                "requested"
+            },
+            report.alignment_bytes,
+            report.alignment_source
         );
     }
     let _ = writeln!(out, "Application side:");

@@ -175,8 +175,11 @@ pub struct LoadReport {
     pub dropped: u64,
     /// Whether the run was stopped early through the stop flag.
     pub interrupted: bool,
-    /// Whether `O_DIRECT` was in effect.
+    /// Whether `O_DIRECT` was requested (and, if so, not refused).
     pub direct: bool,
+    /// Whether the kernel's own record of the open file (`/proc/self/fdinfo`) shows
+    /// `O_DIRECT`; false when it was not requested or the record cannot be read.
+    pub direct_confirmed: bool,
     /// Buffer alignment used, in bytes.
     pub alignment_bytes: u64,
     /// Where the alignment came from (device name or fallback).
@@ -334,6 +337,16 @@ pub fn classify_error(
     }
 }
 
+/// Reads the open file's status flags from `/proc/self/fdinfo` (no unsafe `fcntl`
+/// needed) and reports whether `O_DIRECT` is among them; `None` if unreadable.
+pub fn o_direct_in_effect(file: &File) -> Option<bool> {
+    use std::os::fd::AsRawFd;
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", file.as_raw_fd())).ok()?;
+    let flags = info.lines().find_map(|line| line.strip_prefix("flags:"))?;
+    let flags = i64::from_str_radix(flags.trim(), 8).ok()?;
+    Some(flags & i64::from(libc::O_DIRECT) != 0)
+}
+
 /// Shared state of one run.
 struct Shared<'a> {
     config: &'a LoadConfig,
@@ -409,6 +422,16 @@ pub fn run(config: &LoadConfig, stop: &AtomicBool) -> Result<LoadReport, LoadErr
     }
     let file = open_target(config)?;
     let _remove = RemoveOnDrop(config.path.clone());
+    let direct_confirmed = match (config.direct, o_direct_in_effect(&file)) {
+        (true, Some(false)) => {
+            return Err(LoadError::DirectIoUnsupported {
+                path: config.path.clone(),
+                reason: "the file was opened, but without O_DIRECT".to_string(),
+            });
+        }
+        (true, Some(true)) => true,
+        _ => false,
+    };
     file.set_len(config.file_bytes)
         .map_err(io_error(&config.path))?;
     let block_len = usize::try_from(config.block_bytes)
@@ -454,6 +477,7 @@ pub fn run(config: &LoadConfig, stop: &AtomicBool) -> Result<LoadReport, LoadErr
         dropped,
         interrupted: stop.load(Ordering::Relaxed),
         direct: config.direct,
+        direct_confirmed,
         alignment_bytes,
         alignment_source,
     })

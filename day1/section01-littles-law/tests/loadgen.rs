@@ -61,6 +61,10 @@ fn end_to_end_little_l_agrees_with_the_sampled_concurrency() {
         !config.path.exists(),
         "the load file must be removed after the run"
     );
+    assert!(
+        !report.direct_confirmed,
+        "a buffered run must not report O_DIRECT in effect"
+    );
 }
 
 #[test]
@@ -155,8 +159,8 @@ fn direct_io_on_tmpfs_either_works_or_fails_loudly() {
     config.direct = true;
     match loadgen::run(&config, &AtomicBool::new(false)) {
         Ok(report) => assert!(
-            report.direct,
-            "a successful --direct run must have used O_DIRECT"
+            report.direct_confirmed,
+            "a successful --direct run must show O_DIRECT in the kernel's fdinfo flags"
         ),
         Err(LoadError::DirectIoUnsupported { path, reason }) => {
             assert_eq!(path, config.path, "the error should name the file");
