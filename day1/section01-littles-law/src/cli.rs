@@ -694,7 +694,17 @@ fn sweep_command(args: &[String], stop: &AtomicBool) -> Result<Output, CliError>
     };
     let device = device_of(&base.path);
     let mut measured = Vec::new();
-    let mut out = format!("Sweep: {} steps of {}\n", plan.len(), describe_load(&base));
+    let mut first = base.clone();
+    if let Some((_, arrivals)) = plan.first() {
+        first.arrivals = *arrivals;
+    }
+    let labels: Vec<&str> = plan.iter().map(|(label, _)| label.as_str()).collect();
+    let mut out = format!(
+        "Sweep: {} steps ({}), starting with {}\n",
+        plan.len(),
+        labels.join(", "),
+        describe_load(&first)
+    );
     if let Err(reason) = &device {
         let _ = writeln!(
             out,

@@ -437,3 +437,59 @@ fn refusing_to_overwrite_an_existing_file_exits_with_code_3() {
         "and left as it was"
     );
 }
+
+/// Ctrl-C during `load`: the handler raises the stop flag, the run ends at the next
+/// write, the file is removed and the process exits with 130.
+#[test]
+fn ctrl_c_during_load_removes_the_file_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interrupted.bin");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_littles-law"))
+        .args([
+            "load",
+            "--file",
+            "interrupted.bin",
+            "--duration",
+            "60s",
+            "--file-size",
+            "4M",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the littles-law binary should start");
+    // Wait (bounded) until the load file exists, so the handler is installed and the run is on.
+    for _ in 0..20_000 {
+        if file.exists() || child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(
+        file.exists(),
+        "the load file should exist while the load runs"
+    );
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(
+        sent.is_ok_and(|s| s.success()),
+        "sending SIGINT to the load generator failed"
+    );
+    let output = child
+        .wait_with_output()
+        .expect("the interrupted load should exit");
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "an interrupted load exits with 130: {}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("(interrupted)"),
+        "the report should say it was interrupted:\n{}",
+        stdout(&output)
+    );
+    assert!(!file.exists(), "Ctrl-C must not leave the load file behind");
+}
