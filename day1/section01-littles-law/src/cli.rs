@@ -557,6 +557,12 @@ fn arrivals_from(flags: &Flags, qd: Option<u32>, rate: Option<f64>) -> Result<Ar
         let n = count(flags, "workers", default)?;
         u32::try_from(n).map_err(|_| usage(format!("--workers {n} is too large")))
     };
+    if rate.is_none() && flags.get("workers").is_some() {
+        return Err(usage(
+            "--workers serves an open loop (--rate); in a closed loop the queue depth --qd is the number of workers"
+                .to_string(),
+        ));
+    }
     Ok(match (qd, rate) {
         (Some(_), Some(_)) => {
             return Err(usage(
@@ -646,6 +652,12 @@ fn sweep_command(args: &[String], stop: &AtomicBool) -> Result<Output, CliError>
     }
     let base = load_config(&flags, "sweep", "step-duration", Duration::from_secs(3))?;
     let steps = count(&flags, "steps", 8)? as usize;
+    if flags.get("qd").is_some() && flags.get("workers").is_some() {
+        return Err(usage(
+            "--workers serves an open loop (--rate); in a closed loop the queue depth --qd is the number of workers"
+                .to_string(),
+        ));
+    }
     let plan: Vec<(String, Arrivals)> = match (flags.get("qd"), flags.get("rate")) {
         (Some(_), Some(_)) | (None, None) => {
             return Err(usage(

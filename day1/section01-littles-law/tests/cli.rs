@@ -292,6 +292,10 @@ fn bad_command_lines_exit_with_code_2() {
             "takes no value",
         ),
         (vec!["analyze", "--device", "vdb"], "needs --iostat-file"),
+        (
+            vec!["load", "--file", "x", "--qd", "4", "--workers", "8"],
+            "--workers serves an open loop",
+        ),
         (vec!["watch"], "--device NAME or --path PATH"),
         (vec!["simulate", "--model", "gg1"], "use mm1, md1 or mmc"),
     ] {
