@@ -73,7 +73,7 @@ impl<P: Process> NodeSlot<P> {
         Some(f(process, &mut ctx))
     }
 
-    fn event(&self, world: &World<P::Msg>, kind: TraceKind, detail: String) -> TraceEvent {
+    fn event(&self, world: &World<P::Msg>, kind: TraceKind, detail: String) -> TraceEvent<P::Msg> {
         TraceEvent {
             tick: world.now,
             node: self.meta.id.clone(),
@@ -82,6 +82,7 @@ impl<P: Process> NodeSlot<P> {
             msg: None,
             corr: None,
             detail,
+            body: None,
         }
     }
 }
@@ -124,6 +125,7 @@ impl<P: Process> DynNode<P::Msg> for NodeSlot<P> {
             msg: Some(crate::msg::Message::kind(&env.body)),
             corr: env.corr.or(env.in_reply_to),
             detail: String::new(),
+            body: None,
         };
         match env.in_reply_to {
             Some(corr) => match self.rt.pending.remove(&corr) {
@@ -172,6 +174,7 @@ impl<P: Process> DynNode<P::Msg> for NodeSlot<P> {
                 msg: None,
                 corr: Some(corr),
                 detail: String::new(),
+                body: None,
             });
             let error = RpcError::Timeout {
                 after_ticks: pending.timeout,
@@ -402,7 +405,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// Number of trace events kept (default 200,000; the hash covers all).
+    /// Number of trace events kept (default 20,000; the hash covers all).
     pub fn trace_capacity(mut self, events: usize) -> Self {
         self.trace_capacity = events;
         self
@@ -553,7 +556,7 @@ impl ClockControl<'_> {
 /// Network fault controls: rules, latency, loss.
 pub struct NetControl<'a, M: Message> {
     net: &'a mut SimNet<M>,
-    trace: &'a mut Trace,
+    trace: &'a mut Trace<M>,
     now: Tick,
 }
 
@@ -835,6 +838,7 @@ impl<M: Message> Cluster<M> {
                     msg: Some(flight.env.body.kind()),
                     corr: flight.env.corr.or(flight.env.in_reply_to),
                     detail: String::new(),
+                    body: None,
                 }),
             }
         }
@@ -1150,13 +1154,14 @@ impl<M: Message> Cluster<M> {
             msg: None,
             corr: None,
             detail: detail.into(),
+            body: None,
         });
     }
 
     // ----- trace and diagnostics -----
 
     /// The trace of this run.
-    pub fn trace(&self) -> &Trace {
+    pub fn trace(&self) -> &Trace<M> {
         &self.world.trace
     }
 

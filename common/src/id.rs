@@ -6,19 +6,19 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// The name of a process (a server or a client), e.g. `athens` or `alice`.
 ///
 /// Cheap to clone (a shared string), ordered by name so that every collection keyed by
 /// process iterates in the same order on every run.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProcessId(Arc<str>);
+pub struct ProcessId(Rc<str>);
 
 impl ProcessId {
     /// A process id from its name.
     pub fn new(name: impl AsRef<str>) -> Self {
-        ProcessId(Arc::from(name.as_ref()))
+        ProcessId(Rc::from(name.as_ref()))
     }
 
     /// The name as a string slice.
@@ -47,7 +47,7 @@ impl From<&str> for ProcessId {
 
 impl From<String> for ProcessId {
     fn from(name: String) -> Self {
-        ProcessId(Arc::from(name))
+        ProcessId(Rc::from(name))
     }
 }
 

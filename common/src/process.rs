@@ -10,11 +10,27 @@
 //! receive the node as their first argument instead of capturing it, so they can use
 //! `&mut self` freely:
 //!
-//! ```ignore
-//! ctx.request(peer, Msg::Ping, 10, |node: &mut Server, ctx, reply| match reply {
-//!     Ok(env) => node.pongs += 1,
-//!     Err(e) => ctx.note(format!("ping failed: {e}")),
-//! });
+//! ```
+//! # use common::{Ctx, Envelope, Process};
+//! # use common::echo::EchoMsg;
+//! struct Pinger {
+//!     pongs: u32,
+//! }
+//!
+//! impl Process for Pinger {
+//!     type Msg = EchoMsg;
+//!
+//!     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+//!         let ping = EchoMsg::Echo { text: "ping".into() };
+//!         ctx.request("byzantium", ping, 10, |node: &mut Self, ctx, reply| match reply {
+//!             Ok(_) => node.pongs += 1,
+//!             Err(e) => ctx.note(format!("ping failed: {e}")),
+//!         });
+//!     }
+//!
+//!     fn on_message(&mut self, _ctx: &mut Ctx<'_, Self>, _env: Envelope<EchoMsg>) {}
+//! }
+//! # let _ = Pinger { pongs: 0 };
 //! ```
 
 use crate::error::{RpcError, StoreError};
@@ -88,7 +104,7 @@ pub struct NodeMeta {
 pub struct World<M> {
     pub(crate) now: Tick,
     pub(crate) net: SimNet<M>,
-    pub(crate) trace: Trace,
+    pub(crate) trace: Trace<M>,
     pub(crate) index: BTreeMap<ProcessId, usize>,
     pub(crate) request_timeout: Tick,
     pub(crate) roundtrip_codec: bool,
@@ -221,6 +237,7 @@ impl<'a, P: Process> Ctx<'a, P> {
             msg: None,
             corr: None,
             detail: text.into(),
+            body: None,
         });
     }
 
@@ -260,6 +277,7 @@ impl<'a, P: Process> Ctx<'a, P> {
                 msg: Some(env.body.kind()),
                 corr: corr.or(in_reply_to),
                 detail: String::new(),
+                body: None,
             }),
         }
     }

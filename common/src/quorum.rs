@@ -32,10 +32,13 @@ pub enum QuorumMode {
     AllWithinTimeout,
 }
 
+/// Decides whether a reply counts towards the quorum.
+type Accept<M> = Rc<dyn Fn(&M) -> bool>;
+
 /// How a quorum is counted.
 pub struct QuorumPolicy<M> {
     pub(crate) required: Option<usize>,
-    pub(crate) accept: Option<Rc<dyn Fn(&M) -> bool>>,
+    pub(crate) accept: Option<Accept<M>>,
     pub(crate) mode: QuorumMode,
     pub(crate) timeout: Option<Tick>,
 }

@@ -11,6 +11,7 @@
 
 use crate::id::{CorrId, ProcessId};
 use crate::time::Tick;
+use serde::Serialize;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -111,9 +112,9 @@ impl TraceKind {
     }
 }
 
-/// One recorded event.
+/// One recorded event; `M` is the cluster's message type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TraceEvent {
+pub struct TraceEvent<M> {
     /// When.
     pub tick: Tick,
     /// The node the event happened at (the sender for `Send`, the receiver for `Deliver`).
@@ -126,11 +127,13 @@ pub struct TraceEvent {
     pub msg: Option<&'static str>,
     /// Correlation id of a request, or of the request a reply answers.
     pub corr: Option<CorrId>,
-    /// Free text: the message body, a fault description, a note.
+    /// Free text: a fault description, a note, a storage operation.
     pub detail: String,
+    /// The message itself, when payload tracing is on (rendered only when displayed).
+    pub body: Option<M>,
 }
 
-impl fmt::Display for TraceEvent {
+impl<M: fmt::Debug> fmt::Display for TraceEvent<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[t{:>4}] ", self.tick)?;
         let corr = self.corr.map(|c| format!(" {c}")).unwrap_or_default();
@@ -173,31 +176,50 @@ impl fmt::Display for TraceEvent {
         if !self.detail.is_empty() {
             write!(f, "  {}", self.detail)?;
         }
+        if let Some(body) = &self.body {
+            write!(f, "  {body:?}")?;
+        }
         Ok(())
     }
 }
 
 /// The trace buffer and its running hash.
 #[derive(Clone, Debug)]
-pub struct Trace {
-    events: VecDeque<TraceEvent>,
+pub struct Trace<M> {
+    events: VecDeque<TraceEvent<M>>,
     capacity: usize,
     total: u64,
     hash: u64,
+    /// Reused buffer for encoding message bodies into the hash.
+    scratch: Vec<u8>,
 }
 
 /// Default number of events kept.
-pub const DEFAULT_TRACE_CAPACITY: usize = 200_000;
+pub const DEFAULT_TRACE_CAPACITY: usize = 20_000;
 
-fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+/// Mix one 64-bit word into the hash (the FxHash step: fast, stable, good enough to
+/// detect a diverging run; this is not a cryptographic hash).
+fn mix(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-impl Trace {
+/// Mix bytes eight at a time; the length is folded into the last word.
+fn mix_bytes(mut hash: u64, bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = mix(hash, u64::from_le_bytes(word));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(
+        hash,
+        u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56),
+    )
+}
+
+impl<M: Serialize + fmt::Debug> Trace<M> {
     /// A trace keeping the last `capacity` events.
     pub fn new(capacity: usize) -> Self {
         Trace {
@@ -205,33 +227,44 @@ impl Trace {
             capacity,
             total: 0,
             hash: 0xcbf2_9ce4_8422_2325,
+            scratch: Vec::new(),
         }
     }
 
     /// Record an event.
-    pub fn record(&mut self, event: TraceEvent) {
+    pub fn record(&mut self, event: TraceEvent<M>) {
         let mut h = self.hash;
-        h = fnv(h, &event.tick.to_le_bytes());
-        h = fnv(h, &event.kind.tag().to_le_bytes());
-        h = fnv(h, event.node.as_str().as_bytes());
+        h = mix(h, event.tick ^ (event.kind.tag() << 56));
+        h = mix_bytes(h, event.node.as_str().as_bytes());
         if let Some(peer) = &event.peer {
-            h = fnv(h, peer.as_str().as_bytes());
+            h = mix_bytes(h, peer.as_str().as_bytes());
         }
         match &event.kind {
             TraceKind::Send {
                 deliver_at: Some(t),
             }
             | TraceKind::Duplicate { deliver_at: t }
-            | TraceKind::Release { deliver_at: t } => h = fnv(h, &t.to_le_bytes()),
+            | TraceKind::Release { deliver_at: t } => h = mix(h, *t),
             _ => {}
         }
         if let Some(msg) = event.msg {
-            h = fnv(h, msg.as_bytes());
+            h = mix_bytes(h, msg.as_bytes());
         }
         if let Some(c) = event.corr {
-            h = fnv(h, &c.seq.to_le_bytes());
+            h = mix(h, (u64::from(c.incarnation) << 48) ^ c.seq);
         }
-        h = fnv(h, event.detail.as_bytes());
+        h = mix_bytes(h, event.detail.as_bytes());
+        if let Some(body) = &event.body {
+            // The body's postcard encoding: content differences change the hash too.
+            self.scratch.clear();
+            match postcard::to_extend(body, std::mem::take(&mut self.scratch)) {
+                Ok(bytes) => {
+                    h = mix_bytes(h, &bytes);
+                    self.scratch = bytes;
+                }
+                Err(_) => h = mix(h, u64::MAX),
+            }
+        }
         self.hash = h;
         self.total += 1;
         if self.capacity == 0 {
@@ -254,7 +287,7 @@ impl Trace {
     }
 
     /// The kept events, oldest first.
-    pub fn events(&self) -> impl Iterator<Item = &TraceEvent> {
+    pub fn events(&self) -> impl Iterator<Item = &TraceEvent<M>> {
         self.events.iter()
     }
 
@@ -279,7 +312,7 @@ impl Trace {
 mod tests {
     use super::*;
 
-    fn note(tick: Tick, text: &str) -> TraceEvent {
+    fn note(tick: Tick, text: &str) -> TraceEvent<()> {
         TraceEvent {
             tick,
             node: ProcessId::new("athens"),
@@ -288,6 +321,7 @@ mod tests {
             msg: None,
             corr: None,
             detail: text.into(),
+            body: None,
         }
     }
 
