@@ -957,6 +957,11 @@ impl<M: Message> Cluster<M> {
             .unwrap_or_else(|| panic!("unknown node {id}: not part of the cluster"))
     }
 
+    /// Every node, servers then clients, in the order they joined.
+    pub fn nodes(&self) -> &[ProcessId] {
+        self.world.net.ids()
+    }
+
     /// The servers, in cluster order.
     pub fn servers(&self) -> &[ProcessId] {
         &self.servers

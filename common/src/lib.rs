@@ -150,6 +150,7 @@ pub mod echo;
 pub mod error;
 pub mod id;
 pub mod msg;
+pub mod nemesis;
 pub mod net;
 pub mod process;
 pub mod promise;

@@ -305,6 +305,11 @@ impl<M: Message> SimNet<M> {
         n - 1
     }
 
+    /// Every registered node, in registration order.
+    pub fn ids(&self) -> &[ProcessId] {
+        &self.ids
+    }
+
     /// The index of a registered node.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.ids.iter().position(|p| p.as_str() == id)
