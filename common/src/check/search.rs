@@ -119,6 +119,7 @@ pub(super) fn check<M>(
     history: &History<M::Input, M::Output>,
     consistency: Consistency,
     max_states: u64,
+    linearizable_first: bool,
 ) -> Verdict
 where
     M: Model,
@@ -143,6 +144,16 @@ where
             call: op.invoke_seq(),
             ret,
         });
+    }
+    if consistency == Consistency::SequentialConsistency && linearizable_first {
+        // A linearization respects every client's program order, so it is also a
+        // sequentially consistent order, and real-time order prunes the search hard.
+        if let Found::Order(order) = linearize(model, &candidates, max_states) {
+            return Verdict::Ok(vec![PartOrder {
+                key: None,
+                order: order.iter().map(|&i| candidates[i].id).collect(),
+            }]);
+        }
     }
     let parts = match consistency {
         Consistency::Linearizability => split(model, candidates),
