@@ -133,13 +133,16 @@ impl<I: Op, O: ToValue> History<I, O> {
 /// legend below. Ticks are shown on the ruler above the lanes.
 ///
 /// ```text
-/// tick  |0     3  4  5
-/// alice |[op0--------]
-/// bob   |   [op1]
-/// carol |         [1]
-///   op0 alice write 1 -> ok 1  (events 0..5, ticks 0..5)
-///   op1 bob read nil -> ok 1  (events 1..2, ticks 3..3)
-///   op2 carol read nil -> ok 0  (events 3..4, ticks 4..4)
+/// tick  |10 11 12    13    14 20 21
+/// alice |[op0-----]
+/// bob   |   [1-]                 [4->
+/// carol |            [op2-----?......
+/// dave  |               [3-x
+///   op0 alice write 1 -> ok 1  (events 0..3, ticks 10..12)
+///   op1 bob read nil -> ok 1  (events 1..2, ticks 11..12)
+///   op2 carol write 2 -> info (outcome unknown)  (events 4..7, ticks 13..20)
+///   op3 dave write 3 -> fail  (events 5..6, ticks 13..14)
+///   op4 bob read nil -> pending  (events 8.., ticks 21..)
 /// ```
 ///
 /// Bars end with `]` (ok), `x` (fail), `?` followed by dots (info: it may take effect
