@@ -127,16 +127,14 @@ fn explains<M: Model>(
             .ok_or(format!("the model cannot apply {id} at its place"))?;
         placed[i] = true;
     }
-    if complete {
-        if let Some(missing) = ops
-            .iter()
-            .zip(&placed)
-            .find(|(op, p)| !**p && op.ret.is_some())
-        {
-            return Err(format!("{} completed but is missing", missing.0.id));
-        }
+    let missing = ops
+        .iter()
+        .zip(&placed)
+        .find(|(op, p)| !**p && op.ret.is_some());
+    match missing {
+        Some((op, _)) if complete => Err(format!("{} completed but is missing", op.id)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Compares one checker's verdict with the brute force and validates its evidence.
