@@ -72,7 +72,10 @@ impl Hasher for FxHasher {
 }
 
 /// The memo of explored (linearized set, model state) pairs. Only membership is ever
-/// asked; it is never iterated, so its hash order cannot leak into any result.
+/// asked; it is never iterated, so its hash order cannot leak into any result. A hash
+/// set is used rather than a `BTreeSet`: on the 10,000-operation benchmark the ordered
+/// set made the linearizability check about twice as slow (and would force `Ord` on
+/// every model state).
 #[allow(clippy::disallowed_types)]
 type Memo<S> = std::collections::HashSet<(Box<[u64]>, S), BuildHasherDefault<FxHasher>>;
 
