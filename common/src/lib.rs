@@ -144,10 +144,12 @@
 //! No protocol lives in this crate: quorum replication, Paxos and Raft are what the
 //! sections ask you to write. There is no async runtime either: explicit callbacks that
 //! receive the node keep every step of a protocol visible.
+pub mod check;
 pub mod client;
 pub mod cluster;
 pub mod echo;
 pub mod error;
+pub mod history;
 pub mod id;
 pub mod msg;
 pub mod nemesis;

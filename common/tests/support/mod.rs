@@ -2,6 +2,9 @@
 //! messages needed to exercise requests, quorums, timers and storage.
 #![allow(dead_code)]
 
+pub mod workload;
+pub use workload::*;
+
 use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumPolicy, WaitingList};
 use serde::{Deserialize, Serialize};
 

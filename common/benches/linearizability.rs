@@ -1,0 +1,74 @@
+//! How long the linearizability checker takes on a 10,000-operation key-value history
+//! (10 clients, 5 keys, overlapping requests against a correct store), next to the
+//! independent todc-utils checker on the same history.
+//!
+//! Run with `cargo bench -p common --bench linearizability`. It prints figures and
+//! asserts only verdicts, never timings. `BENCH_OPS=n` changes the history length;
+//! `BENCH_TODC_WHOLE=1` also runs todc-utils on the unsplit history (slow, memory-hungry). `BENCH_OPS=n` changes the history length;
+//! `BENCH_TODC_WHOLE=1` also runs todc-utils on the unsplit history (slow, memory-hungry).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use common::check::{self, models::KvRegister};
+use std::time::Duration;
+use support::{Workload, kv_history, todc};
+
+/// Wall-clock time of `f`. Benchmarks measure real time; nothing here feeds a simulation.
+#[allow(clippy::disallowed_methods)]
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = std::time::Instant::now();
+    let result = f();
+    (result, start.elapsed())
+}
+
+fn main() {
+    let ops = std::env::var("BENCH_OPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let seed = 1;
+    let history = kv_history(seed, &Workload::benchmark(ops));
+    let model = KvRegister::new(0);
+    println!(
+        "history: {} operations, {} events, 10 clients, 5 keys, seed {seed}",
+        history.len(),
+        history.events().len()
+    );
+
+    let (ours, ours_time) = timed(|| check::linearizable(&model, &history));
+    assert!(
+        ours.is_ok(),
+        "a correct store's history must be linearizable: {ours}"
+    );
+    println!("common::check::linearizable (per key):   {ours_time:>10.3?}");
+
+    let (seq, seq_time) = timed(|| check::sequential(&model, &history));
+    assert!(
+        seq.is_ok(),
+        "a correct store's history must be sequentially consistent: {seq}"
+    );
+    println!("common::check::sequential (whole):       {seq_time:>10.3?}");
+
+    let (theirs, theirs_time) = timed(|| todc::linearizable_per_key(&history));
+    assert!(
+        theirs,
+        "todc-utils must agree that the history is linearizable"
+    );
+    println!("todc-utils WGLChecker (per key):         {theirs_time:>10.3?}");
+    println!(
+        "ratio todc-utils / ours:                 {:>10.1}x",
+        theirs_time.as_secs_f64() / ours_time.as_secs_f64()
+    );
+    // todc-utils has no partitioning; on the whole 10,000-operation history it needs
+    // about a minute and several GB of memory (its memo copies a flag per entry), so
+    // that run is opt-in.
+    if std::env::var_os("BENCH_TODC_WHOLE").is_some() {
+        let (whole, whole_time) = timed(|| todc::linearizable(&history));
+        assert!(
+            whole,
+            "todc-utils must agree that the history is linearizable"
+        );
+        println!("todc-utils WGLChecker (whole history):   {whole_time:>10.3?}");
+    }
+}

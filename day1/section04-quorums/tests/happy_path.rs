@@ -1,0 +1,211 @@
+//! The basic quorum scenarios: writes reach a majority, reads overlap every write quorum.
+
+mod support;
+
+use common::Cluster;
+use common::echo::{EchoMsg, EchoServer};
+use quorums::client::{found_value, get_and_wait, set_and_wait};
+use quorums::lab::{stored, wait_until_all_hold};
+use quorums::{Config, GetOutcome, SetOutcome};
+use support::*;
+
+#[test]
+fn quorum_write_succeeds_and_reaches_all() {
+    let mut cluster = three(Config::default());
+    let outcome = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
+    assert_eq!(
+        outcome,
+        SetOutcome::Ok,
+        "a write on a healthy cluster must succeed"
+    );
+    wait_until_all_hold(&mut cluster, "title", "Microservices", SETTLE_TICKS)
+        .expect("every replica must eventually store a write sent to all of them");
+}
+
+/// cyrene misses the write; later the read quorum {athens, cyrene} still meets the
+/// write quorum {athens, byzantium} in athens, which holds the value.
+#[test]
+fn quorum_read_overlaps_write_quorum() {
+    let mut cluster = three(Config::default());
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    let written = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Distributed Systems");
+    assert_eq!(
+        written,
+        SetOutcome::Ok,
+        "athens and byzantium are a majority"
+    );
+    cluster.heal_all();
+    cluster.partition(&[&[BYZANTIUM], &[ATHENS, CYRENE]]);
+    assert_eq!(
+        stored(&cluster, CYRENE, "title"),
+        None,
+        "cyrene must have missed the write"
+    );
+
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("Distributed Systems"),
+        "the read quorum must meet the write quorum in athens, got {read:?}"
+    );
+}
+
+#[test]
+fn sequential_reads_follow_shifting_quorums() {
+    let mut cluster = three(Config::default());
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        SetOutcome::Ok
+    );
+    cluster.heal_all();
+    cluster.partition(&[&[BYZANTIUM], &[ATHENS, CYRENE]]);
+    let first = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&first),
+        Some("v1"),
+        "read through {{athens, cyrene}} must see v1"
+    );
+
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
+        SetOutcome::Ok
+    );
+    cluster.heal_all();
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    assert_eq!(
+        stored(&cluster, BYZANTIUM, "title").as_deref(),
+        Some("v1"),
+        "byzantium must still hold v1"
+    );
+    let second = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&second),
+        Some("v2"),
+        "read through {{athens, byzantium}} must pick athens's newer v2 over byzantium's v1"
+    );
+}
+
+#[test]
+fn incomplete_write_leaves_minority_stale() {
+    let mut cluster = three(Config::default());
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "v1", SETTLE_TICKS)
+        .expect("v1 must reach every replica");
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(stored(&cluster, ATHENS, "title").as_deref(), Some("v2"));
+    assert_eq!(stored(&cluster, BYZANTIUM, "title").as_deref(), Some("v2"));
+    assert_eq!(
+        stored(&cluster, CYRENE, "title").as_deref(),
+        Some("v1"),
+        "nothing brings a cut-off replica up to date without read repair"
+    );
+}
+
+/// The original's client saw a timeout here, because coordinator and client waited
+/// equally long. The coordinator now gives up first and says so.
+#[test]
+fn write_fails_without_majority() {
+    let mut cluster = three(Config::default());
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    let started = cluster.now();
+    let outcome = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
+    assert_eq!(
+        outcome,
+        SetOutcome::QuorumNotReached {
+            acks: 1,
+            required: 2
+        },
+        "only athens acknowledged: the coordinator must report the missing quorum"
+    );
+    let config = Config::default();
+    assert!(
+        cluster.now() - started < config.client_timeout_ticks,
+        "the coordinator must answer before the client's own timeout"
+    );
+}
+
+/// Regression for the original's equal client and replica timeouts: the client always
+/// timed out first, so a failed write never reached it as a definite answer.
+#[test]
+fn coordinator_times_out_before_client_so_failures_are_definite() {
+    let config = Config::default();
+    assert!(config.coordinator_timeout_ticks < config.client_timeout_ticks);
+    let mut cluster = three(config);
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        read,
+        GetOutcome::QuorumNotReached {
+            answers: 1,
+            required: 2
+        },
+        "a read without a quorum must say so, not time out and not claim the key is missing"
+    );
+}
+
+/// Regression for the original's GET that answered "not found" when the quorum failed.
+#[test]
+fn failed_read_is_not_reported_as_not_found() {
+    let mut cluster = three(Config::default());
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        SetOutcome::Ok
+    );
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert!(
+        matches!(read, GetOutcome::QuorumNotReached { .. }),
+        "a read that could not reach R replicas must not look like a missing key, got {read:?}"
+    );
+    let missing = {
+        cluster.heal_all();
+        get_and_wait(&mut cluster, ALICE, ATHENS, "no-such-key")
+    };
+    assert_eq!(
+        missing,
+        GetOutcome::NotFound,
+        "a key nobody holds is NotFound"
+    );
+}
+
+/// The echo protocol is the simulator's smoke test: a request to one of three servers
+/// comes back with the same text in four ticks or fewer (one round trip is two).
+#[test]
+fn echo_roundtrip() {
+    let mut cluster = Cluster::builder()
+        .seed(0)
+        .servers(["process-1", "process-2", "process-3"])
+        .request_timeout(10)
+        .build(|_id, _peers| EchoServer::new(5));
+    cluster.add_client("client-1");
+    let reply = cluster.call(
+        "client-1",
+        "process-1",
+        EchoMsg::Echo {
+            text: "hello".into(),
+        },
+    );
+    let answer = cluster.run(&reply);
+    assert_eq!(
+        answer,
+        Ok(EchoMsg::EchoReply {
+            text: "hello".into(),
+            by: "process-1".into()
+        }),
+        "the echo server must send the same text back"
+    );
+    assert_eq!(
+        cluster.now(),
+        2,
+        "a request and its reply take one tick each"
+    );
+}

@@ -1,0 +1,31 @@
+//! Names and builders shared by the scenario tests.
+#![allow(dead_code)]
+
+use common::Cluster;
+use quorums::lab::build_cluster;
+use quorums::{Config, Msg};
+
+pub const ATHENS: &str = "athens";
+pub const BYZANTIUM: &str = "byzantium";
+pub const CYRENE: &str = "cyrene";
+pub const DELPHI: &str = "delphi";
+pub const SPARTA: &str = "sparta";
+pub const ALICE: &str = "alice";
+pub const BOB: &str = "bob";
+
+/// Ticks a write or read may take on a healthy network (4) with room to spare.
+pub const SETTLE_TICKS: u64 = 10;
+
+/// athens, byzantium and cyrene with `config`, seed 0, and the client alice.
+pub fn three(config: Config) -> Cluster<Msg> {
+    let mut cluster = build_cluster(&[ATHENS, BYZANTIUM, CYRENE], config, 0)
+        .expect("the test's configuration must be valid");
+    cluster.add_client(ALICE);
+    cluster
+}
+
+/// The five-node cluster of the partition lessons, seed 0, no clients.
+pub fn five(config: Config) -> Cluster<Msg> {
+    build_cluster(&[ATHENS, BYZANTIUM, CYRENE, DELPHI, SPARTA], config, 0)
+        .expect("the test's configuration must be valid")
+}
