@@ -1,13 +1,13 @@
 ----------------------- MODULE BrokenDurableDecision -----------------------
 (***************************************************************************)
 (* BROKEN twin of DurableDecision: the acceptor replies to a prepare as    *)
-(* soon as it has decided in memory, before the disk write completes.     *)
-(* Everything else is identical; the one change is marked BROKEN below.   *)
+(* soon as it has decided in memory, before the disk write completes.      *)
+(* Everything else is identical; the one change is marked BROKEN below.    *)
 (*                                                                         *)
 (* With BrokenDurableDecision.cfg the checker reports                      *)
-(* ResponseImpliesDurable after one step: a reply is out, the disk still  *)
+(* ResponseImpliesDurable after one step: a reply is out, the disk still   *)
 (* says 0. BrokenDurableDecisionHarm.cfg leaves that invariant out and     *)
-(* shows what it costs: the node acknowledges, crashes before the write,  *)
+(* shows what it costs: the node acknowledges, crashes before the write,   *)
 (* restarts, and no longer remembers the promise it gave (PromiseKept).    *)
 (***************************************************************************)
 EXTENDS Naturals
@@ -43,8 +43,8 @@ Init ==
     /\ crashed = [n \in Nodes |-> FALSE]
     /\ highestAck = [n \in Nodes |-> 0]
 
-(* Rust: on_prepare, broken. BROKEN: the reply goes out here, before the  *)
-(* write is durable.                                                        *)
+(* Rust: on_prepare, broken. BROKEN: the reply goes out here, before the   *)
+(* write is durable.                                                       *)
 ReceivePrepare(n, g) ==
     /\ ~crashed[n]
     /\ g > memPromised[n]
@@ -63,7 +63,7 @@ CompleteWrite(n) ==
     /\ UNCHANGED <<memPromised, responses, crashed, highestAck>>
 
 (* Rust: the simulator's crash fault. Memory is rebuilt from disk;         *)
-(* a write in flight is lost.                                               *)
+(* a write in flight is lost.                                              *)
 Crash(n) ==
     /\ ~crashed[n]
     /\ crashed' = [crashed EXCEPT ![n] = TRUE]
@@ -95,7 +95,7 @@ MemoryAheadOfDurable ==
     \A n \in Nodes : ~crashed[n] => memPromised[n] >= durPromised[n]
 
 (* The harm itself: a running node never forgets a promise it gave.        *)
-(* If it did, it would promise the same or a lower generation again.        *)
+(* If it did, it would promise the same or a lower generation again.       *)
 PromiseKept ==
     \A n \in Nodes : ~crashed[n] => memPromised[n] >= highestAck[n]
 =============================================================================

@@ -14,7 +14,7 @@
 (*                                                                         *)
 (* The ghost variable `highestAck` is not part of any node: it is what the *)
 (* proposers remember having been promised. It survives crashes, so it can *)
-(* tell when a node has forgotten a promise it gave.                      *)
+(* tell when a node has forgotten a promise it gave.                       *)
 (***************************************************************************)
 EXTENDS Naturals
 
@@ -68,7 +68,7 @@ CompleteWrite(n) ==
     /\ UNCHANGED <<memPromised, crashed>>
 
 (* Rust: the simulator's crash fault. Memory is rebuilt from disk;         *)
-(* a write in flight is lost.                                               *)
+(* a write in flight is lost.                                              *)
 Crash(n) ==
     /\ ~crashed[n]
     /\ crashed' = [crashed EXCEPT ![n] = TRUE]
@@ -100,7 +100,7 @@ MemoryAheadOfDurable ==
     \A n \in Nodes : ~crashed[n] => memPromised[n] >= durPromised[n]
 
 (* The harm itself: a running node never forgets a promise it gave.        *)
-(* If it did, it would promise the same or a lower generation again.        *)
+(* If it did, it would promise the same or a lower generation again.       *)
 PromiseKept ==
     \A n \in Nodes : ~crashed[n] => memPromised[n] >= highestAck[n]
 =============================================================================

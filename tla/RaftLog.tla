@@ -1,0 +1,136 @@
+------------------------------ MODULE RaftLog ------------------------------
+(***************************************************************************)
+(* Raft log replication and commitment, with elections abstracted to one   *)
+(* atomic step so that the model stays small.                              *)
+(*                                                                         *)
+(* A log entry is represented by the term in which it was created. A       *)
+(* server becomes leader of a new term with the votes of a majority whose  *)
+(* logs are no more up to date than its own (the RequestVote rule), and    *)
+(* every voter moves to that term, which is how Raft's one vote per term   *)
+(* appears here. A leader appends entries of its own term, copies entries  *)
+(* to followers one at a time with the consistency check on the previous   *)
+(* entry (a conflicting entry and everything after it are replaced), and   *)
+(* commits an index once a majority of servers that are in its term or a   *)
+(* later one hold that entry -- but only an entry of its own term, which   *)
+(* commits every entry before it too (Raft paper, section 5.4.2).          *)
+(*                                                                         *)
+(* The ghost variable `committed` records every <<index, term>> that was   *)
+(* ever committed.                                                         *)
+(*                                                                         *)
+(* Rust counterpart (day2/section07-raft): BecomeLeader = a won election,  *)
+(* ClientRequest = the leader appending a client command, AppendEntries =  *)
+(* on_append_entries on the follower, AdvanceCommitIndex = the leader's    *)
+(* commit rule after counting match indexes.                               *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences, FiniteSets
+
+CONSTANTS Servers,     \* the servers
+          MaxTerm,     \* terms range over 0..MaxTerm
+          MaxLogLen    \* logs hold at most MaxLogLen entries
+
+VARIABLES currentTerm, \* currentTerm[s]
+          role,        \* role[s]: "follower" or "leader"
+          log,         \* log[s]: the sequence of entry terms
+          committed    \* ghost: every <<index, term>> ever committed
+
+vars == <<currentTerm, role, log, committed>>
+
+Terms == 0..MaxTerm
+Indexes == 1..MaxLogLen
+IsQuorum(S) == 2 * Cardinality(S) > Cardinality(Servers)
+Max(S) == CHOOSE x \in S : \A y \in S : y <= x
+
+LastTerm(l) == IF Len(l) = 0 THEN 0 ELSE l[Len(l)]
+
+(* The RequestVote rule: the candidate's log is at least as up to date.   *)
+UpToDate(candidate, voter) ==
+    \/ LastTerm(candidate) > LastTerm(voter)
+    \/ /\ LastTerm(candidate) = LastTerm(voter)
+       /\ Len(candidate) >= Len(voter)
+
+(* Server s holds entry <<index, term>>. *)
+Holds(s, index, term) == Len(log[s]) >= index /\ log[s][index] = term
+
+TypeOK ==
+    /\ currentTerm \in [Servers -> Terms]
+    /\ role \in [Servers -> {"follower", "leader"}]
+    /\ \A s \in Servers :
+        /\ Len(log[s]) <= MaxLogLen
+        /\ \A k \in 1..Len(log[s]) : log[s][k] \in 1..MaxTerm
+    /\ committed \subseteq (Indexes \X Terms)
+
+Init ==
+    /\ currentTerm = [s \in Servers |-> 0]
+    /\ role = [s \in Servers |-> "follower"]
+    /\ log = [s \in Servers |-> <<>>]
+    /\ committed = {}
+
+(* The term of an election won with the votes of Q: above all their terms. *)
+ElectionTerm(Q) == Max({currentTerm[j] : j \in Q}) + 1
+
+(* Server i wins an election with the votes of quorum Q. *)
+BecomeLeader(i, Q) ==
+    /\ i \in Q
+    /\ IsQuorum(Q)
+    /\ ElectionTerm(Q) <= MaxTerm
+    /\ \A j \in Q : UpToDate(log[i], log[j])
+    /\ currentTerm' = [j \in Servers |-> IF j \in Q THEN ElectionTerm(Q) ELSE currentTerm[j]]
+    /\ role' = [j \in Servers |-> IF j = i THEN "leader"
+                                  ELSE IF j \in Q THEN "follower" ELSE role[j]]
+    /\ UNCHANGED <<log, committed>>
+
+(* The leader appends a client command, as an entry of its term. *)
+ClientRequest(i) ==
+    /\ role[i] = "leader"
+    /\ Len(log[i]) < MaxLogLen
+    /\ log' = [log EXCEPT ![i] = Append(@, currentTerm[i])]
+    /\ UNCHANGED <<currentTerm, role, committed>>
+
+(* Leader i sends follower j the entry at index k, with the previous       *)
+(* entry for the consistency check; j replaces a conflicting suffix.       *)
+AppendEntries(i, j, k) ==
+    /\ role[i] = "leader"
+    /\ i # j
+    /\ currentTerm[j] <= currentTerm[i]
+    /\ k <= Len(log[i])
+    /\ k = 1 \/ Holds(j, k - 1, log[i][k - 1])
+    /\ ~Holds(j, k, log[i][k])
+    /\ log' = [log EXCEPT ![j] = Append(SubSeq(@, 1, k - 1), log[i][k])]
+    /\ currentTerm' = [currentTerm EXCEPT ![j] = currentTerm[i]]
+    /\ role' = [role EXCEPT ![j] = "follower"]
+    /\ UNCHANGED committed
+
+(* Leader i commits index k: a majority in its term holds the entry, and   *)
+(* the entry is of the leader's own term.                                  *)
+AdvanceCommitIndex(i, k) ==
+    /\ role[i] = "leader"
+    /\ k <= Len(log[i])
+    /\ IsQuorum({j \in Servers : currentTerm[j] >= currentTerm[i] /\ Holds(j, k, log[i][k])})
+    /\ log[i][k] = currentTerm[i]
+    /\ committed' = committed \cup {<<x, log[i][x]>> : x \in 1..k}
+    /\ committed' # committed
+    /\ UNCHANGED <<currentTerm, role, log>>
+
+Next ==
+    \/ \E i \in Servers, Q \in SUBSET Servers : BecomeLeader(i, Q)
+    \/ \E i \in Servers : ClientRequest(i)
+    \/ \E i, j \in Servers, k \in Indexes : AppendEntries(i, j, k)
+    \/ \E i \in Servers, k \in Indexes : AdvanceCommitIndex(i, k)
+
+Spec == Init /\ [][Next]_vars
+
+(* Two logs that agree on an entry agree on everything before it. *)
+LogMatching ==
+    \A i, j \in Servers :
+        \A k \in 1..Len(log[i]) :
+            Holds(j, k, log[i][k]) => SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+
+(* A committed entry stays on a majority of servers, so every future       *)
+(* leader has it and nobody overwrites it.                                 *)
+CommittedEntriesSurvive ==
+    \A c \in committed : IsQuorum({s \in Servers : Holds(s, c[1], c[2])})
+
+(* State machine safety: no two different entries are committed at one index. *)
+StateMachineSafety ==
+    \A c1, c2 \in committed : c1[1] = c2[1] => c1[2] = c2[2]
+=============================================================================
