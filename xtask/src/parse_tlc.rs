@@ -28,8 +28,8 @@ pub fn parse(output: &str, exit_code: Option<i32>) -> Outcome {
     outcome.trace = parse_trace(output);
     for line in output.lines() {
         let line = line.trim();
-        if let Some(version) = line.strip_prefix("TLC2 Version ") {
-            outcome.version = Some(format!("TLC2 {version}"));
+        if line.starts_with("TLC2 Version ") {
+            outcome.version = Some(line.to_string());
         } else if line.contains(" states generated, ") && line.contains(" distinct states found") {
             let numbers = numbers_in(line);
             if numbers.len() >= 3 {

@@ -332,7 +332,7 @@ pub fn summary_row(report: &SpecReport) -> String {
             .map_or_else(|| "-".to_string(), |n| format!("{n} states"))
     };
     format!(
-        "{:<36} {:<32} {:<32} {:>14} {:>7.1}s  {}",
+        "{:<34} {:<34} {:<34} {:>13} {:>6.1}s  {}",
         report.name,
         report.expected,
         report.actual,
@@ -344,7 +344,7 @@ pub fn summary_row(report: &SpecReport) -> String {
 
 fn summary_header() -> String {
     format!(
-        "{:<36} {:<32} {:<32} {:>14} {:>8}  {}",
+        "{:<34} {:<34} {:<34} {:>13} {:>7}  {}",
         "spec", "expected", "actual", "states/trace", "time", "result"
     )
 }
@@ -407,9 +407,9 @@ pub fn cmd_tlc_all(root: &Path, options: &RunOptions) -> Result<(), Failure> {
     println!("{}", summary_header());
     let mut reports = Vec::new();
     for entry in &manifest.specs {
-        let runnable = problems
-            .iter()
-            .all(|p| !p.contains(&format!(" {} ", entry.name)));
+        let tla = tla_dir(root);
+        let runnable = tla.join(format!("{}.cfg", entry.name)).is_file()
+            && tla.join(format!("{}.tla", entry.module)).is_file();
         if !runnable {
             continue;
         }
