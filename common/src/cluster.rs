@@ -30,6 +30,7 @@ use crate::store::{SimKv, StoreConfig};
 use crate::time::{DEFAULT_START_MS, SimClock, Tick};
 use crate::trace::{DEFAULT_TRACE_CAPACITY, DropReason, Trace, TraceEvent, TraceKind};
 use std::any::Any;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -442,6 +443,7 @@ impl ClusterBuilder {
             start_ms: self.start_ms,
             ms_per_tick: self.ms_per_tick,
             invariants: Vec::new(),
+            tick_clock: Rc::new(Cell::new(0)),
         };
         let factory: Factory<P> = Rc::new(factory);
         let servers = self.servers.clone();
@@ -512,6 +514,7 @@ pub struct Cluster<M: Message> {
     start_ms: u64,
     ms_per_tick: u64,
     invariants: Vec<Invariant<M>>,
+    tick_clock: Rc<Cell<Tick>>,
 }
 
 impl<M: Message> std::fmt::Debug for Cluster<M> {
@@ -794,6 +797,12 @@ impl<M: Message> Cluster<M> {
         self.world.now
     }
 
+    /// A shared reading of the current tick, for observers that run inside a tick (such
+    /// as a history recorder completing an operation when its promise settles).
+    pub fn tick_clock(&self) -> Rc<Cell<Tick>> {
+        Rc::clone(&self.tick_clock)
+    }
+
     /// The seed of this run.
     pub fn seed(&self) -> u64 {
         self.seed
@@ -819,6 +828,7 @@ impl<M: Message> Cluster<M> {
     /// Advance one tick; an invariant violation is returned instead of panicking.
     pub fn try_tick(&mut self) -> Result<(), ClusterError> {
         self.world.now += 1;
+        self.tick_clock.set(self.world.now);
         let now = self.world.now;
         for node in &mut self.nodes {
             if node.status() == NodeStatus::Up {

@@ -158,6 +158,7 @@ pub mod process;
 pub mod promise;
 pub mod quorum;
 pub mod rng;
+pub mod sim;
 pub mod store;
 pub mod time;
 pub mod trace;

@@ -1,0 +1,941 @@
+//! The seeded simulation runner: random workloads under random faults, then a check.
+//!
+//! One **seed** decides everything about a run: the cluster's configuration (in swarm
+//! mode), the workload, the network's latencies and losses, and the nemesis's fault plan.
+//! A run has three phases:
+//!
+//! 1. **chaos** — clients issue operations (one outstanding per client) while the nemesis
+//!    applies its plan under the fault budget;
+//! 2. **quiesce** — every fault is undone (links healed, rules removed, paused nodes
+//!    resumed, crashed nodes restarted), clients stop issuing, and every operation still
+//!    outstanding must finish within `quiesce_ticks`; then each client may issue a final
+//!    operation that must succeed (a **liveness** check: a healed cluster makes progress);
+//! 3. **check** — the recorded history is checked for linearizability (or sequential
+//!    consistency) against a model, and the cluster's invariants must have held on every
+//!    tick.
+//!
+//! [`sweep`] runs many seeds. The seed of a failing run is printed with a command that
+//! replays exactly that run (`SIM_SEED=… cargo test -p … <test>`), and the run's fault
+//! plan, trace, history and timeline are written under `target/sim-failures/`.
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `SIM_SEED=s` | run only seed `s` (replay) |
+//! | `SIM_ITERS=n` | run `n` seeds instead of the test's default |
+//! | `SIM_BASE_SEED=b` | start the sweep at seed `b`; `SIM_BASE_SEED=random` draws a fresh base (printed) |
+
+use crate::check::{Checker, Model, Verdict};
+use crate::cluster::{Cluster, ClusterBuilder};
+use crate::error::RpcError;
+use crate::history::{History, Op, ToValue};
+use crate::id::{OpId, ProcessId};
+use crate::msg::Message;
+use crate::nemesis::{FaultConfig, FaultMix, FaultPlan, Nemesis};
+use crate::net::NetConfig;
+use crate::promise::Promise;
+use crate::rng::SimRng;
+use crate::store::{CrashPolicy, StoreConfig};
+use crate::time::Tick;
+use std::cell::RefCell;
+use std::fmt;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// What a client learned about one operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer<O> {
+    /// It happened, with this output.
+    Ok(O),
+    /// It definitely did not happen (rejected before taking any effect).
+    Fail,
+    /// Unknown: it may have happened or not (a timeout, a crash, a partial failure).
+    Info,
+}
+
+/// Everything a run depends on besides the protocol and the workload.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The seed of everything.
+    pub seed: u64,
+    /// Server names.
+    pub servers: Vec<ProcessId>,
+    /// Number of clients (named `c1`, `c2`, ...).
+    pub clients: usize,
+    /// Length of the chaos phase.
+    pub chaos_ticks: Tick,
+    /// Budget of the quiesce phase (outstanding operations and final operations).
+    pub quiesce_ticks: Tick,
+    /// Probability that an idle client issues an operation in a tick.
+    pub op_probability: f64,
+    /// The clients' request timeout in ticks (an operation that times out is `info`).
+    pub client_timeout: Tick,
+    /// The cluster's default request timeout for server-to-server requests.
+    pub request_timeout: Tick,
+    /// Network settings.
+    pub net: NetConfig,
+    /// Storage settings.
+    pub store: StoreConfig,
+    /// How the nemesis draws faults.
+    pub faults: FaultConfig,
+    /// The checker's state budget per partition.
+    pub max_states: u64,
+    /// Postcard-encode every message (catches messages a real network could not carry).
+    pub roundtrip_codec: bool,
+}
+
+/// The names used for `n` servers.
+pub fn server_names(n: usize) -> Vec<ProcessId> {
+    const NAMES: [&str; 7] = [
+        "athens",
+        "byzantium",
+        "cyrene",
+        "delphi",
+        "ephesus",
+        "fez",
+        "gela",
+    ];
+    (0..n)
+        .map(|i| {
+            NAMES
+                .get(i)
+                .map(|s| ProcessId::new(s))
+                .unwrap_or_else(|| ProcessId::new(format!("s{i}")))
+        })
+        .collect()
+}
+
+impl SimConfig {
+    /// Three servers, three clients, 1,000 ticks of network faults, then 500 ticks to
+    /// settle.
+    pub fn new(seed: u64) -> Self {
+        SimConfig {
+            seed,
+            servers: server_names(3),
+            clients: 3,
+            chaos_ticks: 1000,
+            quiesce_ticks: 500,
+            op_probability: 0.1,
+            client_timeout: 60,
+            request_timeout: 20,
+            net: NetConfig {
+                latency: (1, 3),
+                ..NetConfig::default()
+            },
+            store: StoreConfig::default(),
+            faults: FaultConfig::default(),
+            max_states: 2_000_000,
+            roundtrip_codec: false,
+        }
+    }
+
+    /// Swarm testing: the seed also draws the configuration — 3 or 5 servers, 1 to 4
+    /// clients, latencies, loss, storage delay, and a random subset of fault kinds — so
+    /// different seeds explore different corners instead of the same one harder.
+    pub fn swarm(seed: u64) -> Self {
+        let mut rng = SimRng::derive(seed, "swarm");
+        let servers = if rng.chance(0.5) { 3 } else { 5 };
+        let max_latency = rng.range(1, 5);
+        let mut mix = FaultMix::network_and_crashes();
+        for weight in [
+            &mut mix.partition,
+            &mut mix.isolate,
+            &mut mix.one_way,
+            &mut mix.delay,
+            &mut mix.hold,
+            &mut mix.duplicate,
+            &mut mix.crash,
+            &mut mix.crash_torn,
+            &mut mix.pause,
+            &mut mix.disk_fail,
+        ] {
+            if rng.chance(0.4) {
+                *weight = 0;
+            }
+        }
+        SimConfig {
+            servers: server_names(servers),
+            clients: 1 + rng.below(4),
+            op_probability: [0.05, 0.1, 0.3][rng.below(3)],
+            net: NetConfig {
+                latency: (1, max_latency),
+                loss: [0.0, 0.0, 0.01, 0.05][rng.below(4)],
+                fifo: rng.chance(0.7),
+                ..NetConfig::default()
+            },
+            store: StoreConfig {
+                delay: (1, rng.range(1, 4)),
+                crash_policy: if rng.chance(0.5) {
+                    CrashPolicy::LoseUnsynced
+                } else {
+                    CrashPolicy::KeepRandomSubset
+                },
+                ..StoreConfig::default()
+            },
+            faults: FaultConfig {
+                mix,
+                mean_gap_ticks: rng.range(10, 80),
+                ..FaultConfig::default()
+            },
+            ..Self::new(seed)
+        }
+    }
+
+    /// The client names.
+    pub fn client_names(&self) -> Vec<ProcessId> {
+        (1..=self.clients)
+            .map(|i| ProcessId::new(format!("c{i}")))
+            .collect()
+    }
+
+    /// A cluster builder with this configuration's seed, servers, network, storage and
+    /// timeouts: pass it on to `build(factory)`.
+    pub fn builder(&self) -> ClusterBuilder {
+        Cluster::builder()
+            .seed(self.seed)
+            .servers(self.servers.clone())
+            .net(self.net.clone())
+            .store(self.store.clone())
+            .request_timeout(self.request_timeout)
+            .budget(self.quiesce_ticks)
+            .roundtrip_codec(self.roundtrip_codec)
+    }
+}
+
+/// What clients do: which operations, sent how, and what the replies mean.
+pub trait Workload<M: Message> {
+    /// An operation as the history records it.
+    type Input: Clone + fmt::Debug + Op;
+    /// A result as the history records it.
+    type Output: Clone + fmt::Debug + ToValue;
+
+    /// The next operation of an idle client, or `None` to stay idle this tick. Use a
+    /// small key space and unique written values so that the check has teeth.
+    fn next_op(&mut self, rng: &mut SimRng, client: &ProcessId) -> Option<Self::Input>;
+
+    /// Which server the client sends `input` to (default: one drawn at random).
+    fn target(
+        &mut self,
+        rng: &mut SimRng,
+        client: &ProcessId,
+        servers: &[ProcessId],
+        input: &Self::Input,
+    ) -> ProcessId {
+        let _ = (client, input);
+        servers[rng.below(servers.len())].clone()
+    }
+
+    /// The request message for `input`.
+    fn request(&self, input: &Self::Input) -> M;
+
+    /// What the reply (or its absence) means for the history. A write that timed out or
+    /// failed part-way must be [`Answer::Info`], never [`Answer::Fail`].
+    fn interpret(&self, input: &Self::Input, reply: Result<M, RpcError>) -> Answer<Self::Output>;
+
+    /// An operation each client issues once the cluster has healed; it must complete with
+    /// [`Answer::Ok`] (default: none, no liveness requirement beyond finishing).
+    fn final_op(&mut self, client: &ProcessId) -> Option<Self::Input> {
+        let _ = client;
+        None
+    }
+}
+
+/// Which consistency the history must satisfy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Check {
+    /// Linearizability (real-time order).
+    #[default]
+    Linearizable,
+    /// Sequential consistency (per-client order).
+    Sequential,
+    /// No history check (invariants and liveness only).
+    None,
+}
+
+/// Why a run failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A cluster invariant was violated.
+    Invariant(String),
+    /// The history is not consistent.
+    Inconsistent(String),
+    /// The checker ran out of budget (treated as a failure: raise `max_states` or shrink
+    /// the workload).
+    GaveUp(String),
+    /// After healing, an operation did not complete, or a final operation did not succeed.
+    Liveness(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Invariant(m) => write!(f, "invariant violated: {m}"),
+            Failure::Inconsistent(m) => write!(f, "history check failed: {m}"),
+            Failure::GaveUp(m) => write!(f, "checker gave up: {m}"),
+            Failure::Liveness(m) => write!(f, "no progress after healing: {m}"),
+        }
+    }
+}
+
+/// The record of one run.
+#[derive(Debug)]
+pub struct SimRun<I, O> {
+    /// The seed.
+    pub seed: u64,
+    /// The configuration used.
+    pub config: SimConfig,
+    /// The fault plan applied.
+    pub plan: FaultPlan,
+    /// What clients saw.
+    pub history: History<I, O>,
+    /// The checker's verdict (`None` when not checked or the run failed before).
+    pub verdict: Option<Verdict>,
+    /// Why it failed, if it did.
+    pub failure: Option<Failure>,
+    /// The last trace events of the run.
+    pub trace_tail: String,
+    /// The hash of the whole trace.
+    pub trace_hash: u64,
+    /// Ticks simulated.
+    pub ticks: Tick,
+}
+
+struct InFlightOp<M, I> {
+    op: OpId,
+    input: I,
+    promise: Promise<M>,
+    final_op: bool,
+}
+
+/// The client side of a run: who is busy with what, and the history.
+struct Driver<'w, M: Message, W: Workload<M>> {
+    workload: &'w mut W,
+    rng: SimRng,
+    clients: Vec<ProcessId>,
+    busy: Vec<Option<InFlightOp<M, W::Input>>>,
+    history: History<W::Input, W::Output>,
+    client_timeout: Tick,
+}
+
+impl<M: Message, W: Workload<M>> Driver<'_, M, W> {
+    fn issue(&mut self, cluster: &mut Cluster<M>, index: usize, input: W::Input, final_op: bool) {
+        let client = self.clients[index].clone();
+        let server = self
+            .workload
+            .target(&mut self.rng, &client, cluster.servers(), &input);
+        let op = self
+            .history
+            .invoke(client.clone(), input.clone(), cluster.now());
+        let msg = self.workload.request(&input);
+        let promise =
+            cluster.call_with_timeout(client.as_str(), server.as_str(), msg, self.client_timeout);
+        self.busy[index] = Some(InFlightOp {
+            op,
+            input,
+            promise,
+            final_op,
+        });
+    }
+
+    /// Idle clients may start an operation.
+    fn maybe_issue(&mut self, cluster: &mut Cluster<M>, probability: f64) {
+        for index in 0..self.clients.len() {
+            if self.busy[index].is_some() || !self.rng.chance(probability) {
+                continue;
+            }
+            let client = self.clients[index].clone();
+            if let Some(input) = self.workload.next_op(&mut self.rng, &client) {
+                self.issue(cluster, index, input, false);
+            }
+        }
+    }
+
+    /// Record every completed operation. Returns final operations that did not succeed.
+    fn poll(&mut self, now: Tick) -> Vec<String> {
+        let mut unsuccessful_finals = Vec::new();
+        for slot in &mut self.busy {
+            let Some(result) = slot.as_ref().and_then(|f| f.promise.result()) else {
+                continue;
+            };
+            let Some(flight) = slot.take() else { continue };
+            let answer = self.workload.interpret(&flight.input, result);
+            let succeeded = matches!(answer, Answer::Ok(_));
+            match answer {
+                Answer::Ok(output) => self.history.ok(flight.op, output, now),
+                Answer::Fail => self.history.fail(flight.op, now),
+                Answer::Info => self.history.info(flight.op, now),
+            }
+            if flight.final_op && !succeeded {
+                unsuccessful_finals.push(format!(
+                    "final operation {} {:?} did not succeed",
+                    flight.op, flight.input
+                ));
+            }
+        }
+        unsuccessful_finals
+    }
+
+    fn idle(&self) -> bool {
+        self.busy.iter().all(Option::is_none)
+    }
+
+    fn outstanding(&self) -> Vec<String> {
+        self.busy
+            .iter()
+            .zip(&self.clients)
+            .filter_map(|(b, c)| b.as_ref().map(|f| format!("{c}: {} {:?}", f.op, f.input)))
+            .collect()
+    }
+}
+
+/// Run one seed: build the cluster with `build(config.builder())` (add invariants
+/// there), drive `workload` under the nemesis, heal, then check the history against
+/// `model`.
+pub fn run<M, W, Mo>(
+    config: &SimConfig,
+    build: impl FnOnce(ClusterBuilder) -> Cluster<M>,
+    workload: &mut W,
+    model: &Mo,
+    check: Check,
+) -> SimRun<W::Input, W::Output>
+where
+    M: Message,
+    W: Workload<M>,
+    Mo: Model<Input = W::Input, Output = W::Output>,
+{
+    let mut cluster = build(config.builder());
+    let clients = config.client_names();
+    for client in &clients {
+        cluster.add_client(client.clone());
+    }
+    let plan = FaultPlan::random(
+        &mut SimRng::derive(config.seed, "nemesis"),
+        &config.servers,
+        &config.faults,
+        config.chaos_ticks,
+    );
+    let mut nemesis = Nemesis::new(plan.clone());
+    let mut driver = Driver {
+        workload,
+        rng: SimRng::derive(config.seed, "workload"),
+        busy: clients.iter().map(|_| None).collect(),
+        clients,
+        history: History::new(),
+        client_timeout: config.client_timeout,
+    };
+    let failure = drive(config, &mut cluster, &mut nemesis, &mut driver).err();
+    let verdict = match (&failure, check) {
+        (None, Check::Linearizable) => Some(
+            Checker::new()
+                .max_states(config.max_states)
+                .linearizable(model, &driver.history),
+        ),
+        (None, Check::Sequential) => Some(
+            Checker::new()
+                .max_states(config.max_states)
+                .sequential(model, &driver.history),
+        ),
+        _ => None,
+    };
+    let failure = failure.or_else(|| match &verdict {
+        Some(Verdict::Violation(_)) => Some(Failure::Inconsistent(
+            verdict
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )),
+        Some(Verdict::GaveUp(_)) => Some(Failure::GaveUp(
+            verdict
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )),
+        _ => None,
+    });
+    SimRun {
+        seed: config.seed,
+        config: config.clone(),
+        plan,
+        history: driver.history,
+        verdict,
+        failure,
+        trace_tail: cluster.trace().tail(60),
+        trace_hash: cluster.trace_hash(),
+        ticks: cluster.now(),
+    }
+}
+
+fn drive<M: Message, W: Workload<M>>(
+    config: &SimConfig,
+    cluster: &mut Cluster<M>,
+    nemesis: &mut Nemesis,
+    driver: &mut Driver<'_, M, W>,
+) -> Result<(), Failure> {
+    let invariant = |e: crate::error::ClusterError| Failure::Invariant(e.to_string());
+    // Chaos.
+    for _ in 0..config.chaos_ticks {
+        nemesis.apply_due(cluster);
+        driver.maybe_issue(cluster, config.op_probability);
+        cluster.try_tick().map_err(invariant)?;
+        driver.poll(cluster.now());
+    }
+    // Quiesce: heal everything; what is outstanding must finish.
+    nemesis.quiesce(cluster);
+    let deadline = cluster.now() + config.quiesce_ticks;
+    while !driver.idle() && cluster.now() < deadline {
+        cluster.try_tick().map_err(invariant)?;
+        driver.poll(cluster.now());
+    }
+    if !driver.idle() {
+        return Err(Failure::Liveness(format!(
+            "still outstanding after healing: {}",
+            driver.outstanding().join("; ")
+        )));
+    }
+    // Liveness: one final operation per client must succeed.
+    for index in 0..driver.clients.len() {
+        let client = driver.clients[index].clone();
+        if let Some(input) = driver.workload.final_op(&client) {
+            driver.issue(cluster, index, input, true);
+        }
+    }
+    let mut unsuccessful = Vec::new();
+    while !driver.idle() && cluster.now() < deadline + config.quiesce_ticks {
+        cluster.try_tick().map_err(invariant)?;
+        unsuccessful.extend(driver.poll(cluster.now()));
+    }
+    if !driver.idle() {
+        unsuccessful.push(format!(
+            "final operations still outstanding: {}",
+            driver.outstanding().join("; ")
+        ));
+    }
+    if unsuccessful.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Liveness(unsuccessful.join("; ")))
+    }
+}
+
+impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
+    /// `true` when the run passed every check.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// A full account of the run for a failure message or an artefact file.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "seed {}: {} after {} ticks\n",
+            self.seed,
+            self.failure
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "passed".into()),
+            self.ticks
+        ));
+        out.push_str(&format!("fault plan:\n{}", self.plan));
+        out.push_str(&format!(
+            "history ({} operations):\n{}",
+            self.history.len(),
+            self.history.to_text()
+        ));
+        out.push_str(&format!("timeline:\n{}", self.history.timeline()));
+        out.push_str(&format!("last trace events:\n{}", self.trace_tail));
+        out
+    }
+
+    /// The files written for a failed run: name and contents.
+    pub fn artefacts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("summary.txt", self.report()),
+            ("plan.txt", self.plan.to_string()),
+            ("history.txt", self.history.to_text()),
+            ("history.edn", self.history.to_edn()),
+            ("timeline.txt", self.history.timeline()),
+            ("trace-tail.txt", self.trace_tail.clone()),
+            ("config.txt", format!("{:#?}", self.config)),
+        ]
+    }
+}
+
+/// A failed seed, ready to be reported.
+#[derive(Debug, Clone)]
+pub struct SeedFailure {
+    /// The failing seed.
+    pub seed: u64,
+    /// Why it failed.
+    pub failure: Failure,
+    /// The full account (plan, history, timeline, trace tail).
+    pub report: String,
+    /// Files to write under `target/sim-failures/`.
+    pub artefacts: Vec<(&'static str, String)>,
+}
+
+impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
+    /// `Ok(())` if it passed, else the failure with its report and artefacts.
+    pub fn into_result(self) -> Result<(), Box<SeedFailure>> {
+        match &self.failure {
+            None => Ok(()),
+            Some(failure) => Err(Box::new(SeedFailure {
+                seed: self.seed,
+                failure: failure.clone(),
+                report: self.report(),
+                artefacts: self.artefacts(),
+            })),
+        }
+    }
+}
+
+/// Which seeds a sweep runs, from the environment (see the [module docs](self)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seeds {
+    /// First seed.
+    pub base: u64,
+    /// Number of seeds.
+    pub count: u64,
+    /// Whether `SIM_SEED` asked for one exact seed.
+    pub replay: bool,
+}
+
+impl Seeds {
+    /// Read `SIM_SEED`, `SIM_ITERS` and `SIM_BASE_SEED`; without them, seeds
+    /// `0..default_count`, so CI runs the same seeds every time.
+    pub fn from_env(default_count: u64) -> Result<Seeds, String> {
+        Self::parse(
+            std::env::var("SIM_SEED").ok(),
+            std::env::var("SIM_ITERS").ok(),
+            std::env::var("SIM_BASE_SEED").ok(),
+            default_count,
+        )
+    }
+
+    /// [`Seeds::from_env`] on given values (testable without touching the environment).
+    pub fn parse(
+        seed: Option<String>,
+        iters: Option<String>,
+        base: Option<String>,
+        default_count: u64,
+    ) -> Result<Seeds, String> {
+        let number = |name: &str, value: &str| {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name}={value:?} is not a whole number"))
+        };
+        if let Some(seed) = seed {
+            return Ok(Seeds {
+                base: number("SIM_SEED", &seed)?,
+                count: 1,
+                replay: true,
+            });
+        }
+        let count = match iters {
+            Some(n) => number("SIM_ITERS", &n)?,
+            None => default_count,
+        };
+        let base = match base.as_deref() {
+            None => 0,
+            Some("random") => fresh_seed(),
+            Some(b) => number("SIM_BASE_SEED", b)?,
+        };
+        Ok(Seeds {
+            base,
+            count,
+            replay: false,
+        })
+    }
+
+    /// The seeds, in order.
+    pub fn iter(&self) -> impl Iterator<Item = u64> {
+        (0..self.count).map(move |i| self.base.wrapping_add(i))
+    }
+}
+
+/// A seed from the operating system's entropy, for exploring beyond the fixed CI seeds.
+/// It is always printed before use, so the run can be replayed.
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS; this is the test harness, not simulated code.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0x5eed);
+    hasher.finish()
+}
+
+/// The command that replays `seed` of the running test.
+pub fn replay_command(seed: u64) -> String {
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<package>".into());
+    let thread = std::thread::current();
+    let test = thread
+        .name()
+        .filter(|n| *n != "main")
+        .unwrap_or("<test name>");
+    format!("SIM_SEED={seed} cargo test -p {package} {test} -- --exact")
+}
+
+/// Where failure artefacts go: `target/sim-failures/` of the workspace.
+pub fn failure_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            // Test binaries live in <target>/<profile>/deps/.
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        });
+    target
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("sim-failures")
+}
+
+/// Write a failure's artefacts; returns the folder, or why it could not be written.
+pub fn write_artefacts(failure: &SeedFailure) -> Result<PathBuf, String> {
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "sim".into());
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("run").replace("::", "-");
+    let dir = failure_dir().join(format!("{package}-{test}-seed-{}", failure.seed));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let command = replay_command(failure.seed);
+    std::fs::write(dir.join("replay.txt"), format!("{command}\n"))
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    for (name, contents) in &failure.artefacts {
+        std::fs::write(dir.join(name), contents)
+            .map_err(|e| format!("cannot write {name} in {}: {e}", dir.display()))?;
+    }
+    Ok(dir)
+}
+
+/// What a sweep did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSummary {
+    /// The seeds run.
+    pub seeds: Seeds,
+    /// How many passed.
+    pub passed: u64,
+}
+
+/// Run `run_seed` on every seed of [`Seeds::from_env`]. The seeds are printed first.
+/// On the first failing seed, its artefacts are written and the test panics with the
+/// failure, its report and the command that replays it.
+pub fn sweep(
+    default_count: u64,
+    mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
+) -> SweepSummary {
+    let seeds =
+        Seeds::from_env(default_count).unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
+    if seeds.replay {
+        println!("replaying seed {}", seeds.base);
+    } else {
+        println!(
+            "running seeds {}..{} (SIM_ITERS / SIM_BASE_SEED change this)",
+            seeds.base,
+            seeds.base.wrapping_add(seeds.count)
+        );
+    }
+    let mut passed = 0;
+    for seed in seeds.iter() {
+        if let Err(failure) = run_seed(seed) {
+            let written = match write_artefacts(&failure) {
+                Ok(dir) => format!("artefacts written to {}", dir.display()),
+                Err(e) => format!("artefacts not written: {e}"),
+            };
+            panic!(
+                "simulation failed on seed {seed} after {passed} passing seed(s): {}\n{}\nreplay with:\n    {}\n{written}",
+                failure.failure,
+                failure.report,
+                replay_command(seed)
+            );
+        }
+        passed += 1;
+    }
+    SweepSummary { seeds, passed }
+}
+
+/// Search seeds `0..max_seeds` for one on which `run_seed` fails (a negative control:
+/// a broken protocol must be caught). Returns the first failure, with its replay command
+/// printed and its artefacts written.
+pub fn find_failure(
+    max_seeds: u64,
+    mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
+) -> Option<Box<SeedFailure>> {
+    for seed in 0..max_seeds {
+        if let Err(failure) = run_seed(seed) {
+            let written = write_artefacts(&failure)
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|e| e);
+            println!(
+                "seed {seed} fails as expected: {}\nreplay with: {}\nartefacts: {written}",
+                failure.failure,
+                replay_command(seed)
+            );
+            return Some(failure);
+        }
+    }
+    None
+}
+
+/// Records every call a scenario test makes, so the test can check the history.
+///
+/// ```
+/// use common::check::models::{Register, RegisterOp, Ret};
+/// use common::echo::{EchoMsg, EchoServer};
+/// use common::sim::{Answer, Recorder};
+/// use common::Cluster;
+///
+/// let mut cluster = Cluster::builder().servers(["athens"]).build(|_, _| EchoServer::new(5));
+/// cluster.add_client("alice");
+/// let recorder: Recorder<RegisterOp<i64>, Ret<i64>> = Recorder::new();
+/// // An echo is a read that returns what was sent: good enough to show the recording.
+/// let reply = recorder.call(&mut cluster, "alice", "athens", RegisterOp::Read, EchoMsg::Echo { text: "7".into() }, |reply| match reply {
+///     Ok(EchoMsg::EchoReply { text, .. }) => Answer::Ok(Ret::Value(text.parse().unwrap())),
+///     _ => Answer::Info,
+/// });
+/// cluster.run(&reply).unwrap();
+/// assert_eq!(recorder.history().to_text(), "0 t0 alice invoke read nil\n1 t2 alice ok read 7\n");
+/// ```
+pub struct Recorder<I, O> {
+    history: Rc<RefCell<History<I, O>>>,
+}
+
+impl<I, O> Clone for Recorder<I, O> {
+    fn clone(&self) -> Self {
+        Recorder {
+            history: Rc::clone(&self.history),
+        }
+    }
+}
+
+impl<I, O> Default for Recorder<I, O> {
+    fn default() -> Self {
+        Recorder {
+            history: Rc::new(RefCell::new(History::new())),
+        }
+    }
+}
+
+impl<I: Clone + 'static, O: 'static> Recorder<I, O> {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Send `msg` from `client` to `server` as operation `input`, and record the
+    /// invocation now and the completion when the reply (or timeout) arrives, as
+    /// `interpret` classifies it. Returns the reply's promise.
+    pub fn call<M: Message>(
+        &self,
+        cluster: &mut Cluster<M>,
+        client: &str,
+        server: &str,
+        input: I,
+        msg: M,
+        interpret: impl Fn(Result<M, RpcError>) -> Answer<O> + 'static,
+    ) -> Promise<M> {
+        let op = self
+            .history
+            .borrow_mut()
+            .invoke(client, input, cluster.now());
+        let promise = cluster.call(client, server, msg);
+        let history = Rc::clone(&self.history);
+        let now = cluster.tick_clock();
+        promise.on_complete(move |result| {
+            let tick = now.get();
+            let mut history = history.borrow_mut();
+            match interpret(result.clone()) {
+                Answer::Ok(output) => history.ok(op, output, tick),
+                Answer::Fail => history.fail(op, tick),
+                Answer::Info => history.info(op, tick),
+            }
+        });
+        promise
+    }
+
+    /// Record an invocation made some other way; complete it with [`Recorder::complete`].
+    pub fn invoke(&self, client: &str, input: I, tick: Tick) -> OpId {
+        self.history.borrow_mut().invoke(client, input, tick)
+    }
+
+    /// Record the completion of an operation invoked with [`Recorder::invoke`].
+    pub fn complete(&self, op: OpId, answer: Answer<O>, tick: Tick) {
+        let mut history = self.history.borrow_mut();
+        match answer {
+            Answer::Ok(output) => history.ok(op, output, tick),
+            Answer::Fail => history.fail(op, tick),
+            Answer::Info => history.info(op, tick),
+        }
+    }
+
+    /// The history so far.
+    pub fn history(&self) -> std::cell::Ref<'_, History<I, O>> {
+        self.history.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_settings_a_sweep_runs_the_default_seeds_from_zero() {
+        let seeds = Seeds::parse(None, None, None, 100).expect("no settings is valid");
+        assert_eq!(
+            seeds,
+            Seeds {
+                base: 0,
+                count: 100,
+                replay: false
+            }
+        );
+        assert_eq!(seeds.iter().take(3).collect::<Vec<_>>(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn sim_seed_replays_exactly_one_seed() {
+        let seeds = Seeds::parse(Some("42".into()), Some("1000".into()), None, 100).expect("valid");
+        assert_eq!(
+            seeds.iter().collect::<Vec<_>>(),
+            vec![42],
+            "SIM_SEED wins over SIM_ITERS"
+        );
+        assert!(seeds.replay);
+    }
+
+    #[test]
+    fn sim_iters_and_base_seed_move_the_sweep() {
+        let seeds = Seeds::parse(None, Some("3".into()), Some("7".into()), 100).expect("valid");
+        assert_eq!(seeds.iter().collect::<Vec<_>>(), vec![7, 8, 9]);
+    }
+
+    #[test]
+    fn a_malformed_setting_is_a_clear_error() {
+        let err = Seeds::parse(None, Some("many".into()), None, 10).expect_err("not a number");
+        assert!(err.contains("SIM_ITERS") && err.contains("many"), "{err}");
+    }
+
+    #[test]
+    fn swarm_configurations_differ_between_seeds_but_not_within_one() {
+        let a = format!("{:?}", SimConfig::swarm(1));
+        assert_eq!(a, format!("{:?}", SimConfig::swarm(1)));
+        let distinct: std::collections::BTreeSet<String> = (0..20)
+            .map(|s| format!("{:?}", SimConfig::swarm(s).net))
+            .collect();
+        assert!(
+            distinct.len() > 5,
+            "swarm mode should vary the network across seeds, got {} variants",
+            distinct.len()
+        );
+    }
+
+    #[test]
+    fn the_replay_command_names_the_seed_and_the_running_test() {
+        let command = replay_command(1234);
+        assert!(
+            command.starts_with("SIM_SEED=1234 cargo test -p "),
+            "{command}"
+        );
+        assert!(
+            command.contains("the_replay_command_names_the_seed_and_the_running_test"),
+            "{command}"
+        );
+    }
+}
