@@ -290,6 +290,18 @@ impl<D: Dir> Wal<D> {
                         reason: problem.reason.clone(),
                     });
                 }
+                // Read the segment a second time before cutting anything: a flipped bit on
+                // the way from the disk must not make recovery discard valid entries.
+                let mut again = vec![0u8; len as usize];
+                file.read_exact_at(0, &mut again)
+                    .map_err(|e| WalError::io("re-reading a segment", &name, e))?;
+                if again != bytes {
+                    return Err(WalError::Corrupt {
+                        segment: name,
+                        offset: problem.offset,
+                        reason: "two reads of the segment disagree; refusing to cut a tail read from unstable storage".into(),
+                    });
+                }
                 file.truncate(scan.valid_len)
                     .and_then(|()| file.sync())
                     .map_err(|e| WalError::io("cutting a torn tail", &name, e))?;
