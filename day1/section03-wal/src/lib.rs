@@ -71,8 +71,8 @@
 //! * RocksDB: the key-value-backed log ([`kv_log`]) runs on an ordered-map trait; a real
 //!   store would be one more implementation of it.
 
-pub mod clock;
 pub mod cleaner;
+pub mod clock;
 pub mod command;
 pub mod error;
 pub mod frame;

@@ -24,7 +24,11 @@ fn the_checksum_is_ieee_crc32() {
 #[test]
 fn encoding_the_same_frame_twice_gives_the_same_bytes() {
     let frame = Frame::data(7, 2, 1234, b"payload".to_vec());
-    assert_eq!(frame.encode(), frame.encode(), "a checksum must not depend on history");
+    assert_eq!(
+        frame.encode(),
+        frame.encode(),
+        "a checksum must not depend on history"
+    );
 }
 
 #[test]
@@ -47,7 +51,10 @@ fn an_oversized_length_field_is_an_error_not_an_allocation() {
     let mut bytes = Frame::data(1, 0, 0, vec![1, 2, 3]).encode();
     bytes[..4].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
     assert!(
-        matches!(frame::decode(&bytes, 1024), Err(FrameError::Oversized { .. })),
+        matches!(
+            frame::decode(&bytes, 1024),
+            Err(FrameError::Oversized { .. })
+        ),
         "a length beyond the limit must be refused before any allocation"
     );
 }
@@ -67,7 +74,10 @@ fn a_frame_cut_short_is_reported_as_truncated() {
     let bytes = Frame::data(1, 0, 0, vec![9; 100]).encode();
     for cut in 0..bytes.len() {
         let error = frame::decode(&bytes[..cut], 1024).expect_err("a cut frame is not a frame");
-        assert!(error.is_truncation(), "cutting at {cut} must read as a torn frame, got {error}");
+        assert!(
+            error.is_truncation(),
+            "cutting at {cut} must read as a torn frame, got {error}"
+        );
     }
 }
 
@@ -82,20 +92,32 @@ fn an_empty_payload_round_trips() {
 #[test]
 fn padding_aligns_small_record_to_one_block() {
     assert_eq!(padding_data_len(1028, 4096), Some(3028));
-    assert_eq!(1028 + HEADER_BYTES as u64 + 3028, 4096, "a 1,028-byte record pads to one block");
+    assert_eq!(
+        1028 + HEADER_BYTES as u64 + 3028,
+        4096,
+        "a 1,028-byte record pads to one block"
+    );
 }
 
 #[test]
 fn padding_adds_extra_block_when_gap_too_small() {
     assert_eq!(padding_data_len(4095, 4096), Some(4057));
-    assert_eq!(4095 + HEADER_BYTES as u64 + 4057, 8192, "a 1-byte gap cannot hold a padding header");
+    assert_eq!(
+        4095 + HEADER_BYTES as u64 + 4057,
+        8192,
+        "a 1-byte gap cannot hold a padding header"
+    );
 }
 
 #[test]
 fn padding_table_of_worked_examples() {
     // entry with a 4,095-byte payload: 4,135 bytes, gap 4,057, padding data 4,017.
     assert_eq!(padding_data_len(4135, 4096), Some(4017));
-    assert_eq!(padding_data_len(8192, 4096), None, "an aligned length needs no padding");
+    assert_eq!(
+        padding_data_len(8192, 4096),
+        None,
+        "an aligned length needs no padding"
+    );
 }
 
 proptest! {

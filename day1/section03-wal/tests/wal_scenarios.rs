@@ -24,9 +24,20 @@ fn read_at_reads_from_saved_segments<D: Dir>(dir: D) {
     for data in &written {
         wal.append(data).expect("append");
     }
-    assert!(wal.saved_segment_count() >= 1, "five 73-byte frames must roll a 100-byte segment");
-    assert_eq!(wal.segments().len(), 3, "layout wal_0{{1,2}}, wal_2{{3,4}}, wal_4{{5}}");
-    assert_eq!(wal.read_at(1).expect("entry 1").data, written[0], "entry 1 must come back byte for byte");
+    assert!(
+        wal.saved_segment_count() >= 1,
+        "five 73-byte frames must roll a 100-byte segment"
+    );
+    assert_eq!(
+        wal.segments().len(),
+        3,
+        "layout wal_0{{1,2}}, wal_2{{3,4}}, wal_4{{5}}"
+    );
+    assert_eq!(
+        wal.read_at(1).expect("entry 1").data,
+        written[0],
+        "entry 1 must come back byte for byte"
+    );
     assert_eq!(wal.read_at(3).expect("entry 3").index, 3);
 }
 
@@ -35,11 +46,21 @@ fn truncate_inside_open_segment_only<D: Dir>(dir: D) {
     for i in 1..=5 {
         wal.append(&text(20, i)).expect("append");
     }
-    assert_eq!(wal.saved_segment_count(), 0, "five small entries fit one segment");
+    assert_eq!(
+        wal.saved_segment_count(),
+        0,
+        "five small entries fit one segment"
+    );
     assert_eq!(wal.read_all().expect("read").len(), 5);
     wal.truncate(3).expect("truncate");
-    assert!(wal.exists(1) && wal.exists(2), "entries before the cut stay");
-    assert!((3..=5).all(|i| !wal.exists(i)), "the cut is inclusive: 3, 4 and 5 are gone");
+    assert!(
+        wal.exists(1) && wal.exists(2),
+        "entries before the cut stay"
+    );
+    assert!(
+        (3..=5).all(|i| !wal.exists(i)),
+        "the cut is inclusive: 3, 4 and 5 are gone"
+    );
     assert_eq!(wal.read_all().expect("read").len(), 2);
     assert_eq!(wal.last_index(), 2);
 }
@@ -62,11 +83,21 @@ fn truncate_inside_saved_segment<D: Dir>(dir: D) {
     let saved_before = wal.saved_segment_count();
     wal.truncate(4).expect("truncate");
     assert!((1..=3).all(|i| wal.exists(i)), "entries 1 to 3 survive");
-    assert!((4..=6).all(|i| !wal.exists(i)), "entries 4 to 6 are removed");
+    assert!(
+        (4..=6).all(|i| !wal.exists(i)),
+        "entries 4 to 6 are removed"
+    );
     assert_eq!(wal.read_all().expect("read").len(), 3);
     assert_eq!(wal.last_index(), 3);
-    assert!(wal.saved_segment_count() <= saved_before, "truncation never adds segments");
-    assert_eq!(wal.append(b"next").expect("append"), 4, "the next append reuses index 4");
+    assert!(
+        wal.saved_segment_count() <= saved_before,
+        "truncation never adds segments"
+    );
+    assert_eq!(
+        wal.append(b"next").expect("append"),
+        4,
+        "the next append reuses index 4"
+    );
 }
 
 fn truncate_at_first_entry_empties_log<D: Dir>(dir: D) {
@@ -87,7 +118,12 @@ fn truncate_removes_from_point_onwards<D: Dir>(dir: D) {
         wal.append(&text(10, i)).expect("append");
     }
     wal.truncate(4).expect("truncate");
-    let indices: Vec<u64> = wal.read_all().expect("read").iter().map(|e| e.index).collect();
+    let indices: Vec<u64> = wal
+        .read_all()
+        .expect("read")
+        .iter()
+        .map(|e| e.index)
+        .collect();
     assert_eq!(indices, vec![1, 2, 3], "entries before the cut, in order");
     assert_eq!(wal.last_index(), 3);
     assert_eq!(wal.append(b"next").expect("append"), 4);
@@ -110,7 +146,10 @@ fn read_at_on_empty_log_is_an_index_error<D: Dir>(dir: D) {
     assert!(wal.is_empty(), "a fresh log holds nothing");
     assert_eq!(wal.last_index(), 0);
     assert!(
-        matches!(wal.read_at(1), Err(WalError::IndexOutOfRange { index: 1, .. })),
+        matches!(
+            wal.read_at(1),
+            Err(WalError::IndexOutOfRange { index: 1, .. })
+        ),
         "reading an entry that was never written must be an index error"
     );
 }
@@ -128,13 +167,24 @@ fn recover_from_existing_segments<D: Dir>(dir: D) {
     assert_eq!(wal.read_at(1).expect("entry 1").data, written[0]);
     assert_eq!(wal.read_at(3).expect("entry 3").data, written[2]);
     let next = wal.append(b"after reopen").expect("append after reopen");
-    assert!(next > 3, "the next index continues after the recovered entries");
+    assert!(
+        next > 3,
+        "the next index continues after the recovered entries"
+    );
     wal.close().expect("close");
     let wal = open(dir, config(100));
-    let all: Vec<Vec<u8>> = wal.read_all().expect("read").into_iter().map(|e| e.data).collect();
+    let all: Vec<Vec<u8>> = wal
+        .read_all()
+        .expect("read")
+        .into_iter()
+        .map(|e| e.data)
+        .collect();
     let mut expected = written.clone();
     expected.push(b"after reopen".to_vec());
-    assert_eq!(all, expected, "a second reopen must read back every entry, untouched");
+    assert_eq!(
+        all, expected,
+        "a second reopen must read back every entry, untouched"
+    );
 }
 
 /// max 50 B, fifty "Entry i" appends: 2 entries per segment.
@@ -143,12 +193,17 @@ fn many_segments_read_all<D: Dir>(dir: D) {
     for i in 1..=50 {
         wal.append(format!("Entry {i}").as_bytes()).expect("append");
     }
-    assert!(wal.saved_segment_count() > 5, "fifty entries must span many segments");
+    assert!(
+        wal.saved_segment_count() > 5,
+        "fifty entries must span many segments"
+    );
     assert_eq!(wal.segments().len(), 25, "two entries per 50-byte segment");
     let all = wal.read_all().expect("read");
     assert_eq!(all.len(), 50);
     assert!(
-        all.iter().enumerate().all(|(k, e)| e.data == format!("Entry {}", k + 1).into_bytes()),
+        all.iter()
+            .enumerate()
+            .all(|(k, e)| e.data == format!("Entry {}", k + 1).into_bytes()),
         "read_all returns every entry in index order"
     );
 }
@@ -175,23 +230,47 @@ fn raw_frames_include_padding_frames<D: Dir>(dir: D) {
     );
     let data = payload(1, 4095);
     wal.append(&data).expect("append");
-    let frames: Vec<_> = wal.raw_frames().collect::<Result<_, _>>().expect("raw frames");
+    let frames: Vec<_> = wal
+        .raw_frames()
+        .collect::<Result<_, _>>()
+        .expect("raw frames");
     assert_eq!(frames.len(), 2, "the entry and one padding frame");
     assert_eq!(frames[0].frame.index, 1);
-    assert_eq!(frames[0].frame.data, data, "the entry comes back byte for byte");
+    assert_eq!(
+        frames[0].frame.data, data,
+        "the entry comes back byte for byte"
+    );
     assert_eq!(frames[1].frame.entry_type, EntryType::Padding);
-    assert!(!frames[1].frame.data.is_empty(), "the padding frame has a body");
-    assert_eq!(wal.segments()[0].bytes, 8192, "4,135 bytes of entry padded to two blocks");
-    assert_eq!(wal.read_all().expect("read").len(), 1, "data reads skip padding");
+    assert!(
+        !frames[1].frame.data.is_empty(),
+        "the padding frame has a body"
+    );
+    assert_eq!(
+        wal.segments()[0].bytes,
+        8192,
+        "4,135 bytes of entry padded to two blocks"
+    );
+    assert_eq!(
+        wal.read_all().expect("read").len(),
+        1,
+        "data reads skip padding"
+    );
 }
 
 fn last_entry_and_generation_follow_the_last_append<D: Dir>(dir: D) {
     let mut wal = open(dir, Config::default());
-    assert_eq!(wal.last_generation().expect("generation"), 0, "an empty log has generation 0");
+    assert_eq!(
+        wal.last_generation().expect("generation"),
+        0,
+        "an empty log has generation 0"
+    );
     wal.append_with_generation(3, b"a").expect("append");
     wal.append_with_generation(5, b"b").expect("append");
     assert_eq!(wal.last_generation().expect("generation"), 5);
-    assert_eq!(wal.last_entry().expect("entry").map(|e| e.data), Some(b"b".to_vec()));
+    assert_eq!(
+        wal.last_entry().expect("entry").map(|e| e.data),
+        Some(b"b".to_vec())
+    );
     assert_eq!(wal.log_start_index(), 1);
 }
 
@@ -217,7 +296,10 @@ fn open_creates_a_missing_directory() {
     let dir = common::fileio::LocalDir::open(&path).expect("a missing directory is created");
     let mut wal = open(dir, Config::default());
     assert_eq!(wal.append(b"first").expect("append"), 1);
-    assert!(path.join("wal_00000000000000000000.log").is_file(), "the first segment is on disk");
+    assert!(
+        path.join("wal_00000000000000000000.log").is_file(),
+        "the first segment is on disk"
+    );
 }
 
 #[test]

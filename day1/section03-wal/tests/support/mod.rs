@@ -50,7 +50,9 @@ pub fn open_with_clock<D: Dir>(dir: D, config: Config, clock: ManualClock) -> Wa
 
 /// A payload of `len` bytes, distinct per `tag`.
 pub fn payload(tag: u64, len: usize) -> Vec<u8> {
-    (0..len).map(|i| (tag as usize * 31 + i) as u8).collect()
+    (0..len)
+        .map(|i| (tag.wrapping_mul(31).wrapping_add(i as u64)) as u8)
+        .collect()
 }
 
 /// A fresh real directory inside a temporary one (kept alive by the returned guard).
