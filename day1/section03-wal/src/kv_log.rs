@@ -250,6 +250,11 @@ impl<K: OrderedKv> KvWal<K> {
         self.last
     }
 
+    /// Give the store back (to reopen it, as after a restart).
+    pub fn into_inner(self) -> K {
+        self.kv
+    }
+
     /// The last key in the store, if any.
     pub fn last_key(&self) -> Result<Option<Vec<u8>>, KvLogError> {
         Ok(self.kv.last_below(&wal_key(u64::MAX))?.map(|(k, _)| k))
