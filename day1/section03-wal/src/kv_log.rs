@@ -41,6 +41,9 @@ pub enum KvLogError {
     },
 }
 
+/// A key and its value.
+pub type KvPair = (Vec<u8>, Vec<u8>);
+
 /// A sorted byte-keyed store, as the logs here need it.
 pub trait OrderedKv {
     /// The value at `key`.
@@ -48,9 +51,9 @@ pub trait OrderedKv {
     /// Set `key` to `value`.
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), KvLogError>;
     /// The greatest entry whose key is strictly below `key`.
-    fn last_below(&self, key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, KvLogError>;
+    fn last_below(&self, key: &[u8]) -> Result<Option<KvPair>, KvLogError>;
     /// Entries with `from <= key < to`, ascending.
-    fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KvLogError>;
+    fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<KvPair>, KvLogError>;
 }
 
 /// An in-memory ordered store (`Vec<u8>` keys compare unsigned, byte by byte).
@@ -76,7 +79,7 @@ impl OrderedKv for MemKv {
         Ok(())
     }
 
-    fn last_below(&self, key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, KvLogError> {
+    fn last_below(&self, key: &[u8]) -> Result<Option<KvPair>, KvLogError> {
         Ok(self
             .map
             .range::<[u8], _>((Bound::Unbounded, Bound::Excluded(key)))
@@ -84,7 +87,7 @@ impl OrderedKv for MemKv {
             .map(|(k, v)| (k.clone(), v.clone())))
     }
 
-    fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KvLogError> {
+    fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<KvPair>, KvLogError> {
         if from >= to {
             return Ok(Vec::new());
         }

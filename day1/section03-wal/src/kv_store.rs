@@ -34,6 +34,48 @@ fn apply(map: &mut BTreeMap<String, String>, command: Command) {
     }
 }
 
+/// Rebuild the state: the newest valid snapshot (or an empty map), then every log entry
+/// after it, in order. Returns the map, the snapshot's index and the last index applied.
+fn recover_state<D: Dir>(
+    wal: &Wal<D>,
+    snapshots: &SnapshotStore<D>,
+) -> Result<(BTreeMap<String, String>, u64, u64)> {
+    // exercise: start from the newest valid snapshot (or empty); replay every log entry after its last index, decoding each command and applying it in log order
+    // solution-begin
+    let (snapshot, _rejected) = snapshots.load_newest()?;
+    let (mut map, applied) = match snapshot {
+        Some(snapshot) => {
+            let map: BTreeMap<String, String> =
+                postcard::from_bytes(&snapshot.payload).map_err(|e| WalError::BadSnapshot {
+                    name: crate::snapshot::snapshot_name(snapshot.last_index),
+                    reason: e.to_string(),
+                })?;
+            (map, snapshot.last_index)
+        }
+        None => (BTreeMap::new(), 0),
+    };
+    if applied > wal.last_index() {
+        return Err(WalError::BadSnapshot {
+            name: crate::snapshot::snapshot_name(applied),
+            reason: format!(
+                "covers index {applied}, beyond the log's last index {}",
+                wal.last_index()
+            ),
+        });
+    }
+    let mut applied_index = applied;
+    for entry in wal.read_from(applied + 1)? {
+        let command = Command::decode(&entry.data).map_err(|e| WalError::Decode {
+            what: format!("the command at index {}", entry.index),
+            reason: e.to_string(),
+        })?;
+        apply(&mut map, command);
+        applied_index = entry.index;
+    }
+    Ok((map, applied, applied_index))
+    // solution-end
+}
+
 impl<D: Dir> DurableKvStore<D> {
     /// Open the store in `dir` with default log settings.
     pub fn open(dir: D) -> Result<Self> {
@@ -48,39 +90,7 @@ impl<D: Dir> DurableKvStore<D> {
         };
         let wal = Wal::open_with_clock(sub("wal")?, config, clock)?;
         let snapshots = SnapshotStore::new(sub("snapshots")?);
-        // exercise: start from the newest valid snapshot (or empty); replay every log entry after its last index, decoding each command and applying it in log order
-        // solution-begin
-        let (snapshot, _rejected) = snapshots.load_newest()?;
-        let (mut map, applied) = match snapshot {
-            Some(snapshot) => {
-                let map: BTreeMap<String, String> = postcard::from_bytes(&snapshot.payload)
-                    .map_err(|e| WalError::BadSnapshot {
-                        name: crate::snapshot::snapshot_name(snapshot.last_index),
-                        reason: e.to_string(),
-                    })?;
-                (map, snapshot.last_index)
-            }
-            None => (BTreeMap::new(), 0),
-        };
-        if applied > wal.last_index() {
-            return Err(WalError::BadSnapshot {
-                name: crate::snapshot::snapshot_name(applied),
-                reason: format!(
-                    "covers index {applied}, beyond the log's last index {}",
-                    wal.last_index()
-                ),
-            });
-        }
-        let mut applied_index = applied;
-        for entry in wal.read_from(applied + 1)? {
-            let command = Command::decode(&entry.data).map_err(|e| WalError::Decode {
-                what: format!("the command at index {}", entry.index),
-                reason: e.to_string(),
-            })?;
-            apply(&mut map, command);
-            applied_index = entry.index;
-        }
-        // solution-end
+        let (map, applied, applied_index) = recover_state(&wal, &snapshots)?;
         let mut store = DurableKvStore {
             wal,
             snapshots,
