@@ -356,126 +356,161 @@ fn fresh_dir(root: &std::path::Path, name: &str) -> Result<LocalDir, Failure> {
     Ok(LocalDir::open(path)?)
 }
 
-/// Raw baseline: `batch` writes of the payload, then one fdatasync, until time is up.
-fn raw_loop(
-    root: &std::path::Path,
-    payload: &[u8],
-    batch: u64,
-    seconds: f64,
-) -> Result<Figure, Failure> {
-    let dir = fresh_dir(root, &format!("raw-{batch}"))?;
-    let mut file = dir.create("raw.dat")?;
-    let mut offset = 0u64;
-    let mut latencies_ns = Vec::new();
-    let mut ops = 0;
-    let start = now();
-    let budget = Duration::from_secs_f64(seconds);
-    while start.elapsed() < budget {
-        let began = now();
-        for _ in 0..batch {
-            file.write_at(offset, payload)?;
-            offset += payload.len() as u64;
+/// One measured figure, run in slices so that a baseline and the figure compared with
+/// it alternate and share whatever else the machine is doing.
+enum Runner {
+    /// `batch` writes of the payload, then one fdatasync.
+    Raw {
+        file: common::fileio::LocalFile,
+        offset: u64,
+        batch: u64,
+    },
+    /// The WAL, fsync per append.
+    Wal(Box<Wal<LocalDir>>),
+    /// The WAL behind group commit, with this many writer threads.
+    Group {
+        group: Box<GroupCommit<LocalDir>>,
+        writers: usize,
+    },
+}
+
+impl Runner {
+    fn raw(root: &std::path::Path, batch: u64) -> Result<Self, Failure> {
+        let dir = fresh_dir(root, &format!("raw-{batch}"))?;
+        Ok(Runner::Raw {
+            file: dir.create("raw.dat")?,
+            offset: 0,
+            batch,
+        })
+    }
+
+    fn wal(root: &std::path::Path) -> Result<Self, Failure> {
+        let wal = Wal::open(fresh_dir(root, "wal-fsync")?, Config::default())?;
+        Ok(Runner::Wal(Box::new(wal)))
+    }
+
+    fn group(root: &std::path::Path, writers: usize) -> Result<Self, Failure> {
+        let wal = Wal::open(
+            fresh_dir(root, &format!("wal-gc-{writers}"))?,
+            Config::default(),
+        )?;
+        let group = GroupCommit::start(wal, GroupCommitConfig::default());
+        Ok(Runner::Group {
+            group: Box::new(group),
+            writers,
+        })
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Runner::Raw { batch: 1, .. } => "raw: write 1 KiB + fdatasync".into(),
+            Runner::Raw { batch, .. } => format!("raw: {batch} writes + 1 fdatasync"),
+            Runner::Wal(_) => "WAL: fsync per append".into(),
+            Runner::Group { writers, .. } => format!("WAL: group commit, {writers} writers"),
         }
-        file.sync()?;
-        let took = began.elapsed().as_nanos() as u64;
-        latencies_ns.extend(std::iter::repeat_n(took, batch as usize));
-        ops += batch;
     }
-    let name = if batch == 1 {
-        "raw: write 1 KiB + fdatasync".to_string()
-    } else {
-        format!("raw: {batch} writes + 1 fdatasync")
-    };
-    Ok(Figure {
-        name,
-        ops,
-        elapsed: start.elapsed(),
-        latencies_ns,
-        extra: String::new(),
-    })
-}
 
-fn wal_fsync_per_append(
-    root: &std::path::Path,
-    payload: &[u8],
-    seconds: f64,
-) -> Result<Figure, Failure> {
-    let mut wal = Wal::open(fresh_dir(root, "wal-fsync")?, Config::default())?;
-    let mut latencies_ns = Vec::new();
-    let start = now();
-    let budget = Duration::from_secs_f64(seconds);
-    while start.elapsed() < budget {
-        let began = now();
-        wal.append(payload)?;
-        latencies_ns.push(began.elapsed().as_nanos() as u64);
-    }
-    Ok(Figure {
-        name: "WAL: fsync per append".into(),
-        ops: latencies_ns.len() as u64,
-        elapsed: start.elapsed(),
-        latencies_ns,
-        extra: String::new(),
-    })
-}
-
-fn wal_group_commit(
-    root: &std::path::Path,
-    payload: &[u8],
-    writers: usize,
-    seconds: f64,
-) -> Result<Figure, Failure> {
-    let wal = Wal::open(
-        fresh_dir(root, &format!("wal-gc-{writers}"))?,
-        Config::default(),
-    )?;
-    let group = GroupCommit::start(wal, GroupCommitConfig::default());
-    let budget = Duration::from_secs_f64(seconds);
-    let start = now();
-    let mut failures = Vec::new();
-    let mut latencies_ns = Vec::new();
-    // Scoped writer threads: the benchmark drives a real disk from real threads.
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..writers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    while start.elapsed() < budget {
-                        let began = now();
-                        if let Err(e) = group.append(payload.to_vec()).wait() {
-                            return (mine, Some(e.to_string()));
-                        }
-                        mine.push(began.elapsed().as_nanos() as u64);
+    /// Run for `budget`, adding to `figure`.
+    fn run(
+        &mut self,
+        payload: &[u8],
+        budget: Duration,
+        figure: &mut Figure,
+    ) -> Result<(), Failure> {
+        let start = now();
+        match self {
+            Runner::Raw {
+                file,
+                offset,
+                batch,
+            } => {
+                while start.elapsed() < budget {
+                    let began = now();
+                    for _ in 0..*batch {
+                        file.write_at(*offset, payload)?;
+                        *offset += payload.len() as u64;
                     }
-                    (mine, None)
-                })
-            })
-            .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok((mine, failure)) => {
-                    latencies_ns.extend(mine);
-                    failures.extend(failure);
+                    file.sync()?;
+                    let took = began.elapsed().as_nanos() as u64;
+                    figure
+                        .latencies_ns
+                        .extend(std::iter::repeat_n(took, *batch as usize));
                 }
-                Err(_) => failures.push("a writer thread panicked".to_string()),
+            }
+            Runner::Wal(wal) => {
+                while start.elapsed() < budget {
+                    let began = now();
+                    wal.append(payload)?;
+                    figure.latencies_ns.push(began.elapsed().as_nanos() as u64);
+                }
+            }
+            Runner::Group { group, writers } => {
+                let group: &GroupCommit<LocalDir> = group;
+                let mut failure = None;
+                // Scoped writer threads: the benchmark drives a real disk from real threads.
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = (0..*writers)
+                        .map(|_| {
+                            scope.spawn(|| {
+                                let mut mine = Vec::new();
+                                while start.elapsed() < budget {
+                                    let began = now();
+                                    if let Err(e) = group.append(payload.to_vec()).wait() {
+                                        return (mine, Some(e.to_string()));
+                                    }
+                                    mine.push(began.elapsed().as_nanos() as u64);
+                                }
+                                (mine, None)
+                            })
+                        })
+                        .collect();
+                    for handle in handles {
+                        match handle.join() {
+                            Ok((mine, error)) => {
+                                figure.latencies_ns.extend(mine);
+                                failure = failure.take().or(error);
+                            }
+                            Err(_) => failure = Some("a writer thread panicked".to_string()),
+                        }
+                    }
+                });
+                if let Some(message) = failure {
+                    return Err(Failure {
+                        code: EXIT_ERROR,
+                        message: format!("group commit failed: {message}"),
+                    });
+                }
+                figure.extra = format!("{:.1} entries/fdatasync", group.stats().mean_batch());
             }
         }
-    });
-    let elapsed = start.elapsed();
-    let stats = group.stats();
-    drop(group.close());
-    if let Some(failure) = failures.first() {
-        return Err(Failure {
-            code: EXIT_ERROR,
-            message: format!("group commit failed: {failure}"),
-        });
+        figure.elapsed += start.elapsed();
+        figure.ops = figure.latencies_ns.len() as u64;
+        Ok(())
     }
-    Ok(Figure {
-        name: format!("WAL: group commit, {writers} writers"),
-        ops: latencies_ns.len() as u64,
-        elapsed,
-        latencies_ns,
-        extra: format!("{:.1} entries/fdatasync", stats.mean_batch()),
-    })
+}
+
+/// Measure `baseline` and `subject` in alternating slices.
+fn measure_pair(
+    mut baseline: Runner,
+    mut subject: Runner,
+    payload: &[u8],
+    seconds: f64,
+    rounds: u32,
+) -> Result<(Figure, Figure), Failure> {
+    let slice = Duration::from_secs_f64(seconds / f64::from(rounds));
+    let mut figures = [baseline.name(), subject.name()].map(|name| Figure {
+        name,
+        ops: 0,
+        elapsed: Duration::ZERO,
+        latencies_ns: Vec::new(),
+        extra: String::new(),
+    });
+    for _ in 0..rounds {
+        baseline.run(payload, slice, &mut figures[0])?;
+        subject.run(payload, slice, &mut figures[1])?;
+    }
+    let [base, subj] = figures;
+    Ok((base, subj))
 }
 
 fn bench(args: &[String]) -> Result<u8, Failure> {
@@ -523,29 +558,30 @@ fn bench(args: &[String]) -> Result<u8, Failure> {
         root.display()
     );
 
-    let raw = raw_loop(&root, &payload, 1, seconds)?;
-    let fsync = wal_fsync_per_append(&root, &payload, seconds)?;
-    let mut rows: Vec<(Figure, Option<f64>)> = Vec::new();
-    let raw_rate = raw.rate();
-    rows.push((raw, None));
-    let fsync_rate = fsync.rate();
-    rows.push((fsync, Some(raw_rate)));
+    let rounds = 6;
+    let (raw, fsync) = measure_pair(
+        Runner::raw(&root, 1)?,
+        Runner::wal(&root)?,
+        &payload,
+        seconds,
+        rounds,
+    )?;
+    let (raw_rate, fsync_rate) = (raw.rate(), fsync.rate());
+    let mut rows: Vec<(Figure, Option<f64>)> = vec![(raw, None), (fsync, Some(raw_rate))];
     let mut group_32_rate = 0.0;
     for writers in [1usize, 8, 32, 128] {
-        let baseline = raw_loop(&root, &payload, writers as u64, seconds)?;
-        let group = wal_group_commit(&root, &payload, writers, seconds)?;
+        let (baseline, group) = measure_pair(
+            Runner::raw(&root, writers as u64)?,
+            Runner::group(&root, writers)?,
+            &payload,
+            seconds,
+            rounds,
+        )?;
         if writers == 32 {
             group_32_rate = group.rate();
         }
-        let baseline_rate = baseline.rate();
-        if writers > 1 {
-            rows.push((baseline, None));
-        }
-        let reference = if writers == 1 {
-            raw_rate
-        } else {
-            baseline_rate
-        };
+        let reference = baseline.rate();
+        rows.push((baseline, None));
         rows.push((group, Some(reference)));
     }
     println!(
