@@ -157,6 +157,10 @@ pub enum CrashPolicy {
         /// Probability that one sector of an unsynced write survives the crash.
         sector_survival: f64,
     },
+    /// The disk wrote the unsynced operations in order and stopped at a uniformly random
+    /// sector: a prefix of the sectors (counting a truncation as one) survives. Models a
+    /// power cut in the middle of a sequential write.
+    TornPrefix,
 }
 
 /// Fault settings of a [`SimFs`]. Every default is "a well-behaved disk that tears
@@ -214,6 +218,35 @@ struct Inode {
     volatile: Vec<u8>,
     durable: Vec<u8>,
     pending: Vec<PendingOp>,
+}
+
+/// Split a pending write into sector-aligned pieces (a truncation stays one piece).
+fn sector_chunks(op: PendingOp, sector: u64) -> Vec<PendingOp> {
+    match op {
+        PendingOp::SetLen(_) => vec![op],
+        PendingOp::Write { offset, data } => {
+            let mut pieces = Vec::new();
+            let end = offset + data.len() as u64;
+            let mut at = offset;
+            while at < end {
+                let piece_end = (((at / sector) + 1) * sector).min(end);
+                let (from, to) = ((at - offset) as usize, (piece_end - offset) as usize);
+                pieces.push(PendingOp::Write {
+                    offset: at,
+                    data: data[from..to].to_vec(),
+                });
+                at = piece_end;
+            }
+            pieces
+        }
+    }
+}
+
+fn apply_op(image: &mut Vec<u8>, op: PendingOp) {
+    match op {
+        PendingOp::Write { offset, data } => apply_write(image, offset, &data),
+        PendingOp::SetLen(len) => image.resize(len as usize, 0),
+    }
 }
 
 fn apply_write(image: &mut Vec<u8>, offset: u64, data: &[u8]) {
@@ -353,7 +386,16 @@ impl SimFs {
         state.inodes.retain(|id, _| survivors.contains(id));
         for inode in state.inodes.values_mut() {
             let pending = std::mem::take(&mut inode.pending);
-            if let CrashPolicy::Torn { sector_survival } = policy {
+            if policy == CrashPolicy::TornPrefix {
+                let chunks: Vec<PendingOp> = pending
+                    .into_iter()
+                    .flat_map(|op| sector_chunks(op, sector))
+                    .collect();
+                let survivors = rng.range(0, chunks.len() as u64) as usize;
+                for op in chunks.into_iter().take(survivors) {
+                    apply_op(&mut inode.durable, op);
+                }
+            } else if let CrashPolicy::Torn { sector_survival } = policy {
                 for op in pending {
                     match op {
                         PendingOp::SetLen(len) => {
@@ -672,10 +714,7 @@ impl FileIo for SimFile {
         state.stats.syncs += 1;
         let inode = state.inode(self.inode, self.epoch)?;
         for op in std::mem::take(&mut inode.pending) {
-            match op {
-                PendingOp::Write { offset, data } => apply_write(&mut inode.durable, offset, &data),
-                PendingOp::SetLen(len) => inode.durable.resize(len as usize, 0),
-            }
+            apply_op(&mut inode.durable, op);
         }
         Ok(())
     }

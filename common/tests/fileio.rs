@@ -278,3 +278,31 @@ fn a_local_directory_offers_the_same_operations() {
         "a file is not a directory"
     );
 }
+
+#[test]
+fn a_torn_prefix_crash_keeps_the_first_sectors_of_a_write_and_loses_the_rest() {
+    let fs = fs_with(CrashPolicy::TornPrefix);
+    let dir = fs.root();
+    let mut rng = SimRng::new(12);
+    let mut kept = std::collections::BTreeSet::new();
+    for round in 0..40 {
+        let name = format!("f{round}");
+        let mut file = dir.create(&name).expect("create");
+        dir.sync().expect("dir sync");
+        file.write_at(0, &[0xAA; 2048]).expect("old");
+        file.sync().expect("sync");
+        file.write_at(0, &[0xBB; 2048]).expect("new, never synced");
+        fs.crash(&mut rng);
+        let bytes = fs.file_bytes(&name).expect("file survives");
+        let new_sectors = bytes.chunks(512).take_while(|s| s[0] == 0xBB).count();
+        assert!(
+            bytes.chunks(512).skip(new_sectors).all(|s| s[0] == 0xAA),
+            "only a prefix of the sectors may be new"
+        );
+        kept.insert(new_sectors);
+    }
+    assert!(
+        kept.len() > 2,
+        "the cut point varies from crash to crash: {kept:?}"
+    );
+}

@@ -278,7 +278,8 @@ fn sector_map(bytes: &[u8], old: &[u8], new: &[u8], sector: usize) -> String {
 
 /// Update an acceptor record from A (promised 101, accepted 202) to B (102, 203), with
 /// a 7 KiB payload, and cut the power before the update's fsync, `trials` times per
-/// scheme, on a simulated disk with 512-byte sectors that tears unsynced writes.
+/// scheme, on a simulated disk with 512-byte sectors that stops a sequential write at a
+/// random sector.
 pub fn run_demo(trials: u64, seed: u64) -> io::Result<DemoReport> {
     let old = AcceptorState::demo(101, 202, 7 * 1024, 0);
     let new = AcceptorState::demo(102, 203, 7 * 1024, 1);
@@ -291,9 +292,7 @@ pub fn run_demo(trials: u64, seed: u64) -> io::Result<DemoReport> {
     for _ in 0..trials {
         let fs = SimFs::new(
             SimFsConfig {
-                crash: CrashPolicy::Torn {
-                    sector_survival: 0.5,
-                },
+                crash: CrashPolicy::TornPrefix,
                 ..SimFsConfig::default()
             },
             rng.fork("fs"),
