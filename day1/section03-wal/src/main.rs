@@ -406,6 +406,7 @@ impl Runner {
             Runner::Raw { batch: 1, .. } => "raw: write 1 KiB + fdatasync".into(),
             Runner::Raw { batch, .. } => format!("raw: {batch} writes + 1 fdatasync"),
             Runner::Wal(_) => "WAL: fsync per append".into(),
+            Runner::Group { writers: 1, .. } => "WAL: group commit, 1 writer".into(),
             Runner::Group { writers, .. } => format!("WAL: group commit, {writers} writers"),
         }
     }
