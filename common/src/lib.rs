@@ -149,6 +149,7 @@ pub mod client;
 pub mod cluster;
 pub mod echo;
 pub mod error;
+pub mod fileio;
 pub mod history;
 pub mod id;
 pub mod msg;

@@ -1,0 +1,155 @@
+//! Logs in an ordered key-value store: key layout, order, several logs, recovery.
+
+use proptest::prelude::*;
+use wal::kv_log::{KvLogError, KvWal, LogStore, MemKv, OrderedKv, index_of_key, log_key};
+
+#[test]
+fn log_key_layout_and_ordering() {
+    let key = log_key("shard1", 1);
+    assert_eq!(&key[..6], b"shard1");
+    assert_eq!(&key[6..10], b"rftl", "the separator follows the log id");
+    assert_eq!(
+        &key[10..],
+        &1u64.to_be_bytes(),
+        "the key ends with the big-endian index"
+    );
+    assert!(log_key("shard1", 1) < log_key("shard1", 2));
+    assert!(
+        log_key("shard1", 2) < log_key("shard2", 1),
+        "logs do not interleave"
+    );
+}
+
+#[test]
+fn index_128_sorts_after_127_as_unsigned_bytes() {
+    assert!(
+        log_key("a", 127) < log_key("a", 128),
+        "compared as signed bytes, 0x80 would sort before 0x7f"
+    );
+    assert!(log_key("a", 255) < log_key("a", 256));
+}
+
+#[test]
+fn append_to_multiple_logs() {
+    let mut store = LogStore::open(MemKv::new(), &["shard1", "shard2", "shard3"]).expect("open");
+    assert_eq!(store.append("shard1", b"a").expect("append"), 1);
+    assert_eq!(store.append("shard1", b"b").expect("append"), 2);
+    assert_eq!(store.append("shard2", b"c").expect("append"), 1);
+    assert_eq!(store.append("shard3", b"d").expect("append"), 1);
+    assert_eq!(store.read("shard1", 2).expect("read"), Some(b"b".to_vec()));
+    assert_eq!(
+        store.append("shard9", b"x"),
+        Err(KvLogError::UnknownLog("shard9".into())),
+        "a log that was not opened is an error"
+    );
+}
+
+#[test]
+fn last_index_tracked_per_log() {
+    let mut store = LogStore::open(MemKv::new(), &["shardA", "shardB", "shardC"]).expect("open");
+    for (log, n) in [("shardA", 4), ("shardB", 2), ("shardC", 6)] {
+        for _ in 0..n {
+            store.append(log, b"x").expect("append");
+        }
+    }
+    assert_eq!(store.last_index("shardA").expect("last"), 4);
+    assert_eq!(store.last_index("shardB").expect("last"), 2);
+    assert_eq!(store.last_index("shardC").expect("last"), 6);
+}
+
+#[test]
+fn last_index_is_recovered_per_log_after_a_reopen() {
+    let mut store = LogStore::open(MemKv::new(), &["shardA", "shardB", "shardC"]).expect("open");
+    for (log, n) in [("shardA", 4), ("shardB", 2), ("shardC", 130)] {
+        for _ in 0..n {
+            store.append(log, b"x").expect("append");
+        }
+    }
+    let mut store = LogStore::open(
+        store.into_inner(),
+        &["shardA", "shardB", "shardC", "shardD"],
+    )
+    .expect("reopen");
+    assert_eq!(store.last_index("shardA").expect("last"), 4);
+    assert_eq!(store.last_index("shardB").expect("last"), 2);
+    assert_eq!(
+        store.last_index("shardC").expect("last"),
+        130,
+        "past index 128 too"
+    );
+    assert_eq!(
+        store.last_index("shardD").expect("last"),
+        0,
+        "a new log starts empty"
+    );
+    assert_eq!(store.append("shardB", b"y").expect("append"), 3);
+    let indices: Vec<u64> = store
+        .read_from("shardC", 126)
+        .expect("read")
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(indices, vec![126, 127, 128, 129, 130]);
+}
+
+#[test]
+fn the_last_key_of_another_log_is_not_taken_as_this_logs_index() {
+    let mut kv = MemKv::new();
+    kv.put(log_key("a", 42), b"x".to_vec()).expect("put");
+    kv.put(b"a-other".to_vec(), b"y".to_vec()).expect("put");
+    let store = LogStore::open(kv, &["b", "a-other"]).expect("open");
+    assert_eq!(
+        store.last_index("b").expect("last"),
+        0,
+        "log a's key is below b's range but is not b's"
+    );
+    assert_eq!(store.last_index("a-other").expect("last"), 0);
+    assert_eq!(index_of_key("a", &log_key("a", 42)), Some(42));
+    assert_eq!(index_of_key("b", &log_key("a", 42)), None);
+}
+
+#[test]
+fn a_log_id_containing_the_separator_is_rejected() {
+    assert_eq!(
+        LogStore::open(MemKv::new(), &["xrftly"]).map(|_| ()),
+        Err(KvLogError::BadLogId("xrftly".into()))
+    );
+    assert!(
+        LogStore::open(MemKv::new(), &[""]).is_err(),
+        "an empty id is rejected"
+    );
+}
+
+#[test]
+fn rocks_wal_keys_are_prefix_plus_big_endian_index() {
+    let mut wal = KvWal::open(MemKv::new()).expect("open on an empty store");
+    assert_eq!(
+        wal.last_key().expect("last key"),
+        None,
+        "an empty store has no last key, and asking is safe"
+    );
+    for _ in 1..=3 {
+        wal.append(0, 0, b"").expect("append");
+    }
+    let key = wal.last_key().expect("last key").expect("a key");
+    assert_eq!(&key[..4], b"wal1");
+    assert_eq!(&key[4..], &3u64.to_be_bytes());
+    let frame = wal.read_at(2).expect("read").expect("entry 2");
+    assert_eq!(frame.index, 2, "the stored value is a checksummed frame");
+    let reopened = KvWal::open(wal.into_inner()).expect("reopen");
+    assert_eq!(reopened.last_index(), 3);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn key_order_is_numeric_order(a in any::<u64>(), b in any::<u64>()) {
+        prop_assert_eq!(log_key("log", a).cmp(&log_key("log", b)), a.cmp(&b));
+    }
+}
