@@ -2,8 +2,8 @@
 
 use crate::config::{Config, ReadRepair, Versioning};
 use crate::messages::{GetOutcome, Msg, SetOutcome, Version, VersionedValue};
-use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumOutcome, QuorumPolicy};
-use std::collections::BTreeMap;
+use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumPolicy};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Counters a test or a lesson can read: what the replica did, not what it holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,6 +26,36 @@ pub struct Replica {
     /// The highest timestamp this node has stamped or seen (used by the hybrid clock).
     highest_seen: u64,
     stats: ReplicaStats,
+    /// Reads this node coordinates that still wait for answers, by read id.
+    reads: BTreeMap<u64, PendingRead>,
+    next_read: u64,
+}
+
+/// What a coordinated read decided.
+#[derive(Debug, Default)]
+struct ReadDecision {
+    /// The version returned to the client, if one was found.
+    chosen: Option<VersionedValue>,
+    /// Replicas already sent a repair, so a late answer does not repair them twice.
+    repaired: BTreeSet<ProcessId>,
+}
+
+/// A read in progress at its coordinator.
+#[derive(Debug)]
+struct PendingRead {
+    /// The client's request, to answer.
+    request: Envelope<Msg>,
+    key: String,
+    /// R.
+    required: usize,
+    /// N: answers or failures to wait for before forgetting the read.
+    expected: usize,
+    /// Answers in arrival order.
+    answers: Vec<(ProcessId, Option<VersionedValue>)>,
+    /// Replicas that did not answer in time.
+    failed: usize,
+    /// Set once the client's answer is decided; later answers only trigger repairs.
+    decision: Option<ReadDecision>,
 }
 
 impl Replica {
@@ -37,6 +67,8 @@ impl Replica {
             data: BTreeMap::new(),
             highest_seen: 0,
             stats: ReplicaStats::default(),
+            reads: BTreeMap::new(),
+            next_read: 0,
         }
     }
 
@@ -159,50 +191,110 @@ impl Replica {
         // solution-end
     }
 
-    /// Coordinator: ask every replica, decide after R answers.
+    /// Coordinator: ask every replica, decide after R answers, keep listening to the
+    /// others so late stale answers are repaired too.
     fn coordinate_get(&mut self, ctx: &mut Ctx<'_, Self>, request: Envelope<Msg>, key: String) {
         let replicas = ctx.all_nodes().to_vec();
-        let policy = QuorumPolicy::count(self.config.r(replicas.len()))
-            .timeout(self.config.coordinator_timeout_ticks)
-            .accept(|reply| matches!(reply, Msg::InternalGetReply { .. }));
-        let read = Msg::InternalGet { key: key.clone() };
-        ctx.quorum(
-            &replicas,
-            read,
-            policy,
-            move |node: &mut Self, ctx, outcome| {
-                node.on_read_quorum(ctx, request, key, outcome);
-            },
-        );
+        self.next_read += 1;
+        let read_id = self.next_read;
+        let pending = PendingRead {
+            request,
+            key: key.clone(),
+            required: self.config.r(replicas.len()),
+            expected: replicas.len(),
+            answers: Vec::new(),
+            failed: 0,
+            decision: None,
+        };
+        self.reads.insert(read_id, pending);
+        for target in replicas {
+            let from = target.clone();
+            let ask = Msg::InternalGet { key: key.clone() };
+            let timeout = self.config.coordinator_timeout_ticks;
+            ctx.request(target, ask, timeout, move |node: &mut Self, ctx, reply| {
+                let answer = match reply {
+                    Ok(Envelope {
+                        body: Msg::InternalGetReply { value, .. },
+                        ..
+                    }) => Some(value),
+                    Ok(_) | Err(_) => None,
+                };
+                node.on_read_answer(ctx, read_id, from, answer);
+            });
+        }
     }
 
-    /// Coordinator: R replicas answered (or could not): pick the newest version, repair
-    /// the stale replicas, answer the client.
-    fn on_read_quorum(
+    /// Coordinator: one replica answered (`Some`) or failed to (`None`).
+    fn on_read_answer(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        read_id: u64,
+        from: ProcessId,
+        answer: Option<Option<VersionedValue>>,
+    ) {
+        let Some(read) = self.reads.get_mut(&read_id) else {
+            return;
+        };
+        match answer {
+            Some(value) => read.answers.push((from.clone(), value)),
+            None => read.failed += 1,
+        }
+        let heard = read.answers.len() + read.failed;
+        assert!(
+            heard <= read.expected,
+            "a read must hear from each replica at most once"
+        );
+        let finished = heard == read.expected;
+        match &mut read.decision {
+            None if read.answers.len() >= read.required => {
+                let (request, key, answers) =
+                    (read.request.clone(), read.key.clone(), read.answers.clone());
+                let decision = self.decide_read(ctx, request, key, &answers);
+                if let Some(read) = self.reads.get_mut(&read_id) {
+                    read.decision = Some(decision);
+                }
+            }
+            None if read.answers.len() + (read.expected - heard) < read.required => {
+                let outcome = GetOutcome::QuorumNotReached {
+                    answers: read.answers.len(),
+                    required: read.required,
+                };
+                let key = read.key.clone();
+                ctx.reply(&read.request, Msg::ClientGetReply { key, outcome });
+                read.decision = Some(ReadDecision::default());
+            }
+            None => {}
+            Some(decision) => {
+                // A late answer: repair it if it is stale and nobody repaired it yet.
+                let late = read.answers.last().map(|(_, value)| value.clone());
+                if let (Some(latest), Some(value)) = (decision.chosen.clone(), late)
+                    && self.config.read_repair != ReadRepair::Off
+                    && value.as_ref() != Some(&latest)
+                    && decision.repaired.insert(from.clone())
+                {
+                    let key = read.key.clone();
+                    self.repair_async(ctx, &key, &latest, &[from]);
+                }
+            }
+        }
+        if finished {
+            self.reads.remove(&read_id);
+        }
+    }
+
+    /// Coordinator: R replicas answered: pick the newest version, repair the stale
+    /// replicas, answer the client (or, in sync mode, arrange to answer after the
+    /// repair). Returns what was chosen and who was repaired.
+    fn decide_read(
         &mut self,
         ctx: &mut Ctx<'_, Self>,
         request: Envelope<Msg>,
         key: String,
-        outcome: QuorumOutcome<Msg>,
-    ) {
-        // exercise: pick the newest version among the answers (newest_answer), find the stale replicas, then repair per the mode: Off answers at once, Async repairs and answers, Sync answers only once a majority holds the version
+        answers: &[(ProcessId, Option<VersionedValue>)],
+    ) -> ReadDecision {
+        // exercise: pick the newest version among the answers (newest_answer), find the stale replicas, then repair per the mode: Off answers at once, Async repairs and answers, Sync answers only once a majority holds the version (repair_sync)
         // solution-begin
-        if !outcome.succeeded {
-            let outcome = GetOutcome::QuorumNotReached {
-                answers: outcome.accepted.len(),
-                required: outcome.required,
-            };
-            ctx.reply(&request, Msg::ClientGetReply { key, outcome });
-            return;
-        }
-        let answers: Vec<(ProcessId, Option<VersionedValue>)> = outcome
-            .accepted_replies()
-            .filter_map(|(from, reply)| match reply {
-                Msg::InternalGetReply { value, .. } => Some((from.clone(), value.clone())),
-                _ => None,
-            })
-            .collect();
-        let Some(latest) = newest_answer(self.config.versioning, &answers) else {
+        let Some(latest) = newest_answer(self.config.versioning, answers) else {
             ctx.reply(
                 &request,
                 Msg::ClientGetReply {
@@ -210,7 +302,7 @@ impl Replica {
                     outcome: GetOutcome::NotFound,
                 },
             );
-            return;
+            return ReadDecision::default();
         };
         self.observe(&latest.version);
         let stale: Vec<ProcessId> = answers
@@ -218,20 +310,27 @@ impl Replica {
             .filter(|(_, value)| value.as_ref() != Some(&latest))
             .map(|(from, _)| from.clone())
             .collect();
-        match self.config.read_repair {
+        let repaired = match self.config.read_repair {
             ReadRepair::Off => {
-                let outcome = GetOutcome::Found(latest);
+                let outcome = GetOutcome::Found(latest.clone());
                 ctx.reply(&request, Msg::ClientGetReply { key, outcome });
+                BTreeSet::new()
             }
             ReadRepair::Async => {
                 self.repair_async(ctx, &key, &latest, &stale);
-                let outcome = GetOutcome::Found(latest);
+                let outcome = GetOutcome::Found(latest.clone());
                 ctx.reply(&request, Msg::ClientGetReply { key, outcome });
+                stale.into_iter().collect()
             }
             ReadRepair::Sync => {
-                let answered: Vec<ProcessId> = answers.into_iter().map(|(from, _)| from).collect();
-                self.repair_sync(ctx, request, key, latest, stale, &answered);
+                let answered: Vec<ProcessId> =
+                    answers.iter().map(|(from, _)| from.clone()).collect();
+                self.repair_sync(ctx, request, key, latest.clone(), stale, &answered)
             }
+        };
+        ReadDecision {
+            chosen: Some(latest),
+            repaired,
         }
         // solution-end
     }
@@ -278,7 +377,7 @@ impl Replica {
         latest: VersionedValue,
         stale: Vec<ProcessId>,
         answered: &[ProcessId],
-    ) {
+    ) -> BTreeSet<ProcessId> {
         let replicas = ctx.all_nodes().to_vec();
         let majority = Config::majority(replicas.len());
         let holding = answered.len() - stale.len();
@@ -293,7 +392,7 @@ impl Replica {
                     outcome: GetOutcome::Found(latest),
                 },
             );
-            return;
+            return stale.into_iter().collect();
         }
         let mut targets = stale;
         if targets.len() < needed {
@@ -328,6 +427,7 @@ impl Replica {
                 ctx.reply(&request, Msg::ClientGetReply { key, outcome });
             },
         );
+        targets.into_iter().collect()
     }
 }
 

@@ -1,0 +1,395 @@
+//! Read repair: a read that finds stale replicas brings them up to date, only them, and
+//! in sync mode answers only once a majority holds what it returns.
+
+mod support;
+
+use common::Cluster;
+use common::check;
+use quorums::client::{Recorder, found_value, get_and_wait, model, set_and_wait};
+use quorums::lab::{build_cluster, stored, wait_until_all_hold};
+use quorums::{Config, GetOutcome, Msg, ReadRepair, Replica, SetOutcome};
+use support::*;
+
+fn holders(cluster: &Cluster<Msg>, key: &str, value: &str) -> usize {
+    cluster
+        .servers()
+        .iter()
+        .filter(|id| stored(cluster, id.as_str(), key).as_deref() == Some(value))
+        .count()
+}
+
+fn repair_messages(cluster: &Cluster<Msg>) -> u64 {
+    cluster
+        .servers()
+        .iter()
+        .map(|id| cluster.node::<Replica>(id.as_str()).stats().repair_messages)
+        .sum()
+}
+
+/// Writes `old` everywhere, then `new` with cyrene cut off, then heals: cyrene is stale.
+fn stale_cyrene(mode: ReadRepair, key: &str, old: &str, new: &str) -> Cluster<Msg> {
+    let mut cluster = three(Config::with_read_repair(mode));
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, key, old),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, key, old, SETTLE_TICKS)
+        .expect("the old value must reach every replica");
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, key, new),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(stored(&cluster, ATHENS, key).as_deref(), Some(new));
+    assert_eq!(stored(&cluster, BYZANTIUM, key).as_deref(), Some(new));
+    assert_eq!(
+        stored(&cluster, CYRENE, key).as_deref(),
+        Some(old),
+        "cyrene missed the new value"
+    );
+    cluster.heal_all();
+    cluster
+}
+
+/// When the read returns, a majority holds the value (that is all sync repair promises);
+/// cyrene, whose stale answer came after the quorum, is repaired from its late answer.
+#[test]
+fn sync_read_repair_updates_stale_replica() {
+    let mut cluster = stale_cyrene(ReadRepair::Sync, "title", "v_old", "v_new");
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v_new"),
+        "the read must return the newest version"
+    );
+    assert!(
+        holders(&cluster, "title", "v_new") >= 2,
+        "sync repair answers only once a majority holds the value"
+    );
+    wait_until_all_hold(&mut cluster, "title", "v_new", SETTLE_TICKS)
+        .expect("cyrene must be repaired");
+}
+
+#[test]
+fn async_read_repair_eventually_updates_stale_replica() {
+    let mut cluster = stale_cyrene(ReadRepair::Async, "config:version", "1.0", "2.0");
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "config:version");
+    assert_eq!(found_value(&read), Some("2.0"));
+    wait_until_all_hold(&mut cluster, "config:version", "2.0", SETTLE_TICKS)
+        .expect("async repair must reach cyrene");
+}
+
+/// The second price is written 10 ticks after the first, so its timestamp is larger,
+/// and repair spreads the larger one.
+#[test]
+fn read_repair_picks_latest_timestamp() {
+    let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "100"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "stock:price", "100", SETTLE_TICKS)
+        .expect("100 must reach every replica");
+    let ts1 = cluster
+        .node::<Replica>(CYRENE)
+        .local("stock:price")
+        .expect("cyrene holds 100")
+        .version
+        .timestamp;
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    cluster.tick_n(10);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "150"),
+        SetOutcome::Ok
+    );
+    let ts2 = cluster
+        .node::<Replica>(ATHENS)
+        .local("stock:price")
+        .expect("athens holds 150")
+        .version
+        .timestamp;
+    assert!(
+        ts2 > ts1,
+        "the later write must carry the larger timestamp ({ts2} > {ts1})"
+    );
+    cluster.heal_all();
+    assert_eq!(
+        found_value(&get_and_wait(&mut cluster, ALICE, ATHENS, "stock:price")),
+        Some("150")
+    );
+    wait_until_all_hold(&mut cluster, "stock:price", "150", SETTLE_TICKS)
+        .expect("cyrene must be repaired to 150");
+}
+
+/// athens, cut off, fails to write 100 but keeps it. client-b then writes 200 through
+/// byzantium while athens is cut off again; 200 is newer, and repair overwrites athens's
+/// leftover 100.
+#[test]
+fn read_repair_after_failed_isolated_write() {
+    let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    cluster.add_client("client-b");
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "0"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "counter:visits", "0", SETTLE_TICKS)
+        .expect("0 must reach every replica");
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    let failed = set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "100");
+    assert!(
+        matches!(failed, SetOutcome::QuorumNotReached { .. }),
+        "athens alone is no majority"
+    );
+    assert_eq!(
+        stored(&cluster, ATHENS, "counter:visits").as_deref(),
+        Some("100"),
+        "athens keeps its failed write"
+    );
+    cluster.heal_all();
+
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits", "200"),
+        SetOutcome::Ok
+    );
+    cluster.heal_all();
+    let read = get_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits");
+    assert_eq!(
+        found_value(&read),
+        Some("200"),
+        "200 is newer than the leftover 100"
+    );
+    wait_until_all_hold(&mut cluster, "counter:visits", "200", SETTLE_TICKS)
+        .expect("repair must overwrite athens's 100");
+}
+
+#[test]
+fn read_repair_multiple_keys() {
+    let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    for key in ["key1", "key2"] {
+        assert_eq!(
+            set_and_wait(&mut cluster, ALICE, ATHENS, key, "old"),
+            SetOutcome::Ok
+        );
+    }
+    cluster.tick_n(SETTLE_TICKS);
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    for key in ["key1", "key2"] {
+        assert_eq!(
+            set_and_wait(&mut cluster, ALICE, ATHENS, key, &format!("{key}-new")),
+            SetOutcome::Ok
+        );
+    }
+    cluster.heal_all();
+    for key in ["key1", "key2"] {
+        let read = get_and_wait(&mut cluster, ALICE, ATHENS, key);
+        assert_eq!(found_value(&read), Some(format!("{key}-new").as_str()));
+    }
+    for key in ["key1", "key2"] {
+        wait_until_all_hold(&mut cluster, key, &format!("{key}-new"), SETTLE_TICKS)
+            .expect("each key is repaired on its own");
+    }
+}
+
+/// Regression for the original broadcasting repair writes to all N replicas on every
+/// read, even when they all agreed: nothing is stale, so nothing is sent.
+#[test]
+fn read_repair_noop_when_replicas_agree() {
+    for mode in [ReadRepair::Sync, ReadRepair::Async] {
+        let mut cluster = three(Config::with_read_repair(mode));
+        assert_eq!(
+            set_and_wait(&mut cluster, ALICE, ATHENS, "title", "same"),
+            SetOutcome::Ok
+        );
+        wait_until_all_hold(&mut cluster, "title", "same", SETTLE_TICKS)
+            .expect("all replicas must converge");
+        let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+        assert_eq!(found_value(&read), Some("same"));
+        cluster.tick_n(SETTLE_TICKS);
+        assert_eq!(
+            holders(&cluster, "title", "same"),
+            3,
+            "all replicas still hold the value"
+        );
+        assert_eq!(
+            repair_messages(&cluster),
+            0,
+            "{mode:?}: replicas that agree must not be sent repairs"
+        );
+    }
+}
+
+/// Only the stale replica is repaired: one repair message for one stale replica among
+/// five, and the up-to-date replicas never see a repair write.
+#[test]
+fn read_repair_targets_only_stale_replicas() {
+    let mut cluster = five(Config::with_read_repair(ReadRepair::Async));
+    cluster.add_client(ALICE);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    cluster.partition(&[&[SPARTA], &[ATHENS, BYZANTIUM, CYRENE, DELPHI]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "new"),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    cluster.heal_all();
+    let applied_before: Vec<u64> = [BYZANTIUM, CYRENE, DELPHI]
+        .iter()
+        .map(|id| {
+            cluster.node::<Replica>(id).stats().applied
+                + cluster.node::<Replica>(id).stats().ignored
+        })
+        .collect();
+    assert_eq!(
+        found_value(&get_and_wait(&mut cluster, ALICE, ATHENS, "title")),
+        Some("new")
+    );
+    wait_until_all_hold(&mut cluster, "title", "new", SETTLE_TICKS)
+        .expect("sparta must be repaired");
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(
+        repair_messages(&cluster),
+        1,
+        "exactly one replica (sparta) was stale"
+    );
+    let applied_after: Vec<u64> = [BYZANTIUM, CYRENE, DELPHI]
+        .iter()
+        .map(|id| {
+            cluster.node::<Replica>(id).stats().applied
+                + cluster.node::<Replica>(id).stats().ignored
+        })
+        .collect();
+    assert_eq!(
+        applied_before, applied_after,
+        "up-to-date replicas must not receive repair writes"
+    );
+}
+
+/// Regression for the original's sync repair replying with the value even when the
+/// repair failed. athens keeps a failed write w that no other replica has; a read through
+/// athens (quorum athens + cyrene) picks w, but the repair to cyrene is lost, so w is
+/// still on athens alone. Answering w would let a later read miss it: new, then old.
+/// The read must fail instead, and the history stays linearizable.
+#[test]
+fn sync_repair_failure_is_not_reported_as_success() {
+    let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    cluster.add_client(BOB);
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "old", SETTLE_TICKS)
+        .expect("old must reach every replica");
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
+    let w = recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "w");
+    assert!(
+        matches!(w, SetOutcome::QuorumNotReached { .. }),
+        "athens alone cannot acknowledge w"
+    );
+    cluster.heal_all();
+    cluster.partition(&[&[ATHENS], &[BYZANTIUM]]);
+    cluster.net().drop_kind("InternalSet", ATHENS, CYRENE);
+
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        read,
+        GetOutcome::QuorumNotReached {
+            answers: 1,
+            required: 2
+        },
+        "w is held by athens alone and the repair was lost: the read must not return it"
+    );
+    let later = recorder.get_and_wait(&mut cluster, BOB, BYZANTIUM, "title");
+    assert_eq!(
+        found_value(&later),
+        Some("old"),
+        "byzantium and cyrene never saw w"
+    );
+    let verdict = check::linearizable(&model(), &recorder.history());
+    assert!(
+        verdict.is_ok(),
+        "a failed read and an indeterminate write explain everything: {verdict}"
+    );
+}
+
+#[test]
+fn simple_sync_read_repair() {
+    let mut cluster = build_cluster(
+        &["node-a", "node-b", "node-c"],
+        Config::with_read_repair(ReadRepair::Sync),
+        0,
+    )
+    .expect("valid configuration");
+    cluster.add_client("client-1");
+    assert_eq!(
+        set_and_wait(&mut cluster, "client-1", "node-a", "k", "v1"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "k", "v1", SETTLE_TICKS)
+        .expect("v1 must reach every replica");
+    cluster.partition(&[&["node-c"], &["node-a", "node-b"]]);
+    assert_eq!(
+        set_and_wait(&mut cluster, "client-1", "node-a", "k", "v2"),
+        SetOutcome::Ok
+    );
+    assert_eq!(stored(&cluster, "node-c", "k").as_deref(), Some("v1"));
+    cluster.heal_all();
+    assert_eq!(
+        found_value(&get_and_wait(&mut cluster, "client-1", "node-a", "k")),
+        Some("v2")
+    );
+    wait_until_all_hold(&mut cluster, "k", "v2", 100)
+        .expect("node-c must hold v2 within 100 ticks");
+}
+
+/// One client, sync repair: write v0, write v1 past a cut-off cyrene, read v1, wait for
+/// cyrene's repair, read v1 again. The exact history, and it is linearizable.
+#[test]
+fn sync_read_repair_single_client_history_is_linearizable() {
+    let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v0"),
+        SetOutcome::Ok
+    );
+    cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        SetOutcome::Ok
+    );
+    cluster.heal_all();
+    assert_eq!(
+        found_value(&recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title")),
+        Some("v1")
+    );
+    cluster
+        .tick_until_within(SETTLE_TICKS, |c| {
+            stored(c, CYRENE, "title").as_deref() == Some("v1")
+        })
+        .expect("cyrene must be repaired to v1");
+    assert_eq!(
+        found_value(&recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title")),
+        Some("v1")
+    );
+    let history = recorder.history();
+    assert_eq!(
+        history.to_text(),
+        "0 t0 alice invoke write [\"title\" \"v0\"]\n\
+         1 t4 alice ok write [\"title\" \"v0\"]\n\
+         2 t4 alice invoke write [\"title\" \"v1\"]\n\
+         3 t8 alice ok write [\"title\" \"v1\"]\n\
+         4 t8 alice invoke read [\"title\" nil]\n\
+         5 t12 alice ok read [\"title\" \"v1\"]\n\
+         6 t12 alice invoke read [\"title\" nil]\n\
+         7 t16 alice ok read [\"title\" \"v1\"]\n",
+        "the recorded history"
+    );
+    assert!(check::linearizable(&model(), &history).is_ok());
+    assert!(check::sequential(&model(), &history).is_ok());
+}
