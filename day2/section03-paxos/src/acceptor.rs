@@ -11,16 +11,21 @@ use crate::server::{ACCEPTOR_KEY, Server};
 use common::{Ctx, Envelope};
 
 impl Server {
-    /// Phase 1b: promise `ballot` if it is above every ballot promised so far.
+    /// Phase 1b: promise `ballot` unless a higher ballot has been promised.
+    ///
+    /// The ballot already promised is promised again: ballots are unique to their
+    /// proposer, so a repeat can only be a duplicate of the same prepare (the network
+    /// duplicates). Rejecting it would send a refusal that overtakes the real promise,
+    /// which is still waiting for its write, and the proposer would count a "no".
     pub(crate) fn on_prepare(
         &mut self,
         ctx: &mut Ctx<'_, Self>,
         env: Envelope<Msg>,
         ballot: Ballot,
     ) {
-        // exercise: promise only a ballot above the current promise, report what was accepted, persist before replying; reject a lower or equal ballot at once
+        // exercise: promise a ballot at or above the current promise (a repeat is a duplicate of the same proposer's prepare), report what was accepted, persist before replying; reject a lower ballot at once
         // solution-begin
-        if ballot <= self.acceptor.promised {
+        if ballot < self.acceptor.promised {
             self.reject(ctx, &env, ballot, RejectReason::PromisedHigher);
             return;
         }

@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::messages::{Ballot, Msg, Operation, Proposal, RequestId, Value};
-use crate::proposer::ProposerRun;
+use crate::proposer::{Phase, ProposerRun};
 use crate::state_machine::StateMachine;
 use common::{Ctx, Envelope, Message, Process, ProcessId, StoreError};
 use serde::{Deserialize, Serialize};
@@ -144,6 +144,11 @@ impl Server {
     /// The ballot of the current proposer attempt, if one is in a phase.
     pub fn proposing_ballot(&self) -> Option<&Ballot> {
         self.proposer.as_ref().and_then(ProposerRun::ballot)
+    }
+
+    /// The phase of the current proposer run, if one is in progress.
+    pub fn proposer_phase(&self) -> Option<&Phase> {
+        self.proposer.as_ref().map(ProposerRun::phase)
     }
 
     /// Clients waiting here for the decision.
