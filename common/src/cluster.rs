@@ -527,27 +527,46 @@ impl<M: Message> std::fmt::Debug for Cluster<M> {
     }
 }
 
-/// A node's wall clock, for tests that skew time.
-#[derive(Debug)]
-pub struct ClockControl<'a> {
+/// A node's wall clock, for tests that skew time. Every change is written to the trace.
+pub struct ClockControl<'a, M: Message> {
     clock: &'a mut SimClock,
+    trace: &'a mut Trace<M>,
+    node: ProcessId,
     now: Tick,
 }
 
-impl ClockControl<'_> {
+impl<M: Message> ClockControl<'_, M> {
+    fn record(&mut self, what: String) {
+        self.trace.record(TraceEvent {
+            tick: self.now,
+            node: self.node.clone(),
+            peer: None,
+            kind: TraceKind::Fault,
+            msg: None,
+            corr: None,
+            detail: what,
+            body: None,
+        });
+    }
+
     /// Make the clock read `ms` now.
-    pub fn set_ms(self, ms: u64) {
+    pub fn set_ms(mut self, ms: u64) {
         self.clock.set_ms(self.now, ms);
+        self.record(format!("clock set to {ms} ms"));
     }
 
     /// Jump the clock by `delta_ms`.
-    pub fn skew(self, delta_ms: i64) {
+    pub fn skew(mut self, delta_ms: i64) {
         self.clock.skew(delta_ms);
+        self.record(format!("clock jumps {delta_ms:+} ms"));
     }
 
     /// Run fast (positive) or slow (negative) by `ppm` parts per million from now.
-    pub fn drift(self, ppm: i64) {
-        self.clock.drift(self.now, ppm);
+    pub fn drift(mut self, ppm: i64) {
+        if self.clock.drift_ppm != ppm {
+            self.clock.drift(self.now, ppm);
+            self.record(format!("clock drifts {ppm:+} ppm"));
+        }
     }
 
     /// What the clock reads now.
@@ -1059,12 +1078,14 @@ impl<M: Message> Cluster<M> {
     }
 
     /// A node's wall clock.
-    pub fn clock(&mut self, id: &str) -> ClockControl<'_> {
+    pub fn clock(&mut self, id: &str) -> ClockControl<'_, M> {
         let index = self.index(id);
         let now = self.world.now;
-        self.record_fault(format!("clock of {id} adjusted"));
+        let node = ProcessId::new(id);
         ClockControl {
             clock: &mut self.nodes[index].io_mut().clock,
+            trace: &mut self.world.trace,
+            node,
             now,
         }
     }

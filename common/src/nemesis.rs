@@ -439,7 +439,8 @@ pub struct Nemesis {
     next: usize,
     cuts: BTreeMap<usize, Vec<(ProcessId, ProcessId)>>,
     rules: BTreeMap<usize, Vec<RuleId>>,
-    base_duplicate: f64,
+    /// The duplication rate in force before each duplication fault, restored when it ends.
+    duplicate_before: BTreeMap<usize, f64>,
 }
 
 impl Nemesis {
@@ -450,7 +451,7 @@ impl Nemesis {
             next: 0,
             cuts: BTreeMap::new(),
             rules: BTreeMap::new(),
-            base_duplicate: 0.0,
+            duplicate_before: BTreeMap::new(),
         }
     }
 
@@ -566,7 +567,10 @@ impl Nemesis {
                     cluster.net().release(rule);
                 }
             }
-            Fault::Duplicate(_) => cluster.net().set_duplicate(self.base_duplicate),
+            Fault::Duplicate(_) => {
+                let before = self.duplicate_before.remove(&id).unwrap_or(0.0);
+                cluster.net().set_duplicate(before);
+            }
             Fault::Crash(node) | Fault::CrashTorn(node) => {
                 if cluster.status(node.as_str()) == NodeStatus::Down {
                     cluster.restart(node.as_str());
@@ -598,17 +602,22 @@ impl Nemesis {
         }
     }
 
-    /// End every fault: heal all links, remove rules (releasing held messages), stop
-    /// duplication and drift, resume paused nodes and restart crashed ones. Clock offsets
-    /// stay: a jumped clock is not fixed by the network healing.
+    /// End every fault and heal the network: heal all links, remove rules (releasing
+    /// held messages), stop random loss and duplication (a healed network delivers every
+    /// message once), stop drift, resume paused nodes and restart crashed ones. Clock
+    /// offsets stay: healing the network does not fix a jumped clock. Storage failures
+    /// injected but not yet happened are forgotten.
     pub fn quiesce<M: Message>(&mut self, cluster: &mut Cluster<M>) {
         cluster.record_fault("nemesis: quiesce (heal, release, resume, restart)");
         self.next = self.plan.steps.len();
         self.cuts.clear();
         self.rules.clear();
+        self.duplicate_before.clear();
         cluster.heal_all();
-        cluster.net().clear_rules();
-        cluster.net().set_duplicate(self.base_duplicate);
+        let mut net = cluster.net();
+        net.clear_rules();
+        net.set_duplicate(0.0);
+        net.set_loss(0.0);
         for id in Self::all_nodes(cluster) {
             match cluster.status(id.as_str()) {
                 NodeStatus::Down => cluster.restart(id.as_str()),
@@ -616,6 +625,7 @@ impl Nemesis {
                 NodeStatus::Up => {}
             }
             cluster.clock(id.as_str()).drift(0);
+            cluster.store_mut(id.as_str()).clear_injected_failures();
         }
     }
 }

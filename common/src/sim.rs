@@ -23,6 +23,7 @@
 //! | `SIM_SEED=s` | run only seed `s` (replay) |
 //! | `SIM_ITERS=n` | run `n` seeds instead of the test's default |
 //! | `SIM_BASE_SEED=b` | start the sweep at seed `b`; `SIM_BASE_SEED=random` draws a fresh base (printed) |
+//! | `SIM_FULL_TRACE=1` | keep every trace event the cluster kept in the run's record, not only the last 60 |
 
 use crate::check::{Checker, Model, Verdict};
 use crate::cluster::{Cluster, ClusterBuilder};
@@ -458,7 +459,11 @@ where
         history: driver.history,
         verdict,
         failure,
-        trace_tail: cluster.trace().tail(60),
+        trace_tail: if std::env::var("SIM_FULL_TRACE").is_ok() {
+            cluster.trace().render()
+        } else {
+            cluster.trace().tail(60)
+        },
         trace_hash: cluster.trace_hash(),
         ticks: cluster.now(),
     }

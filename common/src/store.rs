@@ -356,6 +356,12 @@ impl SimKv {
         self.fail_next += n;
     }
 
+    /// Forget failures injected with [`SimKv::fail_next`] that have not happened yet (a
+    /// replaced disk). The configured failure rate stays.
+    pub fn clear_injected_failures(&mut self) {
+        self.fail_next = 0;
+    }
+
     /// Probability that each operation fails.
     pub fn set_failure_rate(&mut self, probability: f64) {
         self.config.failure_rate = probability;

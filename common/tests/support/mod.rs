@@ -2,7 +2,9 @@
 //! messages needed to exercise requests, quorums, timers and storage.
 #![allow(dead_code)]
 
+pub mod register;
 pub mod workload;
+#[allow(unused_imports)]
 pub use workload::*;
 
 use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumPolicy, WaitingList};
