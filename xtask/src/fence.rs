@@ -11,7 +11,9 @@
 //! ```
 //!
 //! The **exercise form** keeps the hint and both markers and replaces only the lines
-//! between the markers with `todo!("<hint>")`, indented like the `solution-begin` marker.
+//! between the markers with `todo!("<hint>");`, indented like the `solution-begin` marker.
+//! The statement form works both where the region is the function's tail expression (a
+//! block ending in a diverging statement has any type) and where more code follows it.
 //! Because the markers stay, the transform can be reversed: [`restore`] puts the
 //! solution's lines back between the markers, taking them from the same file as it is in
 //! the solutions (the `main` branch), region by region in order. A participant writes their
@@ -135,7 +137,7 @@ pub fn has_fences(text: &str) -> bool {
     regions(text).is_ok_and(|r| !r.is_empty())
 }
 
-/// The `todo!` line that stands for a region in the exercise form. Braces are doubled
+/// The `todo!(..);` line that stands for a region in the exercise form. Braces are doubled
 /// (the hint is a format string) and quotes and backslashes escaped.
 pub fn todo_line(region: &Region) -> String {
     let mut escaped = String::new();
@@ -148,7 +150,7 @@ pub fn todo_line(region: &Region) -> String {
             other => escaped.push(other),
         }
     }
-    format!("{}todo!(\"{escaped}\")", region.indent)
+    format!("{}todo!(\"{escaped}\");", region.indent)
 }
 
 /// The exercise form of `text`: every region's lines replaced by its `todo!` line.

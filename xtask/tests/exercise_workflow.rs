@@ -78,7 +78,7 @@ fn exercise_then_solution_round_trips_and_both_refuse_a_dirty_tree() {
         .expect("exercise on a clean tree");
     let stubbed = lib_rs(repo.path());
     assert!(
-        stubbed.contains("todo!(\"promise only to a ballot above the current promise\")"),
+        stubbed.contains("todo!(\"promise only to a ballot above the current promise\");"),
         "{stubbed}"
     );
     assert!(
@@ -128,7 +128,7 @@ fn branches_hold_the_exercises_and_one_solved_section_each_without_switching_bra
     );
     assert_eq!(
         exercises.matches("todo!(").count(),
-        2,
+        3,
         "every region of demo is stubbed"
     );
     let untested = git(
@@ -136,7 +136,7 @@ fn branches_hold_the_exercises_and_one_solved_section_each_without_switching_bra
         &["show", "exercises:day2/section01-untested/src/lib.rs"],
     );
     assert!(
-        untested.contains("todo!(\"multiply by two\")"),
+        untested.contains("todo!(\"multiply by two\");"),
         "every section is stubbed"
     );
 

@@ -22,7 +22,7 @@ impl Acceptor {
     fn on_prepare(&mut self, ballot: u64) -> bool {
         // exercise: promise only to a ballot above the current promise; persist before replying
         // solution-begin
-        todo!(\"promise only to a ballot above the current promise; persist before replying\")
+        todo!(\"promise only to a ballot above the current promise; persist before replying\");
         // solution-end
     }
 }
@@ -67,7 +67,7 @@ fn hints_with_braces_quotes_and_backslashes_are_escaped_for_todo() {
     let text = "fn f() -> usize {\n    // exercise: more than half of {n}, \"strictly\" \\ done\n    // solution-begin\n    1\n    // solution-end\n}\n";
     let exercise = fence::to_exercise(text).expect("well-formed");
     assert!(
-        exercise.contains(r#"todo!("more than half of {{n}}, \"strictly\" \\ done")"#),
+        exercise.contains(r#"todo!("more than half of {{n}}, \"strictly\" \\ done");"#),
         "todo! takes a format string, so braces double and quotes escape:\n{exercise}"
     );
 }
