@@ -58,13 +58,6 @@ impl Server {
         self.note_round(ballot.round);
         self.persist_then_reply(ctx, env, ballot.clone(), Msg::Accepted { ballot });
         // solution-end
-        assert!(
-            self.acceptor
-                .accepted
-                .as_ref()
-                .is_none_or(|a| a.ballot <= self.acceptor.promised),
-            "an acceptor never holds an accepted ballot above its promise"
-        );
     }
 
     /// Refuse `ballot`, telling the proposer what this acceptor has promised.

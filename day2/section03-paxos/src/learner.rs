@@ -43,13 +43,6 @@ impl Server {
         // the first write, which may still be in flight.
         self.persist_commit(ctx, env, proposal.ballot);
         // solution-end
-        assert!(
-            self.acceptor
-                .accepted
-                .as_ref()
-                .is_none_or(|a| a.ballot <= self.acceptor.promised),
-            "a learner never holds an accepted ballot above its promise"
-        );
     }
 
     /// Write the record holding the commit; once durable, apply it and acknowledge. A

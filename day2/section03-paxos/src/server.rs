@@ -168,6 +168,25 @@ impl Server {
         self.recovery_error.as_ref()
     }
 
+    /// The invariants every handler must leave true.
+    fn assert_invariants(&self) {
+        assert!(
+            self.acceptor
+                .accepted
+                .as_ref()
+                .is_none_or(|a| a.ballot <= self.acceptor.promised),
+            "an acceptor never holds an accepted ballot above its promise"
+        );
+        assert!(
+            self.applied.is_none() || self.acceptor.committed.is_some(),
+            "a node applies only a value it has committed"
+        );
+        assert!(
+            self.applied.is_none() || self.waiting.is_empty(),
+            "once the decision is applied no client is left waiting"
+        );
+    }
+
     /// Reload the durable records and rebuild the state machine from the committed value.
     fn recover(&mut self, ctx: &mut Ctx<'_, Self>) -> Result<(), StoreError> {
         self.acceptor = ctx.load(ACCEPTOR_KEY)?.unwrap_or_default();
