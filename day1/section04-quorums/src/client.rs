@@ -22,6 +22,7 @@
 use crate::messages::{GetOutcome, Msg, SetOutcome};
 use common::check::models::{KvOp, KvRegister, Ret};
 use common::history::History;
+use common::sim::Answer;
 use common::{Client, Cluster, Envelope, OpId, Promise, RpcError, Tick};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -216,27 +217,41 @@ impl Recorder {
         self.shared.borrow_mut().history.invoke(client, input, tick)
     }
 
-    fn complete_set(&self, op: OpId, outcome: &SetOutcome, tick: Tick) {
-        let mut shared = self.shared.borrow_mut();
-        match (outcome, shared.failed_writes) {
-            (SetOutcome::Ok, _) => shared.history.ok(op, Ret::Done, tick),
-            (SetOutcome::QuorumNotReached { .. }, FailedWrites::Fail) => {
-                shared.history.fail(op, tick)
-            }
-            (SetOutcome::QuorumNotReached { .. } | SetOutcome::Timeout, _) => {
-                shared.history.info(op, tick)
-            }
+    fn complete(&self, op: OpId, answer: Answer<KvOutput>, tick: Tick) {
+        let history = &mut self.shared.borrow_mut().history;
+        match answer {
+            Answer::Ok(output) => history.ok(op, output, tick),
+            Answer::Fail => history.fail(op, tick),
+            Answer::Info => history.info(op, tick),
         }
     }
 
+    fn complete_set(&self, op: OpId, outcome: &SetOutcome, tick: Tick) {
+        let failed_writes = self.shared.borrow().failed_writes;
+        self.complete(op, write_answer(outcome, failed_writes), tick);
+    }
+
     fn complete_get(&self, op: OpId, outcome: &GetOutcome, tick: Tick) {
-        let history = &mut self.shared.borrow_mut().history;
-        match outcome {
-            GetOutcome::Found(v) => history.ok(op, Ret::Value(Some(v.value.clone())), tick),
-            GetOutcome::NotFound => history.ok(op, Ret::Value(None), tick),
-            GetOutcome::QuorumNotReached { .. } => history.fail(op, tick),
-            GetOutcome::Timeout => history.info(op, tick),
-        }
+        self.complete(op, read_answer(outcome), tick);
+    }
+}
+
+/// What a write's outcome means for the history (see the table in the module docs).
+pub fn write_answer(outcome: &SetOutcome, failed_writes: FailedWrites) -> Answer<KvOutput> {
+    match (outcome, failed_writes) {
+        (SetOutcome::Ok, _) => Answer::Ok(Ret::Done),
+        (SetOutcome::QuorumNotReached { .. }, FailedWrites::Fail) => Answer::Fail,
+        (SetOutcome::QuorumNotReached { .. } | SetOutcome::Timeout, _) => Answer::Info,
+    }
+}
+
+/// What a read's outcome means for the history (see the table in the module docs).
+pub fn read_answer(outcome: &GetOutcome) -> Answer<KvOutput> {
+    match outcome {
+        GetOutcome::Found(v) => Answer::Ok(Ret::Value(Some(v.value.clone()))),
+        GetOutcome::NotFound => Answer::Ok(Ret::Value(None)),
+        GetOutcome::QuorumNotReached { .. } => Answer::Fail,
+        GetOutcome::Timeout => Answer::Info,
     }
 }
 

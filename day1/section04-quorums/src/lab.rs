@@ -3,7 +3,7 @@
 use crate::config::{Config, ConfigError};
 use crate::messages::Msg;
 use crate::server::Replica;
-use common::{Cluster, Tick};
+use common::{Cluster, ClusterBuilder, Tick};
 use std::fmt::Write as _;
 
 /// Build a cluster of `servers` replicas running `config`, seeded with `seed`. The
@@ -21,6 +21,12 @@ pub fn build_cluster(
         .request_timeout(client_timeout)
         .budget(client_timeout * 50)
         .build(move |id, _peers| Replica::new(id, config.clone())))
+}
+
+/// Build a cluster of `config` replicas from a builder that already names the servers
+/// and the seed (e.g. `common::sim::SimConfig::builder`).
+pub fn build_cluster_from(builder: ClusterBuilder, config: Config) -> Cluster<Msg> {
+    builder.build(move |id, _peers| Replica::new(id, config.clone()))
 }
 
 /// The value replica `node` holds under `key` (a local read, no quorum).

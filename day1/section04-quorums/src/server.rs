@@ -25,6 +25,8 @@ pub struct Replica {
     data: BTreeMap<String, VersionedValue>,
     /// The highest timestamp this node has stamped or seen (used by the hybrid clock).
     highest_seen: u64,
+    /// The timestamp of the last write this node stamped as a coordinator.
+    last_stamped: Option<u64>,
     stats: ReplicaStats,
     /// Reads this node coordinates that still wait for answers, by read id.
     reads: BTreeMap<u64, PendingRead>,
@@ -66,6 +68,7 @@ impl Replica {
             config,
             data: BTreeMap::new(),
             highest_seen: 0,
+            last_stamped: None,
             stats: ReplicaStats::default(),
             reads: BTreeMap::new(),
             next_read: 0,
@@ -103,12 +106,26 @@ impl Replica {
     }
 
     /// Stamp a new write with this coordinator's version.
+    ///
+    /// Two writes can reach one coordinator in the same millisecond; with the same
+    /// `(timestamp, node)` they would tie again and replicas could keep different values.
+    /// So a coordinator never reuses a timestamp: if its clock has not moved past its
+    /// last stamp, it takes the last stamp plus one (the original's scheme keeps the raw
+    /// reading, and its bug).
     fn next_version(&mut self, ctx: &Ctx<'_, Self>) -> Version {
         let wall = ctx.wall_ms();
+        let after_last = self.last_stamped.map_or(wall, |last| wall.max(last + 1));
         let timestamp = match self.config.versioning {
-            Versioning::TimestampOnly | Versioning::WallClock => wall,
-            Versioning::Hybrid => wall.max(self.highest_seen + 1),
+            Versioning::TimestampOnly => wall,
+            Versioning::WallClock => after_last,
+            Versioning::Hybrid => after_last.max(self.highest_seen + 1),
         };
+        assert!(
+            self.config.versioning == Versioning::TimestampOnly
+                || self.last_stamped.is_none_or(|last| timestamp > last),
+            "a coordinator must never stamp two writes with the same version"
+        );
+        self.last_stamped = Some(timestamp);
         self.highest_seen = self.highest_seen.max(timestamp);
         Version {
             timestamp,

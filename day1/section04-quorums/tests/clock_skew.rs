@@ -269,3 +269,29 @@ fn hybrid_clock_orders_a_write_after_every_version_its_coordinator_has_seen() {
         );
     }
 }
+
+/// Found by the randomized simulation: alice and bob send writes that reach athens in
+/// the same tick, so athens read the same millisecond twice. With equal versions
+/// `(timestamp, athens)` replicas kept whichever arrived first and could disagree. A
+/// coordinator now stamps each write strictly after its previous one.
+#[test]
+fn two_writes_coordinated_in_the_same_millisecond_get_distinct_versions() {
+    let mut cluster = three(Config::default());
+    cluster.add_client(BOB);
+    let first = quorums::client::set(&mut cluster, ALICE, ATHENS, "title", "from-alice");
+    let second = quorums::client::set(&mut cluster, BOB, ATHENS, "title", "from-bob");
+    assert_eq!(cluster.run(&first), Ok(SetOutcome::Ok));
+    assert_eq!(cluster.run(&second), Ok(SetOutcome::Ok));
+    wait_until_all_hold(&mut cluster, "title", "from-bob", SETTLE_TICKS)
+        .expect("the write athens stamped second must win everywhere");
+    let version = cluster
+        .node::<Replica>(CYRENE)
+        .local("title")
+        .cloned()
+        .expect("cyrene holds a value")
+        .version;
+    assert_eq!(
+        version.timestamp, 1002,
+        "both writes reached athens at tick 1 (its clock read 1001): the second is stamped 1002"
+    );
+}
