@@ -82,6 +82,9 @@ pub struct SimConfig {
     pub max_states: u64,
     /// Postcard-encode every message (catches messages a real network could not carry).
     pub roundtrip_codec: bool,
+    /// A fault plan to apply instead of drawing one from the seed (proptest uses this
+    /// to shrink a failing schedule).
+    pub plan: Option<FaultPlan>,
 }
 
 /// The names used for `n` servers.
@@ -126,6 +129,7 @@ impl SimConfig {
             faults: FaultConfig::default(),
             max_states: 2_000_000,
             roundtrip_codec: false,
+            plan: None,
         }
     }
 
@@ -408,12 +412,15 @@ where
     for client in &clients {
         cluster.add_client(client.clone());
     }
-    let plan = FaultPlan::random(
-        &mut SimRng::derive(config.seed, "nemesis"),
-        &config.servers,
-        &config.faults,
-        config.chaos_ticks,
-    );
+    let plan = match &config.plan {
+        Some(plan) => plan.clone(),
+        None => FaultPlan::random(
+            &mut SimRng::derive(config.seed, "nemesis"),
+            &config.servers,
+            &config.faults,
+            config.chaos_ticks,
+        ),
+    };
     let mut nemesis = Nemesis::new(plan.clone());
     let mut driver = Driver {
         workload,

@@ -74,6 +74,9 @@ pub enum Mode {
     Correct,
     /// Acknowledge a write once stored locally; replicate afterwards.
     AckBeforeReplicating,
+    /// A coordinator answers reads from its own copy, without asking a majority: stale
+    /// once it has missed a write (it was cut off or down).
+    LocalRead,
 }
 
 pub struct Replica {
@@ -220,6 +223,10 @@ impl Replica {
     }
 
     fn read(&mut self, ctx: &mut Ctx<'_, Self>, request: Envelope<RegMsg>, key: u8) {
+        if self.mode == Mode::LocalRead {
+            let value = self.cells.get(&key).map(|(_, v)| *v);
+            return ctx.reply(&request, RegMsg::ReadOk { value });
+        }
         let targets = ctx.all_nodes().to_vec();
         ctx.quorum(
             &targets,
