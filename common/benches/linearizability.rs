@@ -7,7 +7,7 @@
 //! `BENCH_TODC_WHOLE=1` also runs todc-utils on the unsplit history (slow, memory-hungry). `BENCH_OPS=n` changes the history length;
 //! `BENCH_TODC_WHOLE=1` also runs todc-utils on the unsplit history (slow, memory-hungry).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/check/support.rs"]
 mod support;
 
 use common::check::{self, models::KvRegister};
