@@ -30,6 +30,10 @@
 //! ("definitely did not happen"), that later appearance makes a correct system look
 //! broken; recorded as `info`, the checker considers both possibilities.
 //!
+//! Under sequential consistency an `info` operation must still come after its client's
+//! earlier operations, but it does not hold back the client's later ones: its request
+//! may still be in flight while the client moves on.
+//!
 //! # How the search works
 //!
 //! [`Checker::linearizable`] is the Wing–Gong search with Lowe's memoisation, as in
