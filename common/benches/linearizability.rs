@@ -81,7 +81,7 @@ fn main() {
         seq.is_ok(),
         "a correct store's history must be sequentially consistent: {seq}"
     );
-    println!("common::check::sequential (whole):       {seq_time:>10.3?}");
+    println!("common::check::sequential (one order):   {seq_time:>10.3?}");
 
     let (theirs, theirs_time, theirs_median) = best_of(5, || todc::linearizable_per_key(&history));
     assert!(

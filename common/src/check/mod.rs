@@ -46,8 +46,9 @@
 //! is sound for linearizability (it is *compositional*) and makes large histories cheap.
 //! [`Checker::sequential`] runs the same memoised search with per-client program order
 //! in place of real time; partitioning does not apply to it, because sequential
-//! consistency is not compositional. It first tries a (whole-history) linearization,
-//! which is also a valid sequential order and is much cheaper to find.
+//! consistency is not compositional. It first looks for a linearization (per partition,
+//! merged into one order), which is also a valid sequential order and is much cheaper
+//! to find; only a history that is not linearizable needs the program-order search.
 //!
 //! A search that explores more states than the budget stops with [`Verdict::GaveUp`],
 //! which is neither a pass nor a failure.
