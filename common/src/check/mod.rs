@@ -195,7 +195,8 @@ pub struct Counterexample {
 pub struct GaveUp {
     /// The consistency model being checked.
     pub consistency: Consistency,
-    /// The partition being searched when the budget ran out.
+    /// The (first) partition whose search ran out of budget. The other partitions were
+    /// still checked, and none of them is a violation.
     pub key: Option<Value>,
     /// States explored in that partition.
     pub states_explored: u64,

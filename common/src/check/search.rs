@@ -169,6 +169,9 @@ where
         Consistency::SequentialConsistency => vec![(None, candidates)],
     };
     let mut orders = Vec::new();
+    // A partition that runs out of budget does not stop the others: a violation
+    // elsewhere is still a definite answer.
+    let mut gave_up = None;
     for (key, part) in parts {
         let found = match consistency {
             Consistency::Linearizability => linearize(model, &part, max_states),
@@ -182,12 +185,12 @@ where
                 order: order.iter().map(|&i| part[i].id).collect(),
             }),
             Found::GaveUp(states_explored) => {
-                return Verdict::GaveUp(GaveUp {
+                gave_up = gave_up.or(Some(GaveUp {
                     consistency,
                     key,
                     states_explored,
                     max_states,
-                });
+                }));
             }
             Found::Stuck(stuck) => {
                 return Verdict::Violation(counterexample::<M>(
@@ -200,7 +203,10 @@ where
             }
         }
     }
-    Verdict::Ok(orders)
+    match gave_up {
+        Some(gave_up) => Verdict::GaveUp(gave_up),
+        None => Verdict::Ok(orders),
+    }
 }
 
 type Part<'h, I, O> = (Option<Value>, Vec<Candidate<'h, I, O>>);

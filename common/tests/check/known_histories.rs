@@ -469,3 +469,24 @@ fn an_empty_history_is_consistent() {
     assert!(check::sequential(&Register::new(0), &h).is_ok());
     assert!(check::linearizable(&KvRegister::<&str, i64>::new(0), &History::new()).is_ok());
 }
+
+#[test]
+fn a_violation_in_one_key_is_reported_even_when_another_key_exhausts_the_budget() {
+    // Key "a" needs more than 3 steps; key "b" is violated within 1 step.
+    let mut h = History::new();
+    let writes: Vec<OpId> = (0..4i64)
+        .map(|i| h.invoke(format!("writer-{i}"), KvOp::Write("a", i), 0))
+        .collect();
+    for w in writes {
+        h.ok(w, Ret::Done, 1);
+    }
+    let r = h.invoke("reader", KvOp::Read("b"), 2);
+    h.ok(r, Ret::Value(9), 3);
+    let verdict = Checker::new()
+        .max_states(3)
+        .linearizable(&KvRegister::new(0), &h);
+    let counterexample = verdict
+        .counterexample()
+        .unwrap_or_else(|| panic!("key b read a value nobody wrote: {verdict}"));
+    assert_eq!(counterexample.key, Some(Value::Str("b".into())));
+}
