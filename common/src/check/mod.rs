@@ -30,6 +30,10 @@
 //! ("definitely did not happen"), that later appearance makes a correct system look
 //! broken; recorded as `info`, the checker considers both possibilities.
 //!
+//! Under sequential consistency an `info` operation must still come after its client's
+//! earlier operations, but it does not hold back the client's later ones: its request
+//! may still be in flight while the client moves on.
+//!
 //! # How the search works
 //!
 //! [`Checker::linearizable`] is the Wing–Gong search with Lowe's memoisation, as in
@@ -42,8 +46,9 @@
 //! is sound for linearizability (it is *compositional*) and makes large histories cheap.
 //! [`Checker::sequential`] runs the same memoised search with per-client program order
 //! in place of real time; partitioning does not apply to it, because sequential
-//! consistency is not compositional. It first tries a (whole-history) linearization,
-//! which is also a valid sequential order and is much cheaper to find.
+//! consistency is not compositional. It first looks for a linearization (per partition,
+//! merged into one order), which is also a valid sequential order and is much cheaper
+//! to find; only a history that is not linearizable needs the program-order search.
 //!
 //! A search that explores more states than the budget stops with [`Verdict::GaveUp`],
 //! which is neither a pass nor a failure.
@@ -190,7 +195,8 @@ pub struct Counterexample {
 pub struct GaveUp {
     /// The consistency model being checked.
     pub consistency: Consistency,
-    /// The partition being searched when the budget ran out.
+    /// The (first) partition whose search ran out of budget. The other partitions were
+    /// still checked, and none of them is a violation.
     pub key: Option<Value>,
     /// States explored in that partition.
     pub states_explored: u64,

@@ -3,7 +3,7 @@
 use super::{Consistency, Counterexample, GaveUp, Model, PartOrder, Verdict};
 use crate::history::{History, Op, Outcome, ToValue, Value};
 use crate::id::{OpId, ProcessId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Completion time of an operation whose outcome is unknown: after everything.
@@ -27,6 +27,14 @@ struct Candidate<'h, I, O> {
     /// Completion sequence number, or [`NEVER`] when the outcome is unknown.
     ret: u64,
 }
+
+impl<I, O> Clone for Candidate<'_, I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I, O> Copy for Candidate<'_, I, O> {}
 
 impl<I, O> Candidate<'_, I, O> {
     fn definite(&self) -> bool {
@@ -151,19 +159,19 @@ where
     if consistency == Consistency::SequentialConsistency && linearizable_first {
         // A linearization respects every client's program order, so it is also a
         // sequentially consistent order, and real-time order prunes the search hard.
-        if let Found::Order(order) = linearize(model, &candidates, max_states) {
-            return Verdict::Ok(vec![PartOrder {
-                key: None,
-                order: order.iter().map(|&i| candidates[i].id).collect(),
-            }]);
+        if let Some(order) = whole_linearization(model, &candidates, max_states) {
+            return Verdict::Ok(vec![PartOrder { key: None, order }]);
         }
     }
     let parts = match consistency {
-        Consistency::Linearizability => split(model, candidates),
+        Consistency::Linearizability => split(model, &candidates),
         // Sequential consistency is not compositional: check the history as a whole.
         Consistency::SequentialConsistency => vec![(None, candidates)],
     };
     let mut orders = Vec::new();
+    // A partition that runs out of budget does not stop the others: a violation
+    // elsewhere is still a definite answer.
+    let mut gave_up = None;
     for (key, part) in parts {
         let found = match consistency {
             Consistency::Linearizability => linearize(model, &part, max_states),
@@ -177,12 +185,12 @@ where
                 order: order.iter().map(|&i| part[i].id).collect(),
             }),
             Found::GaveUp(states_explored) => {
-                return Verdict::GaveUp(GaveUp {
+                gave_up = gave_up.or(Some(GaveUp {
                     consistency,
                     key,
                     states_explored,
                     max_states,
-                });
+                }));
             }
             Found::Stuck(stuck) => {
                 return Verdict::Violation(counterexample::<M>(
@@ -195,7 +203,10 @@ where
             }
         }
     }
-    Verdict::Ok(orders)
+    match gave_up {
+        Some(gave_up) => Verdict::GaveUp(gave_up),
+        None => Verdict::Ok(orders),
+    }
 }
 
 type Part<'h, I, O> = (Option<Value>, Vec<Candidate<'h, I, O>>);
@@ -203,23 +214,84 @@ type Part<'h, I, O> = (Option<Value>, Vec<Candidate<'h, I, O>>);
 /// Splits candidates by the model's partition key (all in one part if any has none).
 fn split<'h, M: Model>(
     model: &M,
-    candidates: Vec<Candidate<'h, M::Input, M::Output>>,
+    candidates: &[Candidate<'h, M::Input, M::Output>],
 ) -> Vec<Part<'h, M::Input, M::Output>> {
     let keys: Option<Vec<Value>> = candidates
         .iter()
         .map(|c| model.partition(c.input))
         .collect();
     let Some(keys) = keys else {
-        return vec![(None, candidates)];
+        return vec![(None, candidates.to_vec())];
     };
     if candidates.is_empty() {
-        return vec![(None, candidates)];
+        return vec![(None, Vec::new())];
     }
     let mut parts: BTreeMap<Value, Vec<_>> = BTreeMap::new();
     for (key, candidate) in keys.into_iter().zip(candidates) {
-        parts.entry(key).or_default().push(candidate);
+        parts.entry(key).or_default().push(*candidate);
     }
     parts.into_iter().map(|(k, v)| (Some(k), v)).collect()
+}
+
+/// One linearization of the whole history, if it is linearizable.
+///
+/// Each partition is linearized on its own, then the partitions' orders are merged: the
+/// next operation is the head of some partition's order that no operation still to be
+/// placed precedes in real time. Linearizability is compositional (Herlihy and Wing),
+/// so the per-partition orders and real time never conflict and the merge cannot get
+/// stuck; if it ever did, the whole history is searched instead.
+fn whole_linearization<M: Model>(
+    model: &M,
+    candidates: &[Candidate<'_, M::Input, M::Output>],
+    max_states: u64,
+) -> Option<Vec<OpId>> {
+    let parts = split(model, candidates);
+    let mut orders = Vec::new();
+    for (_, part) in &parts {
+        match linearize(model, part, max_states) {
+            Found::Order(order) => orders.push(order),
+            Found::Stuck(_) | Found::GaveUp(_) => return None,
+        }
+    }
+    // Definite operations not placed yet, by completion: the first one blocks every
+    // operation invoked after it completed.
+    let mut waiting: BTreeSet<(u64, OpId)> = parts
+        .iter()
+        .flat_map(|(_, part)| part.iter())
+        .filter(|c| c.definite())
+        .map(|c| (c.ret, c.id))
+        .collect();
+    let mut heads = vec![0usize; parts.len()];
+    let total: usize = orders.iter().map(Vec::len).sum();
+    let mut merged = Vec::with_capacity(total);
+    while merged.len() < total {
+        let blocked_after = waiting.first().map_or(NEVER, |&(ret, _)| ret);
+        let next = (0..parts.len()).find(|&p| {
+            orders[p]
+                .get(heads[p])
+                .is_some_and(|&i| parts[p].1[i].call < blocked_after)
+        });
+        let Some(p) = next else {
+            return linearize_whole(model, candidates, max_states);
+        };
+        let op = parts[p].1[orders[p][heads[p]]];
+        heads[p] += 1;
+        waiting.remove(&(op.ret, op.id));
+        merged.push(op.id);
+    }
+    Some(merged)
+}
+
+/// [`linearize`] over the unsplit history, as operation ids.
+fn linearize_whole<M: Model>(
+    model: &M,
+    candidates: &[Candidate<'_, M::Input, M::Output>],
+    max_states: u64,
+) -> Option<Vec<OpId>> {
+    match linearize(model, candidates, max_states) {
+        Found::Order(order) => Some(order.iter().map(|&i| candidates[i].id).collect()),
+        Found::Stuck(_) | Found::GaveUp(_) => None,
+    }
 }
 
 /// Wing–Gong search with Lowe's memoisation over one partition.

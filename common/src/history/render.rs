@@ -1,20 +1,171 @@
 //! Text, EDN, JSON and timeline renderings of a history.
+//!
+//! Each rendering first reduces the history to [`Rendered`] rows (the only generic
+//! step), so the formatting code is compiled once rather than once per operation type.
 
 use super::value::write_quoted;
-use super::{Event, EventKind, History, Op, Operation, Outcome, ToValue, Value};
+use super::{Completion, Event, EventKind, History, Op, Outcome, ToValue, Value};
 use crate::id::{OpId, ProcessId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
-impl<I: Op, O: ToValue> History<I, O> {
-    fn op_of(&self, event: &Event) -> &Operation<I, O> {
-        self.op(event.op)
+/// How a rendered operation ended.
+#[derive(Clone, Debug)]
+enum RenderedOutcome {
+    Pending,
+    /// The value an `ok` completion shows.
+    Ok(Value),
+    Fail,
+    Info,
+}
+
+/// One operation, reduced to what renderings need.
+#[derive(Clone, Debug)]
+struct RenderedOp {
+    id: OpId,
+    client: ProcessId,
+    f: String,
+    value: Value,
+    outcome: RenderedOutcome,
+    invoke_seq: u64,
+    invoke_tick: u64,
+    completion: Option<Completion>,
+}
+
+/// A history reduced to rendered operations and its events.
+#[derive(Clone, Debug)]
+struct Rendered {
+    ops: Vec<RenderedOp>,
+    events: Vec<Event>,
+}
+
+impl Rendered {
+    fn of<I: Op, O: ToValue>(history: &History<I, O>) -> Self {
+        let ops = history
+            .ops()
+            .map(|op| RenderedOp {
+                id: op.id,
+                client: op.client.clone(),
+                f: op.input.f().to_owned(),
+                value: op.input.value(),
+                outcome: match &op.outcome {
+                    Outcome::Pending => RenderedOutcome::Pending,
+                    Outcome::Ok(output) => {
+                        RenderedOutcome::Ok(op.input.completed_value(output.to_value()))
+                    }
+                    Outcome::Fail => RenderedOutcome::Fail,
+                    Outcome::Info => RenderedOutcome::Info,
+                },
+                invoke_seq: op.invoke_seq,
+                invoke_tick: op.invoke_tick,
+                completion: op.completion,
+            })
+            .collect();
+        Rendered {
+            ops,
+            events: history.events.clone(),
+        }
+    }
+
+    fn op(&self, event: &Event) -> &RenderedOp {
+        usize::try_from(event.op.0)
+            .ok()
+            .and_then(|i| self.ops.get(i))
             .unwrap_or_else(|| panic!("every event belongs to a recorded operation ({})", event.op))
     }
 
+    fn event_value(&self, event: &Event) -> Value {
+        let op = self.op(event);
+        match (event.kind, &op.outcome) {
+            (EventKind::Ok, RenderedOutcome::Ok(value)) => value.clone(),
+            _ => op.value.clone(),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for event in &self.events {
+            let op = self.op(event);
+            let _ = writeln!(
+                out,
+                "{} t{} {} {} {} {}",
+                event.seq,
+                event.tick,
+                op.client,
+                event.kind,
+                op.f,
+                self.event_value(event)
+            );
+        }
+        out
+    }
+
+    /// Clients numbered in order of first invocation.
+    fn process_numbers(&self) -> BTreeMap<ProcessId, usize> {
+        let mut numbers = BTreeMap::new();
+        for op in &self.ops {
+            let next = numbers.len();
+            numbers.entry(op.client.clone()).or_insert(next);
+        }
+        numbers
+    }
+
+    fn edn(&self) -> String {
+        let numbers = self.process_numbers();
+        let mut out = String::from("[");
+        for (i, event) in self.events.iter().enumerate() {
+            let op = self.op(event);
+            if i > 0 {
+                out.push_str("\n ");
+            }
+            let _ = write!(
+                out,
+                "{{:process {}, :type :{}, :f :{}, :value {}, :index {}, :tick {}, :process-name ",
+                numbers.get(&op.client).copied().unwrap_or(0),
+                event.kind,
+                op.f,
+                self.event_value(event),
+                event.seq,
+                event.tick,
+            );
+            let _ = write_quoted(&mut out, op.client.as_str());
+            out.push('}');
+        }
+        out.push_str("]\n");
+        out
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let numbers = self.process_numbers();
+        let events = self
+            .events
+            .iter()
+            .map(|event| {
+                let op = self.op(event);
+                let mut map = serde_json::Map::new();
+                map.insert(
+                    "process".into(),
+                    numbers.get(&op.client).copied().unwrap_or(0).into(),
+                );
+                map.insert("type".into(), event.kind.name().into());
+                map.insert("f".into(), op.f.clone().into());
+                map.insert("value".into(), self.event_value(event).to_json());
+                map.insert("index".into(), event.seq.into());
+                map.insert("tick".into(), event.tick.into());
+                map.insert("process-name".into(), op.client.as_str().into());
+                serde_json::Value::Object(map)
+            })
+            .collect();
+        serde_json::Value::Array(events)
+    }
+}
+
+impl<I: Op, O: ToValue> History<I, O> {
     /// The `:value` shown for one event (see the [module docs](super)).
     pub fn event_value(&self, event: &Event) -> Value {
-        let op = self.op_of(event);
+        let op = self.op(event.op).unwrap_or_else(|| {
+            panic!("every event belongs to a recorded operation ({})", event.op)
+        });
         match (event.kind, op.output()) {
             (EventKind::Ok, Some(output)) => op.input.completed_value(output.to_value()),
             _ => op.input.value(),
@@ -41,29 +192,7 @@ impl<I: Op, O: ToValue> History<I, O> {
     /// );
     /// ```
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for event in &self.events {
-            let op = self.op_of(event);
-            let _ = writeln!(
-                out,
-                "{} t{} {} {} {} {}",
-                event.seq,
-                event.tick,
-                op.client,
-                event.kind,
-                op.input.f(),
-                self.event_value(event)
-            );
-        }
-        out
-    }
-
-    fn process_numbers(&self) -> BTreeMap<ProcessId, usize> {
-        self.clients()
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| (c, i))
-            .collect()
+        Rendered::of(self).text()
     }
 
     /// The history as an EDN vector of Jepsen operation maps, one per line:
@@ -73,54 +202,13 @@ impl<I: Op, O: ToValue> History<I, O> {
     /// `:process` numbers clients in order of first invocation. Knossos and Elle read
     /// `:process`, `:type`, `:f` and `:value` and ignore the other keys.
     pub fn to_edn(&self) -> String {
-        let numbers = self.process_numbers();
-        let mut out = String::from("[");
-        for (i, event) in self.events.iter().enumerate() {
-            let op = self.op_of(event);
-            if i > 0 {
-                out.push_str("\n ");
-            }
-            let _ = write!(
-                out,
-                "{{:process {}, :type :{}, :f :{}, :value {}, :index {}, :tick {}, :process-name ",
-                numbers.get(&op.client).copied().unwrap_or(0),
-                event.kind,
-                op.input.f(),
-                self.event_value(event),
-                event.seq,
-                event.tick,
-            );
-            let _ = write_quoted(&mut out, op.client.as_str());
-            out.push('}');
-        }
-        out.push_str("]\n");
-        out
+        Rendered::of(self).edn()
     }
 
     /// The history as a JSON array of objects with the same fields as the EDN form
     /// (`process`, `type`, `f`, `value`, `index`, `tick`, `process-name`).
     pub fn to_json(&self) -> serde_json::Value {
-        let numbers = self.process_numbers();
-        let events = self
-            .events
-            .iter()
-            .map(|event| {
-                let op = self.op_of(event);
-                let mut map = serde_json::Map::new();
-                map.insert(
-                    "process".into(),
-                    numbers.get(&op.client).copied().unwrap_or(0).into(),
-                );
-                map.insert("type".into(), event.kind.name().into());
-                map.insert("f".into(), op.input.f().into());
-                map.insert("value".into(), self.event_value(event).to_json());
-                map.insert("index".into(), event.seq.into());
-                map.insert("tick".into(), event.tick.into());
-                map.insert("process-name".into(), op.client.as_str().into());
-                serde_json::Value::Object(map)
-            })
-            .collect();
-        serde_json::Value::Array(events)
+        Rendered::of(self).json()
     }
 
     /// A timeline of the whole history (see [`Timeline`] to show a part, with notes).
@@ -149,31 +237,22 @@ impl<I: Op, O: ToValue> History<I, O> {
 /// later) or `>` (still pending). Highlighted operations are drawn with `!` instead of
 /// `-`. Columns are only given to events of the operations shown, so a window of a long
 /// history stays narrow.
-pub struct Timeline<'h, I, O> {
-    history: &'h History<I, O>,
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    rendered: Rendered,
     only: Option<BTreeSet<OpId>>,
     notes: BTreeMap<OpId, String>,
     highlighted: BTreeSet<OpId>,
 }
 
-impl<I, O> fmt::Debug for Timeline<'_, I, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timeline")
-            .field("only", &self.only)
-            .field("notes", &self.notes)
-            .field("highlighted", &self.highlighted)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Columns per event slot.
 const SLOT_WIDTH: usize = 3;
 
-impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
+impl Timeline {
     /// A timeline of every operation of `history`.
-    pub fn new(history: &'h History<I, O>) -> Self {
+    pub fn new<I: Op, O: ToValue>(history: &History<I, O>) -> Self {
         Timeline {
-            history,
+            rendered: Rendered::of(history),
             only: None,
             notes: BTreeMap::new(),
             highlighted: BTreeSet::new(),
@@ -200,9 +279,10 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
 
     /// The rendered picture.
     pub fn render(&self) -> String {
-        let ops: Vec<&Operation<I, O>> = self
-            .history
-            .ops()
+        let ops: Vec<&RenderedOp> = self
+            .rendered
+            .ops
+            .iter()
             .filter(|op| self.only.as_ref().is_none_or(|only| only.contains(&op.id)))
             .collect();
         let mut seqs = BTreeSet::new();
@@ -239,7 +319,12 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
         let mut ruler = vec![' '; width];
         let mut free_from = 0;
         let mut last_tick = None;
-        let ticks: BTreeMap<u64, u64> = self.history.events().map(|e| (e.seq, e.tick)).collect();
+        let ticks: BTreeMap<u64, u64> = self
+            .rendered
+            .events
+            .iter()
+            .map(|e| (e.seq, e.tick))
+            .collect();
         for &seq in &seqs {
             let tick = ticks.get(&seq).copied().unwrap_or(0);
             let at = col(seq);
@@ -267,7 +352,7 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
             );
         }
         for op in &ops {
-            let _ = write!(out, "  {} {}", op.id, self.describe(op));
+            let _ = write!(out, "  {} {}", op.id, describe(op));
             if let Some(note) = self.notes.get(&op.id) {
                 let _ = write!(out, "  <- {note}");
             }
@@ -276,35 +361,7 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
         out
     }
 
-    fn describe(&self, op: &Operation<I, O>) -> String {
-        let outcome = match &op.outcome {
-            Outcome::Ok(output) => format!("ok {}", op.input.completed_value(output.to_value())),
-            Outcome::Fail => "fail".to_owned(),
-            Outcome::Info => "info (outcome unknown)".to_owned(),
-            Outcome::Pending => "pending".to_owned(),
-        };
-        let span = match op.completion {
-            Some(c) => format!(
-                "events {}..{}, ticks {}..{}",
-                op.invoke_seq, c.seq, op.invoke_tick, c.tick
-            ),
-            None => format!("events {}.., ticks {}..", op.invoke_seq, op.invoke_tick),
-        };
-        format!(
-            "{} {} {} -> {outcome}  ({span})",
-            op.client,
-            op.input.f(),
-            op.input.value()
-        )
-    }
-
-    fn draw(
-        &self,
-        lane: &mut [char],
-        op: &Operation<I, O>,
-        col: &impl Fn(u64) -> usize,
-        width: usize,
-    ) {
+    fn draw(&self, lane: &mut [char], op: &RenderedOp, col: &impl Fn(u64) -> usize, width: usize) {
         let fill = if self.highlighted.contains(&op.id) {
             '!'
         } else {
@@ -313,15 +370,15 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
         let start = col(op.invoke_seq);
         let last = width - 1;
         let (end, end_char) = match (&op.outcome, op.completion) {
-            (Outcome::Ok(_), Some(c)) => (col(c.seq), ']'),
-            (Outcome::Fail, Some(c)) => (col(c.seq), 'x'),
-            (Outcome::Info, Some(c)) => (col(c.seq), '?'),
+            (RenderedOutcome::Ok(_), Some(c)) => (col(c.seq), ']'),
+            (RenderedOutcome::Fail, Some(c)) => (col(c.seq), 'x'),
+            (RenderedOutcome::Info, Some(c)) => (col(c.seq), '?'),
             _ => (last, '>'),
         };
         for cell in lane.iter_mut().take(end).skip(start + 1) {
             *cell = fill;
         }
-        if matches!(op.outcome, Outcome::Info) {
+        if matches!(op.outcome, RenderedOutcome::Info) {
             for cell in lane.iter_mut().skip(end + 1) {
                 *cell = '.';
             }
@@ -346,7 +403,25 @@ impl<'h, I: Op, O: ToValue> Timeline<'h, I, O> {
     }
 }
 
-impl<I: Op, O: ToValue> fmt::Display for Timeline<'_, I, O> {
+/// An operation's legend line (after its id).
+fn describe(op: &RenderedOp) -> String {
+    let outcome = match &op.outcome {
+        RenderedOutcome::Ok(value) => format!("ok {value}"),
+        RenderedOutcome::Fail => "fail".to_owned(),
+        RenderedOutcome::Info => "info (outcome unknown)".to_owned(),
+        RenderedOutcome::Pending => "pending".to_owned(),
+    };
+    let span = match op.completion {
+        Some(c) => format!(
+            "events {}..{}, ticks {}..{}",
+            op.invoke_seq, c.seq, op.invoke_tick, c.tick
+        ),
+        None => format!("events {}.., ticks {}..", op.invoke_seq, op.invoke_tick),
+    };
+    format!("{} {} {} -> {outcome}  ({span})", op.client, op.f, op.value)
+}
+
+impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render())
     }

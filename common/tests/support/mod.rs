@@ -3,9 +3,6 @@
 #![allow(dead_code)]
 
 pub mod register;
-pub mod workload;
-#[allow(unused_imports)]
-pub use workload::*;
 
 use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumPolicy, WaitingList};
 use serde::{Deserialize, Serialize};

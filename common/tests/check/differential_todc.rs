@@ -2,13 +2,11 @@
 //! `WGLChecker`, on random key-value histories from a store that sometimes serves stale
 //! reads and loses responses.
 
-mod support;
-
+use crate::support::{Workload, kv_history, todc};
 use common::check::{self, models::KvRegister};
-use support::{Workload, kv_history, todc};
 
 /// Small histories: several keys, stale reads and lost responses (info operations).
-fn small(seed: u64) -> support::KvHistory {
+fn small(seed: u64) -> crate::support::KvHistory {
     kv_history(
         seed,
         &Workload {

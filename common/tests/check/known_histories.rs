@@ -9,8 +9,6 @@ use common::check::{self, Checker, Consistency, Verdict};
 use common::history::{History, Value};
 use common::id::OpId;
 
-type RegisterHistory = History<RegisterOp<&'static str>, Ret<&'static str>>;
-
 fn order_of(verdict: &Verdict) -> Vec<OpId> {
     verdict
         .order()
@@ -90,32 +88,34 @@ fn a_counterexample_prints_the_prefix_the_stuck_operation_and_a_timeline() {
 }
 
 /// The last-write-wins store under clock skew (as in the workshop's clock-skew
-/// lesson): bob's write of "b" goes to a replica whose clock runs ahead, so it carries a
-/// later timestamp than anything written after it. Bob's request times out, and the
-/// client records it as `fail`. Alice then writes "c" and is acknowledged, but the
-/// replicas keep "b" (its timestamp is newer): alice's update is lost, and carol reads
-/// "b".
-fn lost_update_under_clock_skew(bob_records_timeout_as: &str) -> RegisterHistory {
+/// lesson): alice writes 1. Bob's write of 2 goes to a replica whose clock runs ahead,
+/// so it carries a later timestamp than anything written after it. Bob's request times
+/// out, and the client records it as `fail`. Alice then writes 3 and is acknowledged,
+/// but the replicas keep 2 (its timestamp is newer): alice's update is lost, and carol
+/// reads 2.
+fn lost_update_under_clock_skew(
+    bob_records_timeout_as: &str,
+) -> History<RegisterOp<i64>, Ret<i64>> {
     let mut h = History::new();
-    let a1 = h.invoke("alice", RegisterOp::Write("a"), 0);
+    let a1 = h.invoke("alice", RegisterOp::Write(1), 0);
     h.ok(a1, Ret::Done, 3);
-    let b = h.invoke("bob", RegisterOp::Write("b"), 4);
+    let b = h.invoke("bob", RegisterOp::Write(2), 4);
     match bob_records_timeout_as {
         "fail" => h.fail(b, 14),
         "info" => h.info(b, 14),
         other => panic!("unknown completion {other}"),
     }
-    let a2 = h.invoke("alice", RegisterOp::Write("c"), 15);
+    let a2 = h.invoke("alice", RegisterOp::Write(3), 15);
     h.ok(a2, Ret::Done, 18);
     let read = h.invoke("carol", RegisterOp::Read, 20);
-    h.ok(read, Ret::Value("b"), 22);
+    h.ok(read, Ret::Value(2), 22);
     h
 }
 
 #[test]
 fn a_write_recorded_as_fail_that_took_effect_is_not_linearizable() {
     let h = lost_update_under_clock_skew("fail");
-    let verdict = check::linearizable(&Register::new(""), &h);
+    let verdict = check::linearizable(&Register::new(0), &h);
     assert!(
         verdict.is_violation(),
         "carol read a value whose write was recorded as definitely not happening: {verdict}"
@@ -125,21 +125,21 @@ fn a_write_recorded_as_fail_that_took_effect_is_not_linearizable() {
 #[test]
 fn a_write_recorded_as_fail_that_took_effect_is_not_sequentially_consistent() {
     let h = lost_update_under_clock_skew("fail");
-    let verdict = check::sequential(&Register::new(""), &h);
+    let verdict = check::sequential(&Register::new(0), &h);
     assert!(
         verdict.is_violation(),
-        "no order of the recorded writes produces \"b\": {verdict}"
+        "no order of the recorded writes produces 2: {verdict}"
     );
 }
 
 #[test]
 fn the_same_timed_out_write_recorded_honestly_as_info_is_linearizable() {
     // As `info`, bob's write may take effect any time after it was sent, including
-    // after alice's second write: a, c, b, then carol reads b. The lost update is real,
+    // after alice's second write: 1, 3, 2, then carol reads 2. The lost update is real,
     // but a client that does not know the outcome cannot claim otherwise; this is why
     // a timed-out write must be recorded as `info`.
     let h = lost_update_under_clock_skew("info");
-    let verdict = check::linearizable(&Register::new(""), &h);
+    let verdict = check::linearizable(&Register::new(0), &h);
     assert_eq!(
         order_of(&verdict),
         vec![OpId(0), OpId(2), OpId(1), OpId(3)],
@@ -468,4 +468,25 @@ fn an_empty_history_is_consistent() {
     assert!(check::linearizable(&Register::new(0), &h).is_ok());
     assert!(check::sequential(&Register::new(0), &h).is_ok());
     assert!(check::linearizable(&KvRegister::<&str, i64>::new(0), &History::new()).is_ok());
+}
+
+#[test]
+fn a_violation_in_one_key_is_reported_even_when_another_key_exhausts_the_budget() {
+    // Key "a" needs more than 3 steps; key "b" is violated within 1 step.
+    let mut h = History::new();
+    let writes: Vec<OpId> = (0..4i64)
+        .map(|i| h.invoke(format!("writer-{i}"), KvOp::Write("a", i), 0))
+        .collect();
+    for w in writes {
+        h.ok(w, Ret::Done, 1);
+    }
+    let r = h.invoke("reader", KvOp::Read("b"), 2);
+    h.ok(r, Ret::Value(9), 3);
+    let verdict = Checker::new()
+        .max_states(3)
+        .linearizable(&KvRegister::new(0), &h);
+    let counterexample = verdict
+        .counterexample()
+        .unwrap_or_else(|| panic!("key b read a value nobody wrote: {verdict}"));
+    assert_eq!(counterexample.key, Some(Value::Str("b".into())));
 }

@@ -230,18 +230,18 @@ fn steps() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
     prop::collection::vec((0..3usize, any::<u8>(), any::<u8>()), 0..20)
 }
 
-fn register_history(steps: &[(usize, u8, u8)]) -> History<RegisterOp<u8>, Ret<u8>> {
+fn register_history(steps: &[(usize, u8, u8)]) -> History<RegisterOp<i64>, Ret<i64>> {
     build(
         steps,
         |v| {
             if v % 2 == 0 {
                 RegisterOp::Read
             } else {
-                RegisterOp::Write(v % 3)
+                RegisterOp::Write(i64::from(v % 3))
             }
         },
         |input, v| match input {
-            RegisterOp::Read => Ret::Value(v % 3),
+            RegisterOp::Read => Ret::Value(i64::from(v % 3)),
             RegisterOp::Write(_) => Ret::Done,
         },
     )
@@ -262,19 +262,19 @@ fn counter_history(steps: &[(usize, u8, u8)]) -> History<CounterOp, Ret<i64>> {
     )
 }
 
-fn kv_history(steps: &[(usize, u8, u8)]) -> History<KvOp<u8, u8>, Ret<u8>> {
+fn kv_history(steps: &[(usize, u8, u8)]) -> History<KvOp<&'static str, i64>, Ret<i64>> {
     build(
         steps,
         |v| {
-            let key = (v / 8) % 2;
+            let key = ["x", "y"][usize::from((v / 8) % 2)];
             if v % 2 == 0 {
                 KvOp::Read(key)
             } else {
-                KvOp::Write(key, v % 3)
+                KvOp::Write(key, i64::from(v % 3))
             }
         },
         |input, v| match input {
-            KvOp::Read(_) => Ret::Value(v % 3),
+            KvOp::Read(_) => Ret::Value(i64::from(v % 3)),
             KvOp::Write(..) => Ret::Done,
         },
     )
@@ -305,7 +305,7 @@ proptest! {
 
     #[test]
     fn register_verdicts_match_brute_force(steps in steps()) {
-        check_all(&Register::new(0u8), &register_history(&steps));
+        check_all(&Register::new(0i64), &register_history(&steps));
     }
 
     #[test]
@@ -315,7 +315,7 @@ proptest! {
 
     #[test]
     fn key_value_verdicts_checked_per_key_match_brute_force_on_the_whole_history(steps in steps()) {
-        check_all(&KvRegister::new(0u8), &kv_history(&steps));
+        check_all(&KvRegister::new(0i64), &kv_history(&steps));
     }
 }
 
@@ -330,7 +330,7 @@ fn random_register_histories_include_both_verdicts() {
             .expect("the step strategy always generates")
             .current();
         let history = register_history(&steps);
-        let model = Register::new(0u8);
+        let model = Register::new(0i64);
         let lin = Checker::new().linearizable(&model, &history).is_ok();
         let seq = Checker::new().sequential(&model, &history).is_ok();
         match (lin, seq) {

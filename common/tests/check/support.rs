@@ -5,6 +5,7 @@
 //! effect at one tick between its invocation and its response. With stale reads turned
 //! on, some reads return the value a key had before its latest write, which is how a
 //! lagging replica misbehaves.
+#![allow(dead_code)]
 
 use common::check::models::{KvOp, Ret};
 use common::history::History;
@@ -14,7 +15,10 @@ use common::time::Tick;
 use std::collections::BTreeMap;
 
 /// A key-value history as the stock `KvRegister` model checks it.
-pub type KvHistory = History<KvOp<String, i64>, Ret<i64>>;
+pub type KvHistory = History<KvOp<&'static str, i64>, Ret<i64>>;
+
+/// The keys a workload may use.
+pub const KEYS: [&str; 8] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
 
 /// Shape of a generated workload.
 #[derive(Clone, Debug)]
@@ -53,7 +57,7 @@ impl Workload {
 
 struct InFlight {
     op: OpId,
-    input: KvOp<String, i64>,
+    input: KvOp<&'static str, i64>,
     apply_at: Tick,
     respond_at: Tick,
     output: Option<Ret<i64>>,
@@ -64,17 +68,17 @@ struct InFlight {
 pub fn kv_history(seed: u64, workload: &Workload) -> KvHistory {
     let mut rng = SimRng::derive(seed, "workload");
     let mut history = KvHistory::new();
-    let mut store: BTreeMap<String, (i64, i64)> = BTreeMap::new(); // key -> (previous, current)
+    let mut store: BTreeMap<&str, (i64, i64)> = BTreeMap::new(); // key -> (previous, current)
     let mut busy: Vec<Option<InFlight>> = (0..workload.clients).map(|_| None).collect();
     let mut next_invoke: Vec<Tick> = vec![0; workload.clients];
-    let mut late_writes: Vec<(Tick, String, i64)> = Vec::new();
+    let mut late_writes: Vec<(Tick, &str, i64)> = Vec::new();
     let mut invoked = 0;
     let mut next_value = 1;
     let mut tick: Tick = 0;
     while invoked < workload.ops || busy.iter().any(Option::is_some) || !late_writes.is_empty() {
         late_writes.retain(|(at, key, value)| {
             if *at == tick {
-                let entry = store.entry(key.clone()).or_insert((0, 0));
+                let entry = store.entry(*key).or_insert((0, 0));
                 *entry = (entry.1, *value);
                 false
             } else {
@@ -82,16 +86,16 @@ pub fn kv_history(seed: u64, workload: &Workload) -> KvHistory {
             }
         });
         for c in 0..workload.clients {
-            let client = format!("c{c}");
             if busy[c].is_none() && invoked < workload.ops && next_invoke[c] <= tick {
-                let key = format!("k{}", rng.below(workload.keys));
+                assert!(workload.keys <= KEYS.len(), "at most {} keys", KEYS.len());
+                let key = KEYS[rng.below(workload.keys)];
                 let input = if rng.chance(0.5) {
                     KvOp::Read(key)
                 } else {
                     next_value += 1;
                     KvOp::Write(key, next_value - 1)
                 };
-                let op = history.invoke(client.as_str(), input.clone(), tick);
+                let op = history.invoke(format!("c{c}"), input.clone(), tick);
                 invoked += 1;
                 let apply_at = tick + rng.range(0, workload.delay_ticks_max);
                 let respond_at = apply_at + rng.range(0, workload.delay_ticks_max);
@@ -111,7 +115,7 @@ pub fn kv_history(seed: u64, workload: &Workload) -> KvHistory {
             if flight.output.is_none() && flight.apply_at == tick {
                 flight.output = Some(match &flight.input {
                     KvOp::Read(key) => {
-                        let (previous, current) = store.get(key).copied().unwrap_or((0, 0));
+                        let (previous, current) = store.get(*key).copied().unwrap_or((0, 0));
                         let stale = rng.range(1, 100) <= workload.stale_read_percent;
                         Ret::Value(if stale { previous } else { current })
                     }
@@ -120,10 +124,10 @@ pub fn kv_history(seed: u64, workload: &Workload) -> KvHistory {
                             // The write is delayed past the client's timeout, or lost.
                             if rng.chance(0.5) {
                                 let at = flight.respond_at + 1 + rng.range(0, 10);
-                                late_writes.push((at, key.clone(), *value));
+                                late_writes.push((at, *key, *value));
                             }
                         } else {
-                            let entry = store.entry(key.clone()).or_insert((0, 0));
+                            let entry = store.entry(*key).or_insert((0, 0));
                             *entry = (entry.1, *value);
                         }
                         Ret::Done
@@ -215,7 +219,7 @@ pub mod todc {
         only_key: Option<usize>,
     ) -> Vec<(usize, Action<KvAction>)> {
         let clients = history.clients();
-        let client_number = |op: &common::history::Operation<KvOp<String, i64>, Ret<i64>>| {
+        let client_number = |op: &common::history::Operation<KvOp<&str, i64>, Ret<i64>>| {
             clients
                 .iter()
                 .position(|c| c == op.client())
