@@ -208,4 +208,48 @@ mod tests {
             "with the node tie-break exactly one of two tied writes wins everywhere"
         );
     }
+
+    /// What a replica ends with after receiving `versions` in this order.
+    fn last_write_wins(versioning: Versioning, versions: &[Version]) -> Version {
+        let mut held = versions[0].clone();
+        for v in &versions[1..] {
+            if versioning.is_newer(v, &held) {
+                held = v.clone();
+            }
+        }
+        held
+    }
+
+    /// Property over 500 seeded shuffles of writes with colliding timestamps: with
+    /// (timestamp, node) versions, every arrival order leaves a replica with the same
+    /// winner, so replicas converge; with timestamps alone the order decides.
+    #[test]
+    fn last_write_wins_converges_whatever_the_arrival_order() {
+        let mut rng = common::SimRng::derive(7, "arrival orders");
+        let nodes = ["athens", "byzantium", "cyrene"];
+        let mut timestamp_only_diverged = false;
+        for _ in 0..500 {
+            let mut versions: Vec<Version> = (0..6)
+                .map(|_| Version {
+                    timestamp: rng.range(1, 3),
+                    node: nodes[rng.below(nodes.len())].into(),
+                })
+                .collect();
+            let expected = versions.iter().max().cloned().expect("six versions");
+            for _ in 0..4 {
+                rng.shuffle(&mut versions);
+                assert_eq!(
+                    last_write_wins(Versioning::WallClock, &versions),
+                    expected,
+                    "a replica must end with the largest version whatever the order: {versions:?}"
+                );
+                let winner = last_write_wins(Versioning::TimestampOnly, &versions);
+                timestamp_only_diverged |= winner != expected;
+            }
+        }
+        assert!(
+            timestamp_only_diverged,
+            "with timestamps alone some arrival order must keep a different tied write"
+        );
+    }
 }

@@ -1,9 +1,12 @@
-//! Building a cluster for a lesson, and printing what happens in it tick by tick.
+//! Building a cluster for a lesson, and printing what happens in it tick by tick: the
+//! helpers behind the tests and the examples.
 
+use crate::client::{Recorder, model};
 use crate::config::{Config, ConfigError};
-use crate::messages::Msg;
+use crate::messages::{GetOutcome, Msg, SetOutcome};
 use crate::server::Replica;
-use common::{Cluster, ClusterBuilder, Tick};
+use common::check;
+use common::{Cluster, ClusterBuilder, Promise, Tick};
 use std::fmt::Write as _;
 
 /// Build a cluster of `servers` replicas running `config`, seeded with `seed`. The
@@ -156,5 +159,128 @@ impl Timeline {
             "the lesson's condition did not hold within {budget} ticks:\n{}",
             cluster.report()
         );
+    }
+}
+
+/// A lesson run for a learner: a cluster, a recorder and a timeline printed to stdout as
+/// the ticks go by. Every request is recorded; [`Lesson::finish`] prints the history and
+/// the checkers' verdicts.
+#[derive(Debug)]
+pub struct Lesson {
+    /// The cluster (faults and clocks are applied to it directly).
+    pub cluster: Cluster<Msg>,
+    /// What clients saw.
+    pub recorder: Recorder,
+    timeline: Timeline,
+}
+
+impl Lesson {
+    /// A cluster of `servers` running `config` (seed 0) with `clients`, recording failed
+    /// writes as `info`.
+    pub fn new(servers: &[&str], config: Config, clients: &[&str]) -> Result<Self, ConfigError> {
+        Self::with_recorder(servers, config, clients, Recorder::new())
+    }
+
+    /// As [`Lesson::new`] with a given recorder.
+    pub fn with_recorder(
+        servers: &[&str],
+        config: Config,
+        clients: &[&str],
+        recorder: Recorder,
+    ) -> Result<Self, ConfigError> {
+        let mut cluster = build_cluster(servers, config, 0)?;
+        for client in clients {
+            cluster.add_client(*client);
+        }
+        let mut timeline = Timeline::new();
+        timeline.take(&cluster);
+        Ok(Lesson {
+            cluster,
+            recorder,
+            timeline,
+        })
+    }
+
+    /// Print a step of the story.
+    pub fn say(&self, text: &str) {
+        println!("\n== {text}");
+    }
+
+    /// Start a recorded write; the timeline prints as it runs ([`Lesson::wait`]).
+    pub fn start_set(
+        &mut self,
+        client: &str,
+        coordinator: &str,
+        key: &str,
+        value: &str,
+    ) -> Promise<SetOutcome> {
+        self.recorder
+            .set(&mut self.cluster, client, coordinator, key, value)
+    }
+
+    /// Start a recorded read.
+    pub fn start_get(&mut self, client: &str, coordinator: &str, key: &str) -> Promise<GetOutcome> {
+        self.recorder
+            .get(&mut self.cluster, client, coordinator, key)
+    }
+
+    /// Tick, printing the timeline, until `promise` completes; returns its outcome.
+    pub fn wait<T: Clone + std::fmt::Debug + 'static>(&mut self, promise: &Promise<T>) -> T {
+        self.tick_until(|_| !promise.is_pending());
+        let outcome = promise
+            .value()
+            .unwrap_or_else(|| unreachable!("typed promises complete with an outcome"));
+        println!("  => {outcome:?}");
+        outcome
+    }
+
+    /// A recorded write, run to its outcome.
+    pub fn set(&mut self, client: &str, coordinator: &str, key: &str, value: &str) -> SetOutcome {
+        self.flush();
+        println!("\n-- {client} writes {key}={value:?} through {coordinator}");
+        let promise = self.start_set(client, coordinator, key, value);
+        self.wait(&promise)
+    }
+
+    /// A recorded read, run to its outcome.
+    pub fn get(&mut self, client: &str, coordinator: &str, key: &str) -> GetOutcome {
+        self.flush();
+        println!("\n-- {client} reads {key} through {coordinator}");
+        let promise = self.start_get(client, coordinator, key);
+        self.wait(&promise)
+    }
+
+    /// Tick `n` times, printing the timeline.
+    pub fn tick_n(&mut self, n: Tick) {
+        self.timeline.tick_n(&mut self.cluster, n);
+    }
+
+    /// Tick until `done` holds, printing the timeline.
+    pub fn tick_until(&mut self, done: impl FnMut(&Cluster<Msg>) -> bool) {
+        self.timeline.tick_until(&mut self.cluster, done);
+    }
+
+    /// Print what happened since the last tick (faults applied between ticks).
+    pub fn flush(&mut self) {
+        print!("{}", self.timeline.take(&self.cluster));
+    }
+
+    /// Print the replicas, the history (text and EDN) and both checkers' verdicts; returns
+    /// whether the history is linearizable.
+    pub fn finish(&mut self) -> bool {
+        self.flush();
+        println!("\n== replicas at the end:{}", replica_states(&self.cluster));
+        let history = self.recorder.history();
+        println!("\n== history\n{}", history.to_text());
+        println!("== history (EDN, for Knossos)\n{}", history.to_edn());
+        println!("== timeline\n{}", history.timeline());
+        let linearizable = check::linearizable(&model(), &history);
+        let sequential = check::sequential(&model(), &history);
+        println!("== linearizable? {}\n{linearizable}", linearizable.is_ok());
+        println!(
+            "\n== sequentially consistent? {}\n{sequential}",
+            sequential.is_ok()
+        );
+        linearizable.is_ok()
     }
 }
