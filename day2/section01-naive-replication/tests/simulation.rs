@@ -75,7 +75,7 @@ fn naive_replication_is_caught_producing_a_non_linearizable_history() {
 /// applies an operation twice, every operation finishes once the network heals.
 #[test]
 fn three_phase_never_applies_an_operation_twice_under_network_faults() {
-    sim::sweep(40, |seed| {
+    sim::sweep(500, |seed| {
         three_phase_run(seed, Config::default(), Check::None).into_result()
     });
 }

@@ -82,7 +82,7 @@ fn run(seed: u64, config: Config) -> SimRun<NextGeneration, u64> {
 /// Durable voting under crashes and network faults: unique, monotonic numbers.
 #[test]
 fn generations_stay_unique_and_monotonic_under_crashes_and_partitions() {
-    sim::sweep(150, |seed| run(seed, Config::default()).into_result());
+    sim::sweep(1000, |seed| run(seed, Config::default()).into_result());
 }
 
 /// Negative control: volatile promises. The same runner must catch a duplicate or a
