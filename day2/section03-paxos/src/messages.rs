@@ -39,6 +39,13 @@ impl Ballot {
     }
 }
 
+impl Default for Ballot {
+    /// The zero ballot.
+    fn default() -> Self {
+        Ballot::zero()
+    }
+}
+
 impl fmt::Display for Ballot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.round == 0 {

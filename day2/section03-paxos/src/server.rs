@@ -27,12 +27,6 @@ pub struct AcceptorState {
     pub committed: Option<Value>,
 }
 
-impl Default for Ballot {
-    fn default() -> Self {
-        Ballot::zero()
-    }
-}
-
 /// The chosen value once this node has applied it, and what applying it returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
@@ -264,5 +258,6 @@ impl Process for Server {
                 ));
             }
         }
+        self.assert_invariants();
     }
 }

@@ -350,3 +350,27 @@ fn mixed_integer_widths_cannot_truncate_a_round() {
     assert!(decided(&mut cluster, &reply, ALICE).won);
     assert_eq!(server(&cluster, ATHENS).round_reserved(), (1 << 33) + 6);
 }
+
+/// Java's proposer stopped silently after 5 failed attempts, leaving its client to time
+/// out. Here the waiting clients are told `Undecided` (outcome unknown) as soon as the
+/// proposer gives up.
+#[test]
+fn exhausted_retries_answer_undecided_instead_of_silence() {
+    let config = paxos::Config {
+        max_attempts: 2,
+        ..paxos::Config::default()
+    };
+    let mut cluster = cluster_with(0, &THREE, config, common::StoreConfig::default());
+    cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE]]);
+    let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
+    let answer = cluster.run(&reply);
+    assert_eq!(
+        paxos::decision(answer),
+        Err(paxos::ClientError::Undecided { attempts: 2 }),
+        "a proposer that gives up must say so instead of leaving alice to time out"
+    );
+    assert!(
+        cluster.now() < CLIENT_TIMEOUT,
+        "the answer must come before alice's own timeout"
+    );
+}

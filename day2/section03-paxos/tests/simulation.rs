@@ -5,10 +5,12 @@
 mod support;
 use common::sim;
 use paxos::Config;
-use support::sim::run_seed;
+use support::sim::{run_seed, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
+/// Swarm seeds run by default.
+const SWARM_SEEDS: u64 = 300;
 
 /// Under drops, delays, duplication, partitions, pauses, failing disks and crashes with
 /// restarts (slow storage, unsynced writes lost), every client is told the same chosen
@@ -19,6 +21,18 @@ fn random_faults_never_choose_two_values() {
     assert_eq!(
         summary.passed, summary.seeds.count,
         "every seed of the sweep must pass"
+    );
+}
+
+/// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
+/// storage delay, crash policy (lose or keep a random subset of unsynced writes) and
+/// which fault kinds occur.
+#[test]
+fn swarm_configurations_never_choose_two_values() {
+    let summary = sim::sweep(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    assert_eq!(
+        summary.passed, summary.seeds.count,
+        "every swarm seed must pass"
     );
 }
 

@@ -138,6 +138,7 @@ pub fn fault_config(seed: u64) -> SimConfig {
             duration_ticks: (1, 12),
             ..FaultConfig::default()
         },
+        roundtrip_codec: true,
         ..SimConfig::new(seed)
     }
 }
@@ -160,11 +161,32 @@ pub fn drop_between_servers(cluster: &mut Cluster<Msg>, probability: f64) {
 
 /// Run one seed with servers configured by `config`.
 pub fn run_seed(seed: u64, config: &Config) -> Result<(), Box<SeedFailure>> {
-    let sim_config = fault_config(seed);
+    run_with(&fault_config(seed), config)
+}
+
+/// Swarm testing: the seed also draws the cluster (3 or 5 servers), the clients, the
+/// latencies, the storage delay and crash policy, and which kinds of fault occur. Random
+/// loss is moved from every link to the links between servers only, as in
+/// [`fault_config`].
+pub fn swarm_config(seed: u64) -> SimConfig {
+    let mut config = SimConfig::swarm(seed);
+    config.net.loss = 0.0;
+    config.chaos_ticks = 300;
+    config.client_timeout = 300;
+    config.quiesce_ticks = 600;
+    config
+}
+
+/// Run one swarm seed with servers configured by `config`.
+pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<(), Box<SeedFailure>> {
+    run_with(&swarm_config(seed), config)
+}
+
+fn run_with(sim_config: &SimConfig, config: &Config) -> Result<(), Box<SeedFailure>> {
     let config = config.clone();
     let mut workload = Proposals::default();
     sim::run(
-        &sim_config,
+        sim_config,
         move |builder| {
             let mut cluster = paxos::build(builder, config);
             drop_between_servers(&mut cluster, SERVER_LOSS);
