@@ -9,7 +9,7 @@
 //! drift, failing disk writes) do not count against the budget.
 //!
 //! The same plan can come from the seed ([`FaultPlan::random`]) or from proptest (enable
-//! the `proptest` feature for [`strategy::fault_specs`]), which shrinks a failing schedule
+//! the `proptest` feature for `strategy::fault_specs`), which shrinks a failing schedule
 //! to the few faults that matter.
 
 use crate::cluster::{Cluster, NodeStatus};

@@ -102,7 +102,7 @@ pub fn server_names(n: usize) -> Vec<ProcessId> {
         .map(|i| {
             NAMES
                 .get(i)
-                .map(|s| ProcessId::new(s))
+                .map(ProcessId::new)
                 .unwrap_or_else(|| ProcessId::new(format!("s{i}")))
         })
         .collect()
