@@ -12,7 +12,8 @@
 //!   temporary git worktree under `target/`, so the current checkout is never switched.
 //! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
 //!   `target/exercise-check/`, that each section's exercise form compiles, that its tests
-//!   fail on it, and that its solution form passes them.
+//!   fail on it, and that its solution form passes them. It builds into the workspace's
+//!   target directory, so dependencies already compiled by `cargo test` are reused.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -549,7 +550,19 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
         return Ok(());
     }
     let work = root.join("target").join("exercise-check");
-    let target_dir = root.join("target").join("exercise-target");
+    // The workspace's own target directory: registry dependencies are already built there
+    // by `cargo test`, and the copy's crates live at another path, so their artifacts
+    // never clash with the originals.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
+        .unwrap_or_else(|| root.join("target"));
     let rows = verify(root, &sections, &work, &target_dir)?;
     println!(
         "{:<24} {:<20} {:<24} {:<20}",

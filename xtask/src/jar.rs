@@ -250,9 +250,9 @@ fn unavailable(lookup: &Lookup<'_>, cache: Option<&Path>, reason: &str) -> Failu
         "TLC {version} (tla2tools.jar) is not available: {reason}.\n\
          Nothing was run.\n\
          \n\
-         \x20 URL:             {url}\n\
+         \x20 URL:              {url}\n\
          \x20 expected SHA-256: {sha}\n\
-         \x20 cache path:      {cache_text}\n\
+         \x20 cache path:       {cache_text}\n\
          \n\
          Any of these works:\n\
          \x20 - download the file elsewhere and import it: cargo xtask tlc-fetch --from <file>\n\

@@ -201,3 +201,36 @@ fn verify_exercises_passes_a_good_section_and_flags_tests_that_miss_the_fences()
         "verification works on a copy and never touches the workspace"
     );
 }
+
+#[test]
+fn verify_exercises_says_so_when_no_section_has_fences() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let member = dir.path().join("day1/section01-plain");
+    std::fs::create_dir_all(member.join("src")).expect("member dir");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"day1/section01-plain\"]\n",
+    )
+    .expect("workspace manifest");
+    std::fs::write(
+        member.join("Cargo.toml"),
+        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\n",
+    )
+    .expect("member manifest");
+    std::fs::write(member.join("src/lib.rs"), "pub fn f() {}\n").expect("lib.rs");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("verify-exercises")
+        .env("XTASK_WORKSPACE_ROOT", dir.path())
+        .output()
+        .expect("xtask runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "nothing to verify is not a failure: {text}"
+    );
+    assert!(
+        text.contains("no section has exercise fences yet"),
+        "the output must say so: {text}"
+    );
+}
