@@ -14,6 +14,8 @@ use naive_replication::{Config, Msg, NaiveServer, ThreePhaseServer};
 fn sim_config(seed: u64) -> SimConfig {
     SimConfig {
         chaos_ticks: 300,
+        // Every message is encoded and decoded, as a real network would need.
+        roundtrip_codec: true,
         ..SimConfig::new(seed)
     }
 }

@@ -71,6 +71,39 @@ fn different_nodes_can_coordinate_elections() {
         .expect("every voter must reach 3 shortly after the third election");
 }
 
+/// The original's overlapping test with its own (loose) expectations: three requests to
+/// athens before any tick; none is answered yet; then every one is resolved, at least
+/// one succeeds, the successful numbers are unique, and every voter ends at the largest.
+#[test]
+fn overlapping_requests_produce_unique_generations() {
+    let mut cluster = three(Config::default());
+    let replies: Vec<_> = [ALICE, BOB, CAROL]
+        .iter()
+        .map(|client| cluster.call(client, ATHENS, generation_voting::Msg::NextGeneration))
+        .collect();
+    assert!(
+        replies.iter().all(|r| r.is_pending()),
+        "nothing is answered before a tick"
+    );
+    cluster
+        .tick_until(|_| replies.iter().all(|r| !r.is_pending()))
+        .expect("every request must be resolved");
+    let mut won: Vec<u64> = replies.iter().filter_map(|r| decoded(r).ok()).collect();
+    assert!(
+        !won.is_empty(),
+        "at least one overlapping request must succeed"
+    );
+    won.sort_unstable();
+    assert!(
+        won.windows(2).all(|w| w[0] < w[1]),
+        "successful numbers must be unique: {won:?}"
+    );
+    let largest = *won.last().expect("not empty");
+    cluster
+        .tick_until_within(5, |c| THREE.iter().all(|id| promised(c, id) == largest))
+        .expect("every voter must end at the largest successful number");
+}
+
 /// The original's overlapping test, with the expectation its branch had: three requests
 /// to athens in one tick; exactly one wins (the newest), the two older ones are told
 /// explicitly that they were superseded, and every voter ends at the winning number.

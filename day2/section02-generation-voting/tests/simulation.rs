@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 fn sim_config(seed: u64) -> SimConfig {
     SimConfig {
         chaos_ticks: 400,
+        // Every message is encoded and decoded, as a real network would need.
+        roundtrip_codec: true,
         clients: 4,
         op_probability: 0.3,
         client_timeout: 150,
