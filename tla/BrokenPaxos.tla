@@ -8,7 +8,7 @@
 (* majority; ballot 1's proposer hears from a majority that includes one   *)
 (* acceptor that accepted v1, proposes v2 anyway, and v2 is chosen too.    *)
 (***************************************************************************)
-EXTENDS Naturals, FiniteSets
+EXTENDS Integers, FiniteSets
 
 CONSTANTS Acceptors,   \* the acceptors
           Values,      \* the values that may be proposed

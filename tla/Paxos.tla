@@ -20,7 +20,7 @@
 (* prepare, Phase1b = the acceptor's on_prepare, Phase2a = the proposer's  *)
 (* handling of a quorum of promises, Phase2b = the acceptor's on_accept.   *)
 (***************************************************************************)
-EXTENDS Naturals, FiniteSets
+EXTENDS Integers, FiniteSets
 
 CONSTANTS Acceptors,   \* the acceptors
           Values,      \* the values that may be proposed
