@@ -11,20 +11,19 @@ use quorums::client::Recorder;
 use quorums::lab::Lesson;
 use quorums::{Config, Replica};
 
-fn run(recorder: Recorder, reader: &str) -> bool {
+fn run(recorder: Recorder, reader: &str) -> Result<bool, Box<dyn std::error::Error>> {
     let servers = ["athens", "byzantium", "cyrene", "delphi", "sparta"];
     let mut clients = vec!["majority-client", "minority-client"];
     if reader != "minority-client" {
         clients.push(reader);
     }
-    let mut lesson = Lesson::with_recorder(&servers, Config::default(), &clients, recorder)
-        .expect("the default configuration is valid");
-    lesson.set("majority-client", "cyrene", "title", "v0");
+    let mut lesson = Lesson::with_recorder(&servers, Config::default(), &clients, recorder)?;
+    lesson.set("majority-client", "cyrene", "title", "v0")?;
     lesson.say("partition {athens, byzantium} | {cyrene, delphi, sparta}; the minority writes");
     lesson
         .cluster
         .partition(&[&["athens", "byzantium"], &["cyrene", "delphi", "sparta"]]);
-    lesson.set("minority-client", "athens", "title", "minority");
+    lesson.set("minority-client", "athens", "title", "minority")?;
     let ts1 = lesson
         .cluster
         .node::<Replica>("athens")
@@ -35,26 +34,27 @@ fn run(recorder: Recorder, reader: &str) -> bool {
         ts1 - 10
     ));
     lesson.cluster.clock("cyrene").set_ms(ts1 - 10);
-    lesson.set("majority-client", "cyrene", "title", "majority");
+    lesson.set("majority-client", "cyrene", "title", "majority")?;
     lesson.say("heal; read through athens");
     lesson.cluster.heal_all();
-    lesson.get(reader, "athens", "title");
-    lesson.finish()
+    lesson.get(reader, "athens", "title")?;
+    Ok(lesson.finish())
 }
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("######## recorded as the original did: the failed write is `fail`");
     let as_fail = run(
         Recorder::recording_failed_writes_as_fail(),
         "minority-client",
-    );
+    )?;
     println!(
         "\n######## recorded honestly: the failed write is `info`, the read by a fresh client"
     );
-    let as_info = run(Recorder::new(), "minority-client-2");
+    let as_info = run(Recorder::new(), "minority-client-2")?;
     println!(
         "\nlinearizable with `fail`: {as_fail}; with `info`: {as_info}.\n\
          The store did the same thing both times. A client that got \"quorum not reached\"\n\
          must assume its write may still land, and win."
     );
+    Ok(())
 }

@@ -8,7 +8,7 @@
 use quorums::Config;
 use quorums::lab::{Lesson, stored};
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config {
         coordinator_timeout_ticks: 30,
         client_timeout_ticks: 40,
@@ -18,9 +18,8 @@ fn main() {
         &["athens", "byzantium", "cyrene"],
         config,
         &["writer", "alice", "bob"],
-    )
-    .expect("valid configuration");
-    lesson.set("writer", "athens", "x", "0");
+    )?;
+    lesson.set("writer", "athens", "x", "0")?;
     lesson.tick_n(2);
 
     lesson.say(
@@ -32,17 +31,18 @@ fn main() {
             .net()
             .delay_kind("InternalSet", "athens", ["byzantium", "cyrene"], 12);
     let write = lesson.start_set("writer", "athens", "x", "1");
-    lesson.tick_until(|c| stored(c, "athens", "x").as_deref() == Some("1"));
+    lesson.tick_until(|c| stored(c, "athens", "x").as_deref() == Some("1"))?;
     lesson.cluster.net().release(slow);
 
     lesson.say("byzantium | cyrene: alice's quorum is {byzantium, athens}");
     lesson.cluster.partition(&[&["byzantium"], &["cyrene"]]);
-    lesson.get("alice", "byzantium", "x");
+    lesson.get("alice", "byzantium", "x")?;
     lesson.say("byzantium | athens: bob's quorum is {byzantium, cyrene}");
     lesson.cluster.heal_all();
     lesson.cluster.partition(&[&["byzantium"], &["athens"]]);
-    lesson.get("bob", "byzantium", "x");
+    lesson.get("bob", "byzantium", "x")?;
     lesson.say("the delayed writes were already in flight: they land across the partition");
-    lesson.wait(&write);
+    lesson.wait(&write)?;
     lesson.finish();
+    Ok(())
 }

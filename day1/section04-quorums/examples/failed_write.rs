@@ -7,28 +7,28 @@
 use quorums::Config;
 use quorums::lab::Lesson;
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let servers = ["athens", "byzantium", "cyrene", "delphi", "sparta"];
     let mut lesson = Lesson::new(
         &servers,
         Config::default(),
         &["minority-client", "majority-client"],
-    )
-    .expect("the default configuration is valid");
+    )?;
     lesson.say("an initial write reaches all five");
-    lesson.set("majority-client", "cyrene", "title", "initial");
+    lesson.set("majority-client", "cyrene", "title", "initial")?;
     lesson.tick_n(2);
 
     lesson.say("partition {athens, byzantium} | {cyrene, delphi, sparta}");
     lesson
         .cluster
         .partition(&[&["athens", "byzantium"], &["cyrene", "delphi", "sparta"]]);
-    lesson.set("minority-client", "athens", "title", "minority");
+    lesson.set("minority-client", "athens", "title", "minority")?;
     lesson.say("the write failed (2 of 5 acknowledged), yet athens and byzantium keep it: recorded as info");
-    lesson.set("majority-client", "cyrene", "title", "majority");
+    lesson.set("majority-client", "cyrene", "title", "majority")?;
 
     lesson.say("heal and read through cyrene");
     lesson.cluster.heal_all();
-    lesson.get("majority-client", "cyrene", "title");
+    lesson.get("majority-client", "cyrene", "title")?;
     lesson.finish();
+    Ok(())
 }

@@ -6,18 +6,17 @@
 use quorums::Config;
 use quorums::lab::Lesson;
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut lesson = Lesson::new(
         &["athens", "byzantium", "cyrene"],
         Config::default(),
         &["alice"],
-    )
-    .expect("the default configuration is valid");
+    )?;
     lesson.say("cyrene is cut off; alice writes through athens (W = 2 of 3)");
     lesson
         .cluster
         .partition(&[&["cyrene"], &["athens", "byzantium"]]);
-    lesson.set("alice", "athens", "title", "Distributed Systems");
+    lesson.set("alice", "athens", "title", "Distributed Systems")?;
     lesson.tick_n(2);
 
     lesson.say(
@@ -27,8 +26,9 @@ fn main() {
     lesson
         .cluster
         .partition(&[&["byzantium"], &["athens", "cyrene"]]);
-    lesson.get("alice", "athens", "title");
+    lesson.get("alice", "athens", "title")?;
     lesson
         .say("the read quorum {athens, cyrene} met the write quorum {athens, byzantium} in athens");
     lesson.finish();
+    Ok(())
 }

@@ -7,7 +7,7 @@
 use quorums::lab::{Lesson, all_hold};
 use quorums::{Config, ReadRepair, Replica};
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mode = match std::env::args().nth(1).as_deref() {
         Some("async") => ReadRepair::Async,
         _ => ReadRepair::Sync,
@@ -17,20 +17,19 @@ fn main() {
         &["athens", "byzantium", "cyrene"],
         Config::with_read_repair(mode),
         &["alice"],
-    )
-    .expect("valid configuration");
-    lesson.set("alice", "athens", "title", "v_old");
+    )?;
+    lesson.set("alice", "athens", "title", "v_old")?;
     lesson.tick_n(2);
     lesson.say("cyrene is cut off; alice writes v_new");
     lesson
         .cluster
         .partition(&[&["cyrene"], &["athens", "byzantium"]]);
-    lesson.set("alice", "athens", "title", "v_new");
+    lesson.set("alice", "athens", "title", "v_new")?;
     lesson.say("heal; alice reads through athens");
     lesson.cluster.heal_all();
-    lesson.get("alice", "athens", "title");
+    lesson.get("alice", "athens", "title")?;
     lesson.say("cyrene's late, stale answer is repaired");
-    lesson.tick_until(|c| all_hold(c, "title", "v_new"));
+    lesson.tick_until(|c| all_hold(c, "title", "v_new"))?;
     let repairs = lesson
         .cluster
         .node::<Replica>("athens")
@@ -38,4 +37,5 @@ fn main() {
         .repair_messages;
     println!("repair messages sent by athens: {repairs}");
     lesson.finish();
+    Ok(())
 }

@@ -8,7 +8,7 @@
 use quorums::Config;
 use quorums::lab::Lesson;
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let majority = std::env::args().nth(1).as_deref() == Some("majority");
     let config = if majority {
         Config::default()
@@ -29,16 +29,16 @@ fn main() {
         &["athens", "byzantium", "cyrene"],
         config,
         &["alice", "bob"],
-    )
-    .expect("valid configuration");
-    lesson.set("alice", "athens", "title", "v0");
+    )?;
+    lesson.set("alice", "athens", "title", "v0")?;
     lesson.tick_n(2);
     lesson.say("cyrene is cut off; alice writes v1 through athens");
     lesson
         .cluster
         .partition(&[&["cyrene"], &["athens", "byzantium"]]);
-    lesson.set("alice", "athens", "title", "v1");
+    lesson.set("alice", "athens", "title", "v1")?;
     lesson.say("bob reads through cyrene");
-    lesson.get("bob", "cyrene", "title");
+    lesson.get("bob", "cyrene", "title")?;
     lesson.finish();
+    Ok(())
 }

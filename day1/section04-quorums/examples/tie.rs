@@ -8,7 +8,7 @@
 use quorums::lab::Lesson;
 use quorums::{Config, ReadRepair, Versioning};
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let versioning = match std::env::args().nth(1).as_deref() {
         Some("timestamp-only") => Versioning::TimestampOnly,
         _ => Versioning::WallClock,
@@ -23,8 +23,7 @@ fn main() {
         &["athens", "byzantium", "cyrene"],
         config,
         &["alice", "bob"],
-    )
-    .expect("valid configuration");
+    )?;
     lesson.say("athens's writes to cyrene are 3 ticks slow; alice and bob write at the same tick");
     lesson
         .cluster
@@ -32,13 +31,14 @@ fn main() {
         .delay_kind("InternalSet", "athens", "cyrene", 3);
     let a = lesson.start_set("alice", "athens", "title", "from-athens");
     let b = lesson.start_set("bob", "byzantium", "title", "from-byzantium");
-    lesson.wait(&a);
-    lesson.wait(&b);
+    lesson.wait(&a)?;
+    lesson.wait(&b)?;
     lesson.tick_n(5);
     lesson.say("reads through every coordinator, with sync read repair");
     for coordinator in ["athens", "byzantium", "cyrene"] {
-        lesson.get("alice", coordinator, "title");
+        lesson.get("alice", coordinator, "title")?;
     }
     lesson.tick_n(5);
     lesson.finish();
+    Ok(())
 }

@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigError};
 use crate::messages::{GetOutcome, Msg, SetOutcome};
 use crate::server::Replica;
 use common::check;
-use common::{Cluster, ClusterBuilder, Promise, Tick};
+use common::{Cluster, ClusterBuilder, ClusterError, Promise, Tick};
 use std::fmt::Write as _;
 
 /// Build a cluster of `servers` replicas running `config`, seeded with `seed`. The
@@ -141,24 +141,29 @@ impl Timeline {
         }
     }
 
-    /// Tick until `done` holds (within the cluster budget), printing each tick.
+    /// Tick until `done` holds (within the cluster budget), printing each tick; a stuck
+    /// cluster is reported as an error with what was pending.
     pub fn tick_until(
         &mut self,
         cluster: &mut Cluster<Msg>,
         mut done: impl FnMut(&Cluster<Msg>) -> bool,
-    ) {
+    ) -> Result<Tick, ClusterError> {
         let budget = cluster.budget();
         for _ in 0..budget {
             if done(cluster) {
-                return;
+                return Ok(cluster.now());
             }
-            cluster.tick();
+            cluster.try_tick()?;
             print!("{}", self.take(cluster));
         }
-        panic!(
-            "the lesson's condition did not hold within {budget} ticks:\n{}",
-            cluster.report()
-        );
+        if done(cluster) {
+            return Ok(cluster.now());
+        }
+        Err(ClusterError::Stuck {
+            ticks: budget,
+            now: cluster.now(),
+            report: cluster.report(),
+        })
     }
 }
 
@@ -225,17 +230,26 @@ impl Lesson {
     }
 
     /// Tick, printing the timeline, until `promise` completes; returns its outcome.
-    pub fn wait<T: Clone + std::fmt::Debug + 'static>(&mut self, promise: &Promise<T>) -> T {
-        self.tick_until(|_| !promise.is_pending());
+    pub fn wait<T: Clone + std::fmt::Debug + 'static>(
+        &mut self,
+        promise: &Promise<T>,
+    ) -> Result<T, ClusterError> {
+        self.tick_until(|_| !promise.is_pending())?;
         let outcome = promise
             .value()
             .unwrap_or_else(|| unreachable!("typed promises complete with an outcome"));
         println!("  => {outcome:?}");
-        outcome
+        Ok(outcome)
     }
 
     /// A recorded write, run to its outcome.
-    pub fn set(&mut self, client: &str, coordinator: &str, key: &str, value: &str) -> SetOutcome {
+    pub fn set(
+        &mut self,
+        client: &str,
+        coordinator: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<SetOutcome, ClusterError> {
         self.flush();
         println!("\n-- {client} writes {key}={value:?} through {coordinator}");
         let promise = self.start_set(client, coordinator, key, value);
@@ -243,7 +257,12 @@ impl Lesson {
     }
 
     /// A recorded read, run to its outcome.
-    pub fn get(&mut self, client: &str, coordinator: &str, key: &str) -> GetOutcome {
+    pub fn get(
+        &mut self,
+        client: &str,
+        coordinator: &str,
+        key: &str,
+    ) -> Result<GetOutcome, ClusterError> {
         self.flush();
         println!("\n-- {client} reads {key} through {coordinator}");
         let promise = self.start_get(client, coordinator, key);
@@ -256,8 +275,11 @@ impl Lesson {
     }
 
     /// Tick until `done` holds, printing the timeline.
-    pub fn tick_until(&mut self, done: impl FnMut(&Cluster<Msg>) -> bool) {
-        self.timeline.tick_until(&mut self.cluster, done);
+    pub fn tick_until(
+        &mut self,
+        done: impl FnMut(&Cluster<Msg>) -> bool,
+    ) -> Result<Tick, ClusterError> {
+        self.timeline.tick_until(&mut self.cluster, done)
     }
 
     /// Print what happened since the last tick (faults applied between ticks).
