@@ -6,10 +6,14 @@
 //! restart is one lookup: the greatest key below `log_key(id, u64::MAX)`, checked to
 //! belong to the same log (the original trusted any key it got back, even another log's).
 //!
-//! The store is a trait, [`OrderedKv`], with an in-memory `BTreeMap` backend here; any
-//! ordered store with `get`, `put`, `last_below` and `range` fits.
+//! The store is a trait, [`OrderedKv`], with two backends here: an in-memory `BTreeMap`
+//! ([`MemKv`]) and the simulator's storage ([`SimKvStore`], over `common::SimKv`), which
+//! can crash and lose what was not synced. Any ordered store with `get`, `put`,
+//! `last_below` and `range` fits.
 
 use crate::frame::{self, Frame};
+use common::store::{Durability, SimKv, StoreConfig, WriteBatch};
+use common::{SimRng, Tick};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use thiserror::Error;
@@ -95,6 +99,97 @@ impl OrderedKv for MemKv {
             .map
             .range::<[u8], _>((Bound::Included(from), Bound::Excluded(to)))
             .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}
+
+/// The simulator's storage as an [`OrderedKv`]: a page cache and a disk.
+///
+/// `SimKv` is asynchronous (a write completes some ticks after it is submitted); this
+/// adapter drives its own tick forward until each operation completes, as a caller that
+/// waits for every write would. Puts are buffered: they are visible at once but survive a
+/// [`SimKvStore::crash`] only once [`SimKvStore::sync`] has made them durable, which is the
+/// lesson of a write-ahead log on a key-value store.
+#[derive(Debug)]
+pub struct SimKvStore {
+    kv: SimKv,
+    rng: SimRng,
+    now: Tick,
+}
+
+impl SimKvStore {
+    /// Empty storage whose randomness (delays, failures, crash outcomes) comes from `seed`.
+    pub fn new(config: StoreConfig, seed: u64) -> Self {
+        SimKvStore {
+            kv: SimKv::new(config),
+            rng: SimRng::derive(seed, "kv-log-store"),
+            now: 0,
+        }
+    }
+
+    /// Run the storage until every submitted operation has completed; the first failure
+    /// (an injected fault) is returned.
+    fn settle(&mut self) -> Result<(), KvLogError> {
+        let mut outcome = Ok(());
+        while self.kv.pending() > 0 {
+            self.now += 1;
+            for (_, result) in self.kv.complete_due(self.now, &mut self.rng) {
+                if let (Ok(()), Err(e)) = (&outcome, result) {
+                    outcome = Err(KvLogError::Store(e.to_string()));
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Make every put so far durable.
+    pub fn sync(&mut self) -> Result<(), KvLogError> {
+        self.kv.sync(self.now, &mut self.rng);
+        self.settle()
+    }
+
+    /// Power loss: what was not synced is gone (by the store's crash policy).
+    pub fn crash(&mut self) {
+        self.kv.crash(&mut self.rng);
+    }
+
+    /// The simulated storage, for fault injection (`fail_next`, crash policy).
+    pub fn sim(&mut self) -> &mut SimKv {
+        &mut self.kv
+    }
+}
+
+impl OrderedKv for SimKvStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvLogError> {
+        Ok(self.kv.get(key).map(<[u8]>::to_vec))
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), KvLogError> {
+        self.kv.write(
+            self.now,
+            WriteBatch::new().put(key, value),
+            Durability::Buffered,
+            &mut self.rng,
+        );
+        self.settle()
+    }
+
+    fn last_below(&self, key: &[u8]) -> Result<Option<KvPair>, KvLogError> {
+        Ok(self
+            .kv
+            .last_below(key)
+            .map(|(k, v)| (k.to_vec(), v.to_vec())))
+    }
+
+    fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<KvPair>, KvLogError> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .kv
+            .range(from, to)
+            .into_iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
             .collect())
     }
 }

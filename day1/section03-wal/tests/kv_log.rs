@@ -1,7 +1,10 @@
 //! Logs in an ordered key-value store: key layout, order, several logs, recovery.
 
+use common::StoreConfig;
 use proptest::prelude::*;
-use wal::kv_log::{KvLogError, KvWal, LogStore, MemKv, OrderedKv, index_of_key, log_key};
+use wal::kv_log::{
+    KvLogError, KvWal, LogStore, MemKv, OrderedKv, SimKvStore, index_of_key, log_key,
+};
 
 #[test]
 fn log_key_layout_and_ordering() {
@@ -152,4 +155,51 @@ proptest! {
     fn key_order_is_numeric_order(a in any::<u64>(), b in any::<u64>()) {
         prop_assert_eq!(log_key("log", a).cmp(&log_key("log", b)), a.cmp(&b));
     }
+}
+
+/// The same logs on the simulator's storage: several logs in one store recover their last
+/// index after a crash, but only up to the last sync.
+#[test]
+fn logs_on_simulated_storage_keep_exactly_what_was_synced_across_a_crash() {
+    let config = StoreConfig {
+        delay: (1, 4),
+        ..StoreConfig::default()
+    };
+    let mut store =
+        LogStore::open(SimKvStore::new(config, 7), &["shard1", "shard2"]).expect("open");
+    for i in 0..5u8 {
+        store.append("shard1", &[i]).expect("append");
+    }
+    store.append("shard2", b"only").expect("append");
+    let mut kv = store.into_inner();
+    kv.sync().expect("sync");
+    let mut store = LogStore::open(kv, &["shard1", "shard2"]).expect("reopen");
+    store.append("shard1", b"unsynced").expect("append");
+    assert_eq!(
+        store.last_index("shard1").expect("last"),
+        6,
+        "an unsynced append is visible before the crash"
+    );
+    let mut kv = store.into_inner();
+    kv.crash();
+    let store = LogStore::open(kv, &["shard1", "shard2"]).expect("reopen after crash");
+    assert_eq!(
+        store.last_index("shard1").expect("last"),
+        5,
+        "the unsynced sixth entry must be lost, the synced five kept"
+    );
+    assert_eq!(store.last_index("shard2").expect("last"), 1);
+    assert_eq!(store.read("shard1", 5).expect("read"), Some(vec![4]));
+}
+
+/// A failed write of the simulated storage is reported, not swallowed.
+#[test]
+fn a_storage_failure_is_an_error_of_the_append() {
+    let mut kv = SimKvStore::new(StoreConfig::default(), 1);
+    kv.sim().fail_next(1);
+    let mut store = LogStore::open(kv, &["shard1"]).expect("open");
+    let err = store
+        .append("shard1", b"x")
+        .expect_err("the injected failure must surface");
+    assert!(matches!(err, KvLogError::Store(_)), "{err:?}");
 }
