@@ -15,6 +15,19 @@ pub enum AcceptorMode {
     ReplyBeforeSync,
 }
 
+/// How a proposer picks the value of phase 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ProposerMode {
+    /// Adopt the value of the highest-ballot acceptance reported in the promises; the
+    /// client's own value only if none is reported (correct).
+    #[default]
+    AdoptHighest,
+    /// **Deliberately broken** (a second negative control, the `BrokenPaxos` model of
+    /// the TLA+ specs): always propose the client's own value, ignoring what the
+    /// promises report. A later ballot then overwrites a value that was already chosen.
+    IgnoreAcceptedValues,
+}
+
 /// Timing and behaviour of a Paxos server. All durations are in ticks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -40,6 +53,8 @@ pub struct Config {
     pub commit_retries: u32,
     /// Correct or deliberately broken acceptor (default [`AcceptorMode::Durable`]).
     pub acceptor_mode: AcceptorMode,
+    /// Correct or deliberately broken proposer (default [`ProposerMode::AdoptHighest`]).
+    pub proposer_mode: ProposerMode,
 }
 
 impl Default for Config {
@@ -53,6 +68,7 @@ impl Default for Config {
             commit_retry_ticks: 10,
             commit_retries: 5,
             acceptor_mode: AcceptorMode::Durable,
+            proposer_mode: ProposerMode::AdoptHighest,
         }
     }
 }
@@ -62,6 +78,14 @@ impl Config {
     pub fn reply_before_sync() -> Self {
         Config {
             acceptor_mode: AcceptorMode::ReplyBeforeSync,
+            ..Config::default()
+        }
+    }
+
+    /// The default configuration with the proposer that ignores accepted values.
+    pub fn ignore_accepted_values() -> Self {
+        Config {
+            proposer_mode: ProposerMode::IgnoreAcceptedValues,
             ..Config::default()
         }
     }

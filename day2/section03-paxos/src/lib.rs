@@ -99,6 +99,11 @@
 //! finds such a schedule among its seeds and prints the command that replays it; the
 //! correct acceptor passes every seed under the same faults.
 //!
+//! A second control, [`ProposerMode::IgnoreAcceptedValues`], is the TLA+ model
+//! `BrokenPaxos`: a proposer that skips step 4 and always proposes its own client's
+//! value. The invariant "a chosen value is preserved by higher ballots" catches it on
+//! the first seed.
+//!
 //! ## What this section leaves out, and why
 //!
 //! * **More than one value.** Single-decree Paxos chooses once; after that every request
@@ -125,7 +130,7 @@ pub mod server;
 pub mod state_machine;
 
 pub use client::{Decision, build, decision, execute, execute_within};
-pub use config::{AcceptorMode, Config};
+pub use config::{AcceptorMode, Config, ProposerMode};
 pub use error::ClientError;
 pub use messages::{Ballot, Msg, Operation, Proposal, RejectReason, RequestId, Value};
 pub use proposer::{Phase, ProposerRun, choose_value};

@@ -6,6 +6,7 @@
 //! attempts). Every callback names the run and the ballot it belongs to and does
 //! nothing if the run has moved on, so late replies and timers are harmless.
 
+use crate::config::ProposerMode;
 use crate::messages::{Ballot, Msg, Proposal, Value};
 use crate::server::{PROPOSER_KEY, Server};
 use common::{Ctx, ProcessId, QuorumMode, QuorumOutcome, QuorumPolicy};
@@ -179,7 +180,11 @@ impl Server {
             self.proposer = None;
             return;
         };
-        let value = choose_value(&outcome, own);
+        let value = match self.config.proposer_mode {
+            ProposerMode::AdoptHighest => choose_value(&outcome, own),
+            // BROKEN on purpose: whatever the promises reported is ignored.
+            ProposerMode::IgnoreAcceptedValues => own,
+        };
         self.accept(ctx, run, Proposal { ballot, value });
     }
 

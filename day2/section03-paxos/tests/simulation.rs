@@ -56,6 +56,22 @@ fn reply_before_sync_is_caught_by_the_fault_runner() {
     );
 }
 
+/// Second negative control (the `BrokenPaxos` model made real): a proposer that ignores
+/// the values reported in its promises overwrites a chosen value; the value-preservation
+/// invariant must catch it.
+#[test]
+fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
+    let failure = sim::find_failure(CI_SEEDS, |seed| {
+        run_seed(seed, &Config::ignore_accepted_values())
+    })
+    .expect("the fault runner must catch a proposer that ignores accepted values");
+    let found = failure.failure.to_string();
+    assert!(
+        found.contains("preserved by higher ballots") || found.contains("two values chosen"),
+        "the broken proposer must be caught overwriting a chosen value: {found}"
+    );
+}
+
 /// The same seed replays the same run, event for event.
 #[test]
 fn a_seed_replays_exactly() {

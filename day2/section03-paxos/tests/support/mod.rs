@@ -119,13 +119,17 @@ struct Ghost {
     committed: Option<Value>,
     /// Each node's highest durable promise seen so far.
     durable_promise: BTreeMap<String, Ballot>,
+    /// Every durable acceptance ever seen: ballot -> acceptor -> value.
+    acceptances: BTreeMap<Ballot, BTreeMap<String, Value>>,
 }
 
 /// The safety invariants of single-decree Paxos, checked after every tick:
 /// * one value: every committed value, in memory or on disk, on any node, is the same;
 /// * no learner was ever offered a different value from the one it learned;
 /// * a durable promise never decreases, and memory is never behind the disk;
-/// * an accepted ballot never exceeds the promise.
+/// * an accepted ballot never exceeds the promise;
+/// * one ballot, one value; and once a majority has durably accepted `(b, v)`, every
+///   acceptance of a higher ballot carries `v` (value preservation).
 pub fn install_invariants(cluster: &mut Cluster<Msg>) {
     let ghost = Rc::new(RefCell::new(Ghost::default()));
     let servers: Vec<String> = cluster.servers().iter().map(|s| s.to_string()).collect();
@@ -157,6 +161,12 @@ pub fn install_invariants(cluster: &mut Cluster<Msg>) {
         }
         Ok(())
     });
+    let preservation = Rc::clone(&ghost);
+    let ids = servers.clone();
+    cluster.add_invariant(
+        "a chosen value is preserved by higher ballots",
+        move |view| check_value_preservation(&mut preservation.borrow_mut(), view, &ids),
+    );
     let promises = Rc::clone(&ghost);
     cluster.add_invariant("promises never go backwards", move |view| {
         let mut ghost = promises.borrow_mut();
@@ -191,6 +201,62 @@ pub fn install_invariants(cluster: &mut Cluster<Msg>) {
         }
         Ok(())
     });
+}
+
+/// Value preservation, from the durable acceptances seen so far and each node's memory.
+fn check_value_preservation(
+    ghost: &mut Ghost,
+    view: &ClusterView<'_, Msg>,
+    servers: &[String],
+) -> Result<(), String> {
+    for id in servers {
+        if let Some(p) = durable_of(view, id).accepted {
+            ghost
+                .acceptances
+                .entry(p.ballot)
+                .or_default()
+                .insert(id.clone(), p.value);
+        }
+    }
+    let majority = servers.len() / 2 + 1;
+    let mut chosen: Option<(&Ballot, &Value)> = None;
+    for (ballot, by) in &ghost.acceptances {
+        let mut values = by.values();
+        if let Some(first) = values.next() {
+            if let Some(other) = values.find(|v| *v != first) {
+                return Err(format!(
+                    "ballot {ballot} carried two values: {first} and {other}"
+                ));
+            }
+            if chosen.is_none() && by.len() >= majority {
+                chosen = Some((ballot, first));
+            }
+        }
+    }
+    let Some((chosen_ballot, chosen_value)) = chosen else {
+        return Ok(());
+    };
+    for (ballot, by) in ghost.acceptances.range(chosen_ballot..) {
+        for (id, value) in by {
+            if value != chosen_value {
+                return Err(format!(
+                    "{chosen_value} was chosen in {chosen_ballot}, yet {id} accepted {value} in the higher {ballot}"
+                ));
+            }
+        }
+    }
+    for id in servers {
+        if let Some(p) = view.node::<Server>(id).and_then(Server::accepted)
+            && p.ballot > *chosen_ballot
+            && p.value != *chosen_value
+        {
+            return Err(format!(
+                "{chosen_value} was chosen in {chosen_ballot}, yet {id} accepts {} in {}",
+                p.value, p.ballot
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn durable_of(view: &ClusterView<'_, Msg>, id: &str) -> AcceptorState {
