@@ -74,7 +74,7 @@
 //! | "largest id wins" can finish an unacknowledged operation and abandon an acknowledged one | finish every reported orphan | `recovery_finishes_the_operation_the_old_coordinator_applied` |
 //! | a query reports one staged operation | report all | `recovery_finishes_every_orphan_not_just_one` |
 //! | the request that triggered a recovery is never answered | run it after the recovery | `three_phase_coordinator_failure_recovery` |
-//! | a failed coordination answers nothing, then an undecodable empty payload | explicit `Failed` reply | `accept_quorum_failure_gets_an_explicit_failure_reply` |
+//! | a failed coordination answers nothing, then an undecodable empty payload | explicit `Failed` reply | `coordinator_timeout_reply_is_a_decodable_failure`, `three_phase_query_timeout_reply_is_a_decodable_failure` |
 //! | a commit reaching a server that missed the accept is ignored | `Commit` carries the operation | `commit_applies_on_a_server_that_missed_the_accept` |
 //! | the next request is swallowed when commits are slow | recovery is idempotent | `next_request_is_not_swallowed_when_commits_are_slow` |
 //! | random UUIDs make runs irreproducible | `(seq, coordinator, incarnation)` ids | every test replays from its seed |

@@ -4,7 +4,7 @@
 
 mod support;
 use naive_replication::client::{get, increment, new_value, read_value};
-use naive_replication::{Config, ThreePhaseServer};
+use naive_replication::{Config, SingleServer, ThreePhaseServer};
 use support::*;
 
 /// Athens staged +10 on a majority, applied it, and crashed before its COMMITs left:
@@ -75,5 +75,29 @@ fn coordinator_crash_before_the_accept_quorum_leaves_the_client_with_a_timeout()
         [BYZANTIUM, CYRENE].map(|id| value::<ThreePhaseServer>(&cluster, id)),
         [None, None],
         "an operation that was never proposed is applied nowhere"
+    );
+}
+
+/// The starting point's flaw: one server, nothing persisted. A crash and restart erase an
+/// acknowledged increment, and while it is down nobody can answer at all.
+#[test]
+fn single_server_loses_everything_on_crash() {
+    let mut cluster = single();
+    let reply = cluster.call(ALICE, ATHENS, increment(KEY, 5));
+    assert_eq!(new_value(cluster.run(&reply)), Ok(5), "alice is told 5");
+    cluster.crash(ATHENS);
+    let while_down = cluster.call(ALICE, ATHENS, get(KEY));
+    assert!(
+        matches!(
+            cluster.run(&while_down),
+            Err(common::RpcError::Timeout { .. })
+        ),
+        "a crashed single server cannot answer"
+    );
+    cluster.restart(ATHENS);
+    assert_eq!(
+        cluster.node::<SingleServer>(ATHENS).counters.get(KEY),
+        None,
+        "the restarted server has lost the acknowledged increment"
     );
 }

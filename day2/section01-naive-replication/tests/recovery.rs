@@ -265,3 +265,28 @@ fn late_commit_after_recovery_is_not_applied_twice() {
         );
     }
 }
+
+/// The three-phase coordinator's first wait, the query, also ends in a decodable failure
+/// when it times out (regression for the original's empty-payload timeout reply).
+#[test]
+fn three_phase_query_timeout_reply_is_a_decodable_failure() {
+    for style in STYLES {
+        let mut cluster = three_phase(Config::default().with_style(style));
+        cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE, BOB]]);
+        let reply = cluster.call(ALICE, ATHENS, increment(KEY, 1));
+        assert_eq!(
+            cluster.run(&reply),
+            Ok(Msg::Failed {
+                reason: naive_replication::Failure::QueryQuorumLost {
+                    answered: 1,
+                    required: 2
+                }
+            }),
+            "{style:?}: a coordinator cut off from the majority must say so, not go silent"
+        );
+        assert!(
+            cluster.now() < CLIENT_TIMEOUT_TICKS,
+            "{style:?}: the answer must come before the client's own timeout"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use support::*;
 /// out, long before the client's own timeout. (The original said nothing, then sent an
 /// empty payload the client could not decode.)
 #[test]
-fn accept_quorum_failure_gets_an_explicit_failure_reply() {
+fn coordinator_timeout_reply_is_a_decodable_failure() {
     let mut cluster = two_phase(Config::default());
     cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE, BOB]]);
     let start = cluster.now();
