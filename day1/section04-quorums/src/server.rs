@@ -252,6 +252,7 @@ impl Replica {
         let Some(read) = self.reads.get_mut(&read_id) else {
             return;
         };
+        let late = answer.clone();
         match answer {
             Some(value) => read.answers.push((from.clone(), value)),
             None => read.failed += 1,
@@ -282,11 +283,16 @@ impl Replica {
             }
             None => {}
             Some(decision) => {
-                // A late answer: repair it if it is stale and nobody repaired it yet.
-                let late = read.answers.last().map(|(_, value)| value.clone());
+                // A late answer: repair it if it is older than what the read returned
+                // (not newer: a concurrent write may have reached it) and nobody has
+                // repaired it yet.
+                let versioning = self.config.versioning;
                 if let (Some(latest), Some(value)) = (decision.chosen.clone(), late)
                     && self.config.read_repair != ReadRepair::Off
                     && value.as_ref() != Some(&latest)
+                    && value
+                        .as_ref()
+                        .is_none_or(|v| !versioning.is_newer(&v.version, &latest.version))
                     && decision.repaired.insert(from.clone())
                 {
                     let key = read.key.clone();

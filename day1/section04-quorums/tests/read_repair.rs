@@ -5,6 +5,7 @@ mod support;
 
 use common::Cluster;
 use common::check;
+use common::trace::TraceKind;
 use quorums::client::{Recorder, found_value, get_and_wait, model, set_and_wait};
 use quorums::lab::{build_cluster, stored, wait_until_all_hold};
 use quorums::{Config, GetOutcome, Msg, ReadRepair, Replica, SetOutcome};
@@ -392,4 +393,44 @@ fn sync_read_repair_single_client_history_is_linearizable() {
     );
     assert!(check::linearizable(&model(), &history).is_ok());
     assert!(check::sequential(&model(), &history).is_ok());
+}
+
+/// cyrene's answer to a read is held back; meanwhile bob writes v1 through cyrene. When
+/// cyrene's late answer (v1) arrives it is newer than what the read returned (v0): it
+/// must not be "repaired" with the older version.
+#[test]
+fn late_answer_newer_than_the_returned_version_is_not_repaired() {
+    let config = Config {
+        read_repair: ReadRepair::Async,
+        coordinator_timeout_ticks: 30,
+        client_timeout_ticks: 40,
+        ..Config::default()
+    };
+    let mut cluster = three(config);
+    cluster.add_client(BOB);
+    assert_eq!(
+        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v0"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "v0", SETTLE_TICKS)
+        .expect("v0 must reach every replica");
+    let held = cluster.net().hold_kind("InternalGet", ATHENS, CYRENE);
+    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v0"),
+        "athens and byzantium answered v0"
+    );
+    assert_eq!(
+        set_and_wait(&mut cluster, BOB, CYRENE, "title", "v1"),
+        SetOutcome::Ok
+    );
+    cluster.net().release(held);
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(
+        repair_messages(&cluster),
+        0,
+        "a late answer newer than the read's version is not stale"
+    );
+    assert_eq!(stored(&cluster, CYRENE, "title").as_deref(), Some("v1"));
 }
