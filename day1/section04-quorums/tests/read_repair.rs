@@ -427,6 +427,20 @@ fn late_answer_newer_than_the_returned_version_is_not_repaired() {
     );
     cluster.net().release(held);
     cluster.tick_n(SETTLE_TICKS);
+    let late_answers = cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            e.kind == TraceKind::Deliver
+                && e.msg == Some("InternalGetReply")
+                && e.node == ATHENS
+                && e.peer.as_ref().is_some_and(|p| p == CYRENE)
+        })
+        .count();
+    assert_eq!(
+        late_answers, 1,
+        "cyrene's late answer must reach the read that waits for it"
+    );
     assert_eq!(
         repair_messages(&cluster),
         0,
