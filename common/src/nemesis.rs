@@ -36,6 +36,15 @@ pub enum Fault {
         /// Receiver side.
         to: ProcessId,
     },
+    /// Drop messages on the link at random, both ways, with this probability (per mille).
+    Lossy {
+        /// One end.
+        a: ProcessId,
+        /// Other end.
+        b: ProcessId,
+        /// Loss probability in thousandths.
+        per_mille: u32,
+    },
     /// Add latency to every message on the link, both ways.
     DelayLink {
         /// One end.
@@ -75,7 +84,8 @@ impl Fault {
             | Fault::Pause(n)
             | Fault::Hold(n) => vec![n.clone()],
             Fault::OneWay { from, .. } => vec![from.clone()],
-            Fault::DelayLink { .. }
+            Fault::Lossy { .. }
+            | Fault::DelayLink { .. }
             | Fault::Duplicate(_)
             | Fault::ClockJump(..)
             | Fault::ClockDrift(..)
@@ -90,6 +100,9 @@ impl fmt::Display for Fault {
             Fault::Partition(nodes) => write!(f, "partition {nodes:?} from the rest"),
             Fault::Isolate(n) => write!(f, "isolate {n}"),
             Fault::OneWay { from, to } => write!(f, "cut {from} -> {to}"),
+            Fault::Lossy { a, b, per_mille } => {
+                write!(f, "lose {per_mille}‰ of messages between {a} and {b}")
+            }
             Fault::DelayLink { a, b, ticks } => write!(f, "delay {a} <-> {b} by {ticks} ticks"),
             Fault::Hold(n) => write!(f, "hold messages to {n}"),
             Fault::Duplicate(per_mille) => write!(f, "duplicate {per_mille}‰ of messages"),
@@ -143,6 +156,8 @@ pub struct FaultMix {
     pub isolate: u32,
     /// One-way link cuts.
     pub one_way: u32,
+    /// Random message loss on a link.
+    pub lossy: u32,
     /// Added latency on a link.
     pub delay: u32,
     /// Holding a node's incoming messages.
@@ -170,6 +185,7 @@ impl FaultMix {
             partition: 0,
             isolate: 0,
             one_way: 0,
+            lossy: 0,
             delay: 0,
             hold: 0,
             duplicate: 0,
@@ -182,12 +198,13 @@ impl FaultMix {
         }
     }
 
-    /// Network faults only: partitions, cuts, delays, holds, duplication.
+    /// Network faults only: partitions, cuts, lossy links, delays, holds, duplication.
     pub fn network() -> Self {
         FaultMix {
             partition: 3,
             isolate: 2,
             one_way: 2,
+            lossy: 2,
             delay: 3,
             hold: 1,
             duplicate: 1,
@@ -215,7 +232,7 @@ impl FaultMix {
         }
     }
 
-    fn weights(&self) -> [u32; 12] {
+    fn weights(&self) -> [u32; 13] {
         [
             self.partition,
             self.isolate,
@@ -229,6 +246,7 @@ impl FaultMix {
             self.clock_jump,
             self.clock_drift,
             self.disk_fail,
+            self.lossy,
         ]
     }
 }
@@ -401,6 +419,11 @@ impl FaultPlan {
                 Some(9) => Fault::ClockJump(node, rng.range(0, 2_000) as i64 - 1_000),
                 Some(10) => Fault::ClockDrift(node, rng.range(0, 200_000) as i64 - 100_000),
                 Some(11) => Fault::DiskFail(node, rng.range(1, 3) as u32),
+                Some(12) if node != other => Fault::Lossy {
+                    a: node,
+                    b: other,
+                    per_mille: rng.range(100, 600) as u32,
+                },
                 _ => continue,
             };
             let duration = match fault {
@@ -505,6 +528,12 @@ impl Nemesis {
                 self.cut(cluster, id, links);
             }
             Fault::OneWay { from, to } => self.cut(cluster, id, vec![(from.clone(), to.clone())]),
+            Fault::Lossy { a, b, per_mille } => {
+                let mut net = cluster.net();
+                let p = f64::from(*per_mille) / 1000.0;
+                net.set_link_loss(a.as_str(), b.as_str(), p);
+                net.set_link_loss(b.as_str(), a.as_str(), p);
+            }
             Fault::DelayLink { a, b, ticks } => {
                 let mut net = cluster.net();
                 let one = net.add_rule(crate::net::Rule {
@@ -562,6 +591,12 @@ impl Nemesis {
                 self.cuts.remove(&id);
                 self.recut(cluster);
             }
+            Fault::Lossy { a, b, .. } => {
+                let mut net = cluster.net();
+                let base = net.sim().config().loss;
+                net.set_link_loss(a.as_str(), b.as_str(), base);
+                net.set_link_loss(b.as_str(), a.as_str(), base);
+            }
             Fault::DelayLink { .. } | Fault::Hold(_) => {
                 for rule in self.rules.remove(&id).unwrap_or_default() {
                     cluster.net().release(rule);
@@ -615,7 +650,8 @@ impl Nemesis {
         self.duplicate_before.clear();
         cluster.heal_all();
         let mut net = cluster.net();
-        net.clear_rules();
+        // Heal, remove rules (releasing held messages) and forget per-link loss and latency.
+        net.reset();
         net.set_duplicate(0.0);
         net.set_loss(0.0);
         for id in Self::all_nodes(cluster) {
