@@ -4,7 +4,7 @@ mod support;
 
 use common::Cluster;
 use common::echo::{EchoMsg, EchoServer};
-use quorums::client::{found_value, get_and_wait, set_and_wait};
+use quorums::client::{Recorder, found_value};
 use quorums::lab::{stored, wait_until_all_hold};
 use quorums::{Config, GetOutcome, SetOutcome};
 use support::*;
@@ -12,7 +12,8 @@ use support::*;
 #[test]
 fn quorum_write_succeeds_and_reaches_all() {
     let mut cluster = three(Config::default());
-    let outcome = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
+    let recorder = Recorder::new();
+    let outcome = recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
     assert_eq!(
         outcome,
         SetOutcome::Ok,
@@ -20,6 +21,7 @@ fn quorum_write_succeeds_and_reaches_all() {
     );
     wait_until_all_hold(&mut cluster, "title", "Microservices", SETTLE_TICKS)
         .expect("every replica must eventually store a write sent to all of them");
+    assert_linearizable(&recorder);
 }
 
 /// cyrene misses the write; later the read quorum {athens, cyrene} still meets the
@@ -27,8 +29,10 @@ fn quorum_write_succeeds_and_reaches_all() {
 #[test]
 fn quorum_read_overlaps_write_quorum() {
     let mut cluster = three(Config::default());
+    let recorder = Recorder::new();
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
-    let written = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Distributed Systems");
+    let written =
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Distributed Systems");
     assert_eq!(
         written,
         SetOutcome::Ok,
@@ -42,25 +46,27 @@ fn quorum_read_overlaps_write_quorum() {
         "cyrene must have missed the write"
     );
 
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         found_value(&read),
         Some("Distributed Systems"),
         "the read quorum must meet the write quorum in athens, got {read:?}"
     );
+    assert_linearizable(&recorder);
 }
 
 #[test]
 fn sequential_reads_follow_shifting_quorums() {
     let mut cluster = three(Config::default());
+    let recorder = Recorder::new();
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
         SetOutcome::Ok
     );
     cluster.heal_all();
     cluster.partition(&[&[BYZANTIUM], &[ATHENS, CYRENE]]);
-    let first = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let first = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         found_value(&first),
         Some("v1"),
@@ -68,7 +74,7 @@ fn sequential_reads_follow_shifting_quorums() {
     );
 
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
         SetOutcome::Ok
     );
     cluster.heal_all();
@@ -78,26 +84,28 @@ fn sequential_reads_follow_shifting_quorums() {
         Some("v1"),
         "byzantium must still hold v1"
     );
-    let second = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let second = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         found_value(&second),
         Some("v2"),
         "read through {{athens, byzantium}} must pick athens's newer v2 over byzantium's v1"
     );
+    assert_linearizable(&recorder);
 }
 
 #[test]
 fn incomplete_write_leaves_minority_stale() {
     let mut cluster = three(Config::default());
+    let recorder = Recorder::new();
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "title", "v1", SETTLE_TICKS)
         .expect("v1 must reach every replica");
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
         SetOutcome::Ok
     );
     cluster.tick_n(SETTLE_TICKS);
@@ -108,6 +116,7 @@ fn incomplete_write_leaves_minority_stale() {
         Some("v1"),
         "nothing brings a cut-off replica up to date without read repair"
     );
+    assert_linearizable(&recorder);
 }
 
 /// The original's client saw a timeout here, because coordinator and client waited
@@ -115,9 +124,10 @@ fn incomplete_write_leaves_minority_stale() {
 #[test]
 fn write_fails_without_majority() {
     let mut cluster = three(Config::default());
+    let recorder = Recorder::new();
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
     let started = cluster.now();
-    let outcome = set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
+    let outcome = recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
     assert_eq!(
         outcome,
         SetOutcome::QuorumNotReached {
@@ -131,6 +141,7 @@ fn write_fails_without_majority() {
         cluster.now() - started < config.client_timeout_ticks,
         "the coordinator must answer before the client's own timeout"
     );
+    assert_linearizable(&recorder);
 }
 
 /// Regression for the original's equal client and replica timeouts: the client always
@@ -140,8 +151,9 @@ fn coordinator_times_out_before_client_so_failures_are_definite() {
     let config = Config::default();
     assert!(config.coordinator_timeout_ticks < config.client_timeout_ticks);
     let mut cluster = three(config);
+    let recorder = Recorder::new();
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         read,
         GetOutcome::QuorumNotReached {
@@ -150,31 +162,34 @@ fn coordinator_times_out_before_client_so_failures_are_definite() {
         },
         "a read without a quorum must say so, not time out and not claim the key is missing"
     );
+    assert_linearizable(&recorder);
 }
 
 /// Regression for the original's GET that answered "not found" when the quorum failed.
 #[test]
 fn failed_read_is_not_reported_as_not_found() {
     let mut cluster = three(Config::default());
+    let recorder = Recorder::new();
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v1"),
         SetOutcome::Ok
     );
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert!(
         matches!(read, GetOutcome::QuorumNotReached { .. }),
         "a read that could not reach R replicas must not look like a missing key, got {read:?}"
     );
     let missing = {
         cluster.heal_all();
-        get_and_wait(&mut cluster, ALICE, ATHENS, "no-such-key")
+        recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "no-such-key")
     };
     assert_eq!(
         missing,
         GetOutcome::NotFound,
         "a key nobody holds is NotFound"
     );
+    assert_linearizable(&recorder);
 }
 
 /// The echo protocol is the simulator's smoke test: a request to one of three servers

@@ -4,7 +4,7 @@
 mod support;
 
 use common::check::{self};
-use quorums::client::{Recorder, found_value, get_and_wait, model, set_and_wait};
+use quorums::client::{Recorder, found_value, model};
 use quorums::lab::{build_cluster, stored, wait_until_all_hold};
 use quorums::{Config, GetOutcome, SetOutcome};
 use support::*;
@@ -18,17 +18,19 @@ const MAJORITY_CLIENT: &str = "majority-client";
 #[test]
 fn split_brain_prevented_majority_value_wins_after_heal() {
     let mut cluster = five(Config::default());
+    let recorder = Recorder::new();
     cluster.add_client(MINORITY_CLIENT);
     cluster.add_client(MAJORITY_CLIENT);
     assert_eq!(
-        set_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title", "initial"),
+        recorder.set_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title", "initial"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "title", "initial", SETTLE_TICKS)
         .expect("the initial write must reach all five");
 
     cluster.partition(&[&[ATHENS, BYZANTIUM], &[CYRENE, DELPHI, SPARTA]]);
-    let minority = set_and_wait(&mut cluster, MINORITY_CLIENT, ATHENS, "title", "minority");
+    let minority =
+        recorder.set_and_wait(&mut cluster, MINORITY_CLIENT, ATHENS, "title", "minority");
     assert_eq!(
         minority,
         SetOutcome::QuorumNotReached {
@@ -44,7 +46,8 @@ fn split_brain_prevented_majority_value_wins_after_heal() {
             "a failed write is not undone: {node} keeps it"
         );
     }
-    let majority = set_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title", "majority");
+    let majority =
+        recorder.set_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title", "majority");
     assert_eq!(
         majority,
         SetOutcome::Ok,
@@ -60,12 +63,13 @@ fn split_brain_prevented_majority_value_wins_after_heal() {
     }
 
     cluster.heal_all();
-    let read = get_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title");
+    let read = recorder.get_and_wait(&mut cluster, MAJORITY_CLIENT, CYRENE, "title");
     assert_eq!(
         found_value(&read),
         Some("majority"),
         "the majority's write is newer than the failed minority write, so it must win: {read:?}"
     );
+    assert_linearizable(&recorder);
 }
 
 /// A client that reads one replica's local state skips the quorum: athens, cut off

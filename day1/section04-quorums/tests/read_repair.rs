@@ -6,7 +6,7 @@ mod support;
 use common::Cluster;
 use common::check;
 use common::trace::TraceKind;
-use quorums::client::{Recorder, found_value, get_and_wait, model, set_and_wait};
+use quorums::client::{Recorder, found_value, model};
 use quorums::lab::{build_cluster, stored, wait_until_all_hold};
 use quorums::{Config, GetOutcome, Msg, ReadRepair, Replica, SetOutcome};
 use support::*;
@@ -28,17 +28,23 @@ fn repair_messages(cluster: &Cluster<Msg>) -> u64 {
 }
 
 /// Writes `old` everywhere, then `new` with cyrene cut off, then heals: cyrene is stale.
-fn stale_cyrene(mode: ReadRepair, key: &str, old: &str, new: &str) -> Cluster<Msg> {
+fn stale_cyrene(
+    recorder: &Recorder,
+    mode: ReadRepair,
+    key: &str,
+    old: &str,
+    new: &str,
+) -> Cluster<Msg> {
     let mut cluster = three(Config::with_read_repair(mode));
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, key, old),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, key, old),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, key, old, SETTLE_TICKS)
         .expect("the old value must reach every replica");
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, key, new),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, key, new),
         SetOutcome::Ok
     );
     cluster.tick_n(SETTLE_TICKS);
@@ -57,8 +63,9 @@ fn stale_cyrene(mode: ReadRepair, key: &str, old: &str, new: &str) -> Cluster<Ms
 /// cyrene, whose stale answer came after the quorum, is repaired from its late answer.
 #[test]
 fn sync_read_repair_updates_stale_replica() {
-    let mut cluster = stale_cyrene(ReadRepair::Sync, "title", "v_old", "v_new");
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Sync, "title", "v_old", "v_new");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         found_value(&read),
         Some("v_new"),
@@ -70,15 +77,18 @@ fn sync_read_repair_updates_stale_replica() {
     );
     wait_until_all_hold(&mut cluster, "title", "v_new", SETTLE_TICKS)
         .expect("cyrene must be repaired");
+    assert_linearizable(&recorder);
 }
 
 #[test]
 fn async_read_repair_eventually_updates_stale_replica() {
-    let mut cluster = stale_cyrene(ReadRepair::Async, "config:version", "1.0", "2.0");
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "config:version");
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Async, "config:version", "1.0", "2.0");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "config:version");
     assert_eq!(found_value(&read), Some("2.0"));
     wait_until_all_hold(&mut cluster, "config:version", "2.0", SETTLE_TICKS)
         .expect("async repair must reach cyrene");
+    assert_linearizable(&recorder);
 }
 
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
@@ -86,8 +96,9 @@ fn async_read_repair_eventually_updates_stale_replica() {
 #[test]
 fn read_repair_picks_latest_timestamp() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    let recorder = Recorder::new();
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "100"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "100"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "stock:price", "100", SETTLE_TICKS)
@@ -101,7 +112,7 @@ fn read_repair_picks_latest_timestamp() {
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
     cluster.tick_n(10);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "150"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "stock:price", "150"),
         SetOutcome::Ok
     );
     let ts2 = cluster
@@ -116,11 +127,12 @@ fn read_repair_picks_latest_timestamp() {
     );
     cluster.heal_all();
     assert_eq!(
-        found_value(&get_and_wait(&mut cluster, ALICE, ATHENS, "stock:price")),
+        found_value(&recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "stock:price")),
         Some("150")
     );
     wait_until_all_hold(&mut cluster, "stock:price", "150", SETTLE_TICKS)
         .expect("cyrene must be repaired to 150");
+    assert_linearizable(&recorder);
 }
 
 /// athens, cut off, fails to write 100 but keeps it. client-b then writes 200 through
@@ -129,15 +141,16 @@ fn read_repair_picks_latest_timestamp() {
 #[test]
 fn read_repair_after_failed_isolated_write() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    let recorder = Recorder::new();
     cluster.add_client("client-b");
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "0"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "0"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "counter:visits", "0", SETTLE_TICKS)
         .expect("0 must reach every replica");
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
-    let failed = set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "100");
+    let failed = recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "counter:visits", "100");
     assert!(
         matches!(failed, SetOutcome::QuorumNotReached { .. }),
         "athens alone is no majority"
@@ -151,11 +164,11 @@ fn read_repair_after_failed_isolated_write() {
 
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
     assert_eq!(
-        set_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits", "200"),
+        recorder.set_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits", "200"),
         SetOutcome::Ok
     );
     cluster.heal_all();
-    let read = get_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits");
+    let read = recorder.get_and_wait(&mut cluster, "client-b", BYZANTIUM, "counter:visits");
     assert_eq!(
         found_value(&read),
         Some("200"),
@@ -163,14 +176,16 @@ fn read_repair_after_failed_isolated_write() {
     );
     wait_until_all_hold(&mut cluster, "counter:visits", "200", SETTLE_TICKS)
         .expect("repair must overwrite athens's 100");
+    assert_linearizable(&recorder);
 }
 
 #[test]
 fn read_repair_multiple_keys() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
+    let recorder = Recorder::new();
     for key in ["key1", "key2"] {
         assert_eq!(
-            set_and_wait(&mut cluster, ALICE, ATHENS, key, "old"),
+            recorder.set_and_wait(&mut cluster, ALICE, ATHENS, key, "old"),
             SetOutcome::Ok
         );
     }
@@ -178,19 +193,20 @@ fn read_repair_multiple_keys() {
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
     for key in ["key1", "key2"] {
         assert_eq!(
-            set_and_wait(&mut cluster, ALICE, ATHENS, key, &format!("{key}-new")),
+            recorder.set_and_wait(&mut cluster, ALICE, ATHENS, key, &format!("{key}-new")),
             SetOutcome::Ok
         );
     }
     cluster.heal_all();
     for key in ["key1", "key2"] {
-        let read = get_and_wait(&mut cluster, ALICE, ATHENS, key);
+        let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, key);
         assert_eq!(found_value(&read), Some(format!("{key}-new").as_str()));
     }
     for key in ["key1", "key2"] {
         wait_until_all_hold(&mut cluster, key, &format!("{key}-new"), SETTLE_TICKS)
             .expect("each key is repaired on its own");
     }
+    assert_linearizable(&recorder);
 }
 
 /// Regression for the original broadcasting repair writes to all N replicas on every
@@ -199,13 +215,14 @@ fn read_repair_multiple_keys() {
 fn read_repair_noop_when_replicas_agree() {
     for mode in [ReadRepair::Sync, ReadRepair::Async] {
         let mut cluster = three(Config::with_read_repair(mode));
+        let recorder = Recorder::new();
         assert_eq!(
-            set_and_wait(&mut cluster, ALICE, ATHENS, "title", "same"),
+            recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "same"),
             SetOutcome::Ok
         );
         wait_until_all_hold(&mut cluster, "title", "same", SETTLE_TICKS)
             .expect("all replicas must converge");
-        let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+        let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
         assert_eq!(found_value(&read), Some("same"));
         cluster.tick_n(SETTLE_TICKS);
         assert_eq!(
@@ -218,6 +235,7 @@ fn read_repair_noop_when_replicas_agree() {
             0,
             "{mode:?}: replicas that agree must not be sent repairs"
         );
+        assert_linearizable(&recorder);
     }
 }
 
@@ -226,15 +244,16 @@ fn read_repair_noop_when_replicas_agree() {
 #[test]
 fn read_repair_targets_only_stale_replicas() {
     let mut cluster = five(Config::with_read_repair(ReadRepair::Async));
+    let recorder = Recorder::new();
     cluster.add_client(ALICE);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
         SetOutcome::Ok
     );
     cluster.tick_n(SETTLE_TICKS);
     cluster.partition(&[&[SPARTA], &[ATHENS, BYZANTIUM, CYRENE, DELPHI]]);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "new"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "new"),
         SetOutcome::Ok
     );
     cluster.tick_n(SETTLE_TICKS);
@@ -247,7 +266,7 @@ fn read_repair_targets_only_stale_replicas() {
         })
         .collect();
     assert_eq!(
-        found_value(&get_and_wait(&mut cluster, ALICE, ATHENS, "title")),
+        found_value(&recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title")),
         Some("new")
     );
     wait_until_all_hold(&mut cluster, "title", "new", SETTLE_TICKS)
@@ -269,6 +288,7 @@ fn read_repair_targets_only_stale_replicas() {
         applied_before, applied_after,
         "up-to-date replicas must not receive repair writes"
     );
+    assert_linearizable(&recorder);
 }
 
 /// Regression for the original's sync repair replying with the value even when the
@@ -327,26 +347,28 @@ fn simple_sync_read_repair() {
         0,
     )
     .expect("valid configuration");
+    let recorder = Recorder::new();
     cluster.add_client("client-1");
     assert_eq!(
-        set_and_wait(&mut cluster, "client-1", "node-a", "k", "v1"),
+        recorder.set_and_wait(&mut cluster, "client-1", "node-a", "k", "v1"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "k", "v1", SETTLE_TICKS)
         .expect("v1 must reach every replica");
     cluster.partition(&[&["node-c"], &["node-a", "node-b"]]);
     assert_eq!(
-        set_and_wait(&mut cluster, "client-1", "node-a", "k", "v2"),
+        recorder.set_and_wait(&mut cluster, "client-1", "node-a", "k", "v2"),
         SetOutcome::Ok
     );
     assert_eq!(stored(&cluster, "node-c", "k").as_deref(), Some("v1"));
     cluster.heal_all();
     assert_eq!(
-        found_value(&get_and_wait(&mut cluster, "client-1", "node-a", "k")),
+        found_value(&recorder.get_and_wait(&mut cluster, "client-1", "node-a", "k")),
         Some("v2")
     );
     wait_until_all_hold(&mut cluster, "k", "v2", 100)
         .expect("node-c must hold v2 within 100 ticks");
+    assert_linearizable(&recorder);
 }
 
 /// One client, sync repair: write v0, write v1 past a cut-off cyrene, read v1, wait for
@@ -407,22 +429,23 @@ fn late_answer_newer_than_the_returned_version_is_not_repaired() {
         ..Config::default()
     };
     let mut cluster = three(config);
+    let recorder = Recorder::new();
     cluster.add_client(BOB);
     assert_eq!(
-        set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v0"),
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v0"),
         SetOutcome::Ok
     );
     wait_until_all_hold(&mut cluster, "title", "v0", SETTLE_TICKS)
         .expect("v0 must reach every replica");
     let held = cluster.net().hold_kind("InternalGet", ATHENS, CYRENE);
-    let read = get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
     assert_eq!(
         found_value(&read),
         Some("v0"),
         "athens and byzantium answered v0"
     );
     assert_eq!(
-        set_and_wait(&mut cluster, BOB, CYRENE, "title", "v1"),
+        recorder.set_and_wait(&mut cluster, BOB, CYRENE, "title", "v1"),
         SetOutcome::Ok
     );
     cluster.net().release(held);
@@ -447,4 +470,5 @@ fn late_answer_newer_than_the_returned_version_is_not_repaired() {
         "a late answer newer than the read's version is not stale"
     );
     assert_eq!(stored(&cluster, CYRENE, "title").as_deref(), Some("v1"));
+    assert_linearizable(&recorder);
 }

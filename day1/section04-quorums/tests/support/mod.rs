@@ -29,3 +29,14 @@ pub fn five(config: Config) -> Cluster<Msg> {
     build_cluster(&[ATHENS, BYZANTIUM, CYRENE, DELPHI, SPARTA], config, 0)
         .expect("the test's configuration must be valid")
 }
+
+/// The history `recorder` holds must be linearizable (its text is shown if not).
+pub fn assert_linearizable(recorder: &quorums::client::Recorder) {
+    let history = recorder.history();
+    let verdict = common::check::linearizable(&quorums::client::model(), &history);
+    assert!(
+        verdict.is_ok(),
+        "the recorded history must be linearizable: {verdict}\n{}",
+        history.to_text()
+    );
+}
