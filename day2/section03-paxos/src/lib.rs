@@ -44,7 +44,9 @@
 //!    progress, the node starts one.
 //! 2. **Phase 1a.** The proposer reserves a new round, then sends `Prepare(b)` to every
 //!    server, itself included.
-//! 3. **Phase 1b.** An acceptor whose promise is not above `b` sets its promise to `b`,
+//! 3. **Phase 1b.** An acceptor whose promise is not above `b` sets its promise to `b`
+//!    (a repeat of the promised ballot can only be a network duplicate, so it is
+//!    promised again rather than refused),
 //!    writes its record with a sync, and **only when the write is durable** answers
 //!    `Promise(b, accepted)`, where `accepted` is the highest-ballot proposal it has
 //!    accepted, if any. Otherwise it answers `Reject` at once, naming its promise.
@@ -101,8 +103,8 @@
 //!
 //! A second control, [`ProposerMode::IgnoreAcceptedValues`], is the TLA+ model
 //! `BrokenPaxos`: a proposer that skips step 4 and always proposes its own client's
-//! value. The invariant "a chosen value is preserved by higher ballots" catches it on
-//! the first seed.
+//! value. The invariant "a chosen value is preserved by higher ballots" catches it
+//! within the first few seeds.
 //!
 //! ## What this section leaves out, and why
 //!
