@@ -44,12 +44,12 @@
 //!    progress, the node starts one.
 //! 2. **Phase 1a.** The proposer reserves a new round, then sends `Prepare(b)` to every
 //!    server, itself included.
-//! 3. **Phase 1b.** An acceptor whose promise is not above `b` sets its promise to `b`
-//!    (a repeat of the promised ballot can only be a network duplicate, so it is
-//!    promised again rather than refused),
+//! 3. **Phase 1b.** An acceptor whose promise is not above `b` sets its promise to `b`,
 //!    writes its record with a sync, and **only when the write is durable** answers
 //!    `Promise(b, accepted)`, where `accepted` is the highest-ballot proposal it has
-//!    accepted, if any. Otherwise it answers `Reject` at once, naming its promise.
+//!    accepted, if any. Otherwise it answers `Reject` at once, naming its promise. (A
+//!    repeat of the promised ballot can only be a network duplicate of the same
+//!    prepare, since ballots are unique, so it is promised again rather than refused.)
 //! 4. **Value selection.** With promises from a majority, the proposer must propose the
 //!    value of the highest-ballot proposal among them; only if none reports one may it
 //!    propose its own client's value ([`choose_value`]).
