@@ -144,7 +144,9 @@
 //! No protocol lives in this crate: quorum replication, Paxos and Raft are what the
 //! sections ask you to write. There is no async runtime either: explicit callbacks that
 //! receive the node keep every step of a protocol visible.
+pub mod chart;
 pub mod check;
+pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod echo;

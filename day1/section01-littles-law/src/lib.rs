@@ -72,5 +72,5 @@ pub mod lab;
 pub mod loadgen;
 pub mod model;
 pub mod sim;
-pub mod svg;
+pub use common::chart as svg;
 pub mod units;

@@ -22,21 +22,7 @@ fn malformed(text: &str, expected: &'static str) -> UnitError {
     }
 }
 
-/// A plain non-negative decimal: digits, an optional point and exponent; no sign,
-/// no `inf`, no `NaN`.
-pub fn parse_plain_number(text: &str) -> Option<f64> {
-    let ok = !text.is_empty()
-        && text.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if !ok {
-        return None;
-    }
-    text.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v >= 0.0)
-}
+pub use common::cli::parse_plain_number;
 
 fn split_unit(text: &str) -> (&str, &str) {
     let at = text

@@ -1,84 +1,9 @@
-//! Strict, hand-written command-line parsing: `--flag value` or `--flag=value`,
-//! unknown or repeated flags are errors, and every value is parsed with its unit.
+//! Command-line parsing for the `failures` tool: the strict flag parser and counts come
+//! from `common::cli`; list and probability parsing are this tool's own.
 
-use std::collections::BTreeMap;
+pub use common::cli::{Flags, UsageError, parse_count};
 
 use crate::units::parse_plain_number;
-
-/// A command line that could not be understood; the CLI exits with code 2.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// The `--name value` pairs of one subcommand.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Flags {
-    values: BTreeMap<String, String>,
-}
-
-impl Flags {
-    /// Parses `args` (everything after the subcommand), accepting only `allowed` names.
-    ///
-    /// ```
-    /// use failures::args::Flags;
-    /// let args: Vec<String> = ["--mttf", "3y", "--n=100"].map(String::from).to_vec();
-    /// let flags = Flags::parse("fleet", &args, &["mttf", "n"]).unwrap();
-    /// assert_eq!(flags.get("n"), Some("100"));
-    /// assert!(Flags::parse("fleet", &args, &["mttf"]).is_err(), "--n is not allowed");
-    /// ```
-    pub fn parse(command: &str, args: &[String], allowed: &[&str]) -> Result<Self, UsageError> {
-        let mut values = BTreeMap::new();
-        let mut rest = args.iter();
-        while let Some(arg) = rest.next() {
-            let Some(body) = arg.strip_prefix("--") else {
-                return Err(UsageError(format!(
-                    "`{command}`: unexpected argument `{arg}` (flags look like --name value)"
-                )));
-            };
-            let (name, value) = match body.split_once('=') {
-                Some((name, value)) => (name.to_string(), value.to_string()),
-                None => {
-                    let value = rest.next().ok_or_else(|| {
-                        UsageError(format!("`{command}`: flag --{body} needs a value"))
-                    })?;
-                    (body.to_string(), value.clone())
-                }
-            };
-            if !allowed.contains(&name.as_str()) {
-                let known: Vec<String> = allowed.iter().map(|a| format!("--{a}")).collect();
-                return Err(UsageError(format!(
-                    "`{command}`: unknown flag --{name}; it accepts {}",
-                    if known.is_empty() {
-                        "no flags".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
-            }
-            if values.insert(name.clone(), value).is_some() {
-                return Err(UsageError(format!(
-                    "`{command}`: flag --{name} given twice"
-                )));
-            }
-        }
-        Ok(Flags { values })
-    }
-
-    /// The raw value of `--name`, if given.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-}
-
-/// A whole count such as `10000`, `1e6` or `1_000_000`.
-pub fn parse_count(text: &str) -> Option<u64> {
-    let cleaned = text.replace('_', "");
-    if !cleaned.is_empty() && cleaned.chars().all(|c| c.is_ascii_digit()) {
-        return cleaned.parse().ok();
-    }
-    let value = parse_plain_number(&cleaned)?;
-    (value.fract() == 0.0 && value <= 9.007_199_254_740_992e15).then_some(value as u64)
-}
 
 /// A comma-separated list of counts, or an inclusive range `a..b`.
 ///

@@ -245,7 +245,7 @@ fn default_report() -> Result<String, CliError> {
 }
 
 fn fleet_command(args: &[String]) -> Result<String, CliError> {
-    let flags = Flags::parse("fleet", args, &["mttf", "afr", "n", "period", "model"])?;
+    let flags = Flags::parse("fleet", args, &["mttf", "afr", "n", "period", "model"], &[])?;
     let mttf = mttf_flag(&flags)?;
     let disks = count_flag(&flags, "n", 10_000)?;
     let period = span_flag(&flags, "period", "1d")?;
@@ -342,7 +342,7 @@ fn table_row(stats: &PeriodStats) -> String {
 }
 
 fn table_command(args: &[String]) -> Result<String, CliError> {
-    let flags = Flags::parse("table", args, &["mttf", "afr", "n", "period", "model"])?;
+    let flags = Flags::parse("table", args, &["mttf", "afr", "n", "period", "model"], &[])?;
     let mttf = mttf_flag(&flags)?;
     let fleets = match flags.get("n") {
         None => vec![1, 10, 100, 1_000, 10_000, 100_000],
@@ -376,7 +376,12 @@ fn table_command(args: &[String]) -> Result<String, CliError> {
 }
 
 fn need_command(args: &[String]) -> Result<String, CliError> {
-    let flags = Flags::parse("need", args, &["mttf", "afr", "prob", "period", "model"])?;
+    let flags = Flags::parse(
+        "need",
+        args,
+        &["mttf", "afr", "prob", "period", "model"],
+        &[],
+    )?;
     let mttf = mttf_flag(&flags)?;
     let target_text = flags.get("prob").unwrap_or("0.99");
     let target = parse_probability(target_text)
@@ -429,6 +434,7 @@ fn replicas_command(args: &[String]) -> Result<String, CliError> {
         &[
             "mttf", "afr", "mttr", "r", "objects", "n", "years", "seed", "svg",
         ],
+        &[],
     )?;
     let mttf = mttf_flag(&flags)?;
     let mttr = span_flag(&flags, "mttr", "24h")?;
@@ -583,6 +589,7 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
         "simulate",
         args,
         &["mttf", "afr", "n", "days", "seed", "svg"],
+        &[],
     )?;
     let mttf = mttf_flag(&flags)?;
     let disks = count_flag(&flags, "n", 10_000)?;

@@ -66,7 +66,7 @@ mod error;
 pub mod fleet;
 pub mod replication;
 pub mod sim;
-pub mod svg;
+pub use common::chart as svg;
 pub mod units;
 
 pub use error::FailuresError;

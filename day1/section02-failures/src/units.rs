@@ -130,21 +130,7 @@ pub fn trim_number(value: f64, decimals: usize) -> String {
     }
 }
 
-/// A plain decimal number: digits, an optional point, an optional exponent. No sign,
-/// no `inf`, no `NaN`.
-pub(crate) fn parse_plain_number(text: &str) -> Option<f64> {
-    let ok = !text.is_empty()
-        && text.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if !ok {
-        return None;
-    }
-    text.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v >= 0.0)
-}
+pub(crate) use common::cli::parse_plain_number;
 
 /// Mean time to failure of one component: a strictly positive duration.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]

@@ -1,5 +1,6 @@
-//! A hand-written SVG chart: axes, ticks, lines, markers and bars. Enough to look at a
-//! curve without pulling a plotting library into the build.
+//! A hand-written SVG chart for the labs' tools: axes, ticks, lines, markers and bars.
+//! Enough to look at a curve (the queueing hockey stick, loss against replica count)
+//! without pulling a plotting library into the build.
 
 use std::fmt::Write as _;
 
