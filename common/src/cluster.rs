@@ -1150,7 +1150,10 @@ impl<M: Message> Cluster<M> {
             .isolate(self.world.now, id, &mut self.world.trace);
     }
 
-    /// Restore every link of a node.
+    /// Restore every link of a node — including its links to nodes that were cut off by
+    /// another fault: `isolate(a); isolate(c); reconnect(c)` lets `a` and `c` talk again.
+    /// Links are one matrix, not a stack of faults; to keep `a` cut off, isolate it again
+    /// (or let the nemesis, which tracks each fault's links, do the bookkeeping).
     pub fn reconnect(&mut self, id: &str) {
         self.world
             .net

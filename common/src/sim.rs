@@ -765,12 +765,22 @@ pub fn sweep(
 
 /// Search seeds `0..max_seeds` for one on which `run_seed` fails (a negative control:
 /// a broken protocol must be caught). Returns the first failure, with its replay command
-/// printed and its artefacts written.
+/// printed and its artefacts written. With `SIM_SEED=s` only seed `s` is run, so the
+/// printed command replays exactly the failing run.
 pub fn find_failure(
     max_seeds: u64,
     mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
 ) -> Option<Box<SeedFailure>> {
-    for seed in 0..max_seeds {
+    let seeds = match std::env::var("SIM_SEED") {
+        Ok(seed) => Seeds::parse(Some(seed), None, None, max_seeds),
+        Err(_) => Ok(Seeds {
+            base: 0,
+            count: max_seeds,
+            replay: false,
+        }),
+    };
+    let seeds = seeds.unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
+    for seed in seeds.iter() {
         if let Err(failure) = run_seed(seed) {
             let written = write_artefacts(&failure)
                 .map(|d| d.display().to_string())
