@@ -11,7 +11,7 @@
 //!   stubbed) and `solution/<section>` (the exercises with that one section solved), in a
 //!   temporary git worktree under `target/`, so the current checkout is never switched.
 //! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
-//!   `target/exercise-check/`, that each section's exercise form compiles, that its tests
+//!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide), that each section's exercise form compiles, that its tests
 //!   fail on it, and that its solution form passes them. It builds into the workspace's
 //!   target directory, so dependencies already compiled by `cargo test` are reused.
 
@@ -549,7 +549,12 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
         println!("{}", no_fences_message());
         return Ok(());
     }
-    let work = root.join("target").join("exercise-check");
+    // One directory per run: two runs on one checkout (a participant's and CI's, or two
+    // terminals) must not rewrite each other's copy between their build and test steps.
+    let work = root
+        .join("target")
+        .join("exercise-check")
+        .join(format!("run-{}", std::process::id()));
     // The workspace's own target directory: registry dependencies are already built there
     // by `cargo test`, and the copy's crates live at another path, so their artifacts
     // never clash with the originals.
@@ -563,7 +568,10 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
             }
         })
         .unwrap_or_else(|| root.join("target"));
-    let rows = verify(root, &sections, &work, &target_dir)?;
+    let rows = verify(root, &sections, &work, &target_dir);
+    // The copy is only needed while verifying; the logs stay for reading.
+    let _ = std::fs::remove_dir_all(work.join("workspace"));
+    let rows = rows?;
     println!(
         "{:<24} {:<20} {:<24} {:<20}",
         "section", "exercise compiles", "tests fail on exercise", "solution passes"
