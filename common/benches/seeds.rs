@@ -1,6 +1,6 @@
 //! How many simulated runs per second can a seed sweep do?
 //!
-//! One run: the replicated register of `tests/support/register.rs` on five servers with
+//! One run: the replicated register of `tests/kit/support/register.rs` on five servers with
 //! three clients, 2,000 ticks of chaos (partitions, cuts, delays, holds, duplicates,
 //! crashes, pauses, failing disks) then healing, and a linearizability check of the
 //! history. The baseline, measured in the same run, is the same simulation with no faults
@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo bench -p common --bench seeds` (one core: the sweep is single-threaded).
 
-#[path = "../tests/support/register.rs"]
+#[path = "../tests/kit/support/register.rs"]
 #[allow(dead_code)]
 mod register;
 

@@ -1,11 +1,10 @@
 //! The seeded runner end to end, on the small replicated register of `support::register`:
 //! the correct register survives faults on every seed; the broken one is caught.
 
-mod support;
+use crate::support::register::{Mode, RegisterWorkload, Replica};
 use common::check::models::KvRegister;
 use common::nemesis::{FaultConfig, FaultMix};
 use common::sim::{self, Check, SimConfig};
-use support::register::{Mode, RegisterWorkload, Replica};
 
 fn config(seed: u64) -> SimConfig {
     SimConfig {

@@ -1,8 +1,7 @@
 //! Invariants, budgets and reports.
 
-mod support;
+use crate::support::*;
 use common::ClusterError;
-use support::*;
 
 #[test]
 fn a_stuck_condition_reports_pending_messages_rules_and_the_trace_tail() {

@@ -1,8 +1,7 @@
 //! One seed, one run: the trace hash is the proof.
 
-mod support;
+use crate::support::*;
 use common::{Cluster, NetConfig};
-use support::*;
 
 fn busy_run(seed: u64) -> (u64, String) {
     let mut cluster = Cluster::builder()

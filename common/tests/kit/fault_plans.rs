@@ -2,14 +2,13 @@
 //! the budget, and a failure of a register that serves reads from one replica's copy
 //! shrinks to the single fault that makes that copy stale.
 
-mod support;
+use crate::support::register::{Mode, RegisterWorkload, Replica};
 use common::NetConfig;
 use common::check::models::KvRegister;
 use common::nemesis::{FaultPlan, strategy};
 use common::sim::{self, Check, SimConfig};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
-use support::register::{Mode, RegisterWorkload, Replica};
 
 fn run(
     seed: u64,

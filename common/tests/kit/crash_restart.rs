@@ -1,8 +1,7 @@
 //! Crash, restart and pause: what survives and what does not.
 
-mod support;
+use crate::support::*;
 use common::{CrashPolicy, NodeStatus, StoreConfig};
-use support::*;
 
 #[test]
 fn a_restarted_node_recovers_what_it_synced() {

@@ -1,7 +1,6 @@
 //! The cluster's tick order and latency model.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 #[test]
 fn a_request_response_round_trip_costs_two_ticks() {

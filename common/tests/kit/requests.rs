@@ -1,8 +1,7 @@
 //! Requests, timeouts and quorum fan-out.
 
-mod support;
+use crate::support::*;
 use common::{NetConfig, PartitionMode, RpcError};
-use support::*;
 
 #[test]
 fn a_timed_out_request_fires_its_callback_once_with_a_timeout_error() {
