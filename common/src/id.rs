@@ -6,36 +6,88 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::num::NonZeroU64;
 use std::rc::Rc;
 
 /// The name of a process (a server or a client), e.g. `athens` or `alice`.
 ///
-/// Cheap to clone (a shared string), ordered by name so that every collection keyed by
-/// process iterates in the same order on every run.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProcessId(Rc<str>);
+/// Cheap to clone (one shared pointer), ordered by name so that every collection keyed
+/// by process iterates in the same order on every run. It carries a stable hash of its
+/// name, which the trace uses without rehashing the text on every event.
+#[derive(Clone)]
+pub struct ProcessId(Rc<IdInner>);
+
+struct IdInner {
+    stable_hash: u64,
+    name: Box<str>,
+}
+
+/// FNV-1a: a hash that does not change between runs or Rust releases.
+fn stable_hash(name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
 
 impl ProcessId {
     /// A process id from its name.
     pub fn new(name: impl AsRef<str>) -> Self {
-        ProcessId(Rc::from(name.as_ref()))
+        let name = name.as_ref();
+        ProcessId(Rc::new(IdInner {
+            stable_hash: stable_hash(name),
+            name: name.into(),
+        }))
     }
 
     /// The name as a string slice.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.name
+    }
+
+    /// A hash of the name that is the same on every run and every machine.
+    pub fn stable_hash(&self) -> u64 {
+        self.0.stable_hash
+    }
+}
+
+impl PartialEq for ProcessId {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
+    }
+}
+
+impl Eq for ProcessId {}
+
+impl PartialOrd for ProcessId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ProcessId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.name.cmp(&other.0.name)
+    }
+}
+
+impl std::hash::Hash for ProcessId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
     }
 }
 
 impl fmt::Debug for ProcessId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Display for ProcessId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -47,7 +99,7 @@ impl From<&str> for ProcessId {
 
 impl From<String> for ProcessId {
     fn from(name: String) -> Self {
-        ProcessId(Rc::from(name))
+        ProcessId::new(name)
     }
 }
 
@@ -65,31 +117,31 @@ impl From<&ProcessId> for ProcessId {
 
 impl AsRef<str> for ProcessId {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl PartialEq<str> for ProcessId {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for ProcessId {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl std::borrow::Borrow<str> for ProcessId {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl Serialize for ProcessId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -103,19 +155,50 @@ impl<'de> Deserialize<'de> for ProcessId {
 /// Correlation id of a request: which incarnation of the sender issued it, and a counter.
 ///
 /// A reply carries the request's `CorrId` in `in_reply_to`, and is routed to the callback
-/// registered under it. After a crash and restart the node's incarnation changes, so a
+/// waiting under it. After a crash and restart the node's incarnation changes, so a
 /// late reply to a request of the previous life matches nothing and is dropped.
+///
+/// Packed into one non-zero word (24 bits of incarnation, 40 of counter), so an
+/// `Option<CorrId>` costs eight bytes in every envelope and trace event.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct CorrId {
+pub struct CorrId(NonZeroU64);
+
+impl CorrId {
+    const SEQ_BITS: u32 = 40;
+
+    /// The id of request number `seq` (from 1) of `incarnation` (from 0).
+    pub fn new(incarnation: u32, seq: u64) -> Self {
+        assert!(
+            incarnation < 1 << 24,
+            "a node restarts fewer than 2^24 times"
+        );
+        assert!(
+            seq > 0 && seq < 1 << Self::SEQ_BITS,
+            "request numbers run from 1 below 2^40"
+        );
+        let packed = (u64::from(incarnation) << Self::SEQ_BITS) | seq;
+        CorrId(NonZeroU64::new(packed).expect("seq is at least 1, so the packed id is not zero"))
+    }
+
     /// Incarnation of the sending node: 0 on first boot, +1 on every restart.
-    pub incarnation: u32,
+    pub fn incarnation(self) -> u32 {
+        (self.0.get() >> Self::SEQ_BITS) as u32
+    }
+
     /// Per-incarnation counter.
-    pub seq: u64,
+    pub fn seq(self) -> u64 {
+        self.0.get() & ((1 << Self::SEQ_BITS) - 1)
+    }
+
+    /// The packed form.
+    pub fn raw(self) -> u64 {
+        self.0.get()
+    }
 }
 
 impl fmt::Debug for CorrId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}.{}", self.incarnation, self.seq)
+        write!(f, "#{}.{}", self.incarnation(), self.seq())
     }
 }
 
@@ -161,17 +244,21 @@ mod tests {
 
     #[test]
     fn corr_ids_of_a_later_incarnation_sort_after_earlier_ones() {
-        let old = CorrId {
-            incarnation: 0,
-            seq: 99,
-        };
-        let new = CorrId {
-            incarnation: 1,
-            seq: 0,
-        };
+        let old = CorrId::new(0, 99);
+        let new = CorrId::new(1, 1);
         assert!(
             old < new,
             "a restart must never reuse an earlier life's correlation ids"
+        );
+        assert_eq!(
+            (new.incarnation(), new.seq()),
+            (1, 1),
+            "the packed id must unpack to its parts"
+        );
+        assert_eq!(
+            std::mem::size_of::<Option<CorrId>>(),
+            8,
+            "an optional id must stay one word"
         );
     }
 }

@@ -1050,10 +1050,7 @@ mod tests {
     fn replies_keep_their_correlation_id_in_the_trace() {
         let mut n = net(NetConfig::default());
         let mut e = env("a", "b", M::Data(1));
-        e.in_reply_to = Some(CorrId {
-            incarnation: 0,
-            seq: 9,
-        });
+        e.in_reply_to = Some(CorrId::new(0, 9));
         n.net.send(0, 0, 1, e, &mut n.trace);
         assert!(n.trace.render().contains("#0.9"), "{}", n.trace.render());
     }

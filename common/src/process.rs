@@ -221,10 +221,7 @@ impl<'a, P: Process> Ctx<'a, P> {
     /// A fresh correlation id, unique to this incarnation.
     pub fn next_corr(&mut self) -> CorrId {
         self.rt.next_corr += 1;
-        CorrId {
-            incarnation: self.rt.incarnation,
-            seq: self.rt.next_corr,
-        }
+        CorrId::new(self.rt.incarnation, self.rt.next_corr)
     }
 
     /// Write a line to the trace (not to stdout), tagged with tick and node.

@@ -234,13 +234,8 @@ mod tests {
     fn collector(policy: QuorumPolicy<bool>, targets: &[&str]) -> Collector<bool> {
         let mut c = Collector::new(policy, targets.len());
         for (i, t) in targets.iter().enumerate() {
-            c.requests.insert(
-                ProcessId::new(t),
-                CorrId {
-                    incarnation: 0,
-                    seq: i as u64,
-                },
-            );
+            c.requests
+                .insert(ProcessId::new(t), CorrId::new(0, i as u64 + 1));
         }
         c
     }

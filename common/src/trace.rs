@@ -235,9 +235,9 @@ impl<M: Serialize + fmt::Debug> Trace<M> {
     pub fn record(&mut self, event: TraceEvent<M>) {
         let mut h = self.hash;
         h = mix(h, event.tick ^ (event.kind.tag() << 56));
-        h = mix_bytes(h, event.node.as_str().as_bytes());
+        h = mix(h, event.node.stable_hash());
         if let Some(peer) = &event.peer {
-            h = mix_bytes(h, peer.as_str().as_bytes());
+            h = mix(h, peer.stable_hash());
         }
         match &event.kind {
             TraceKind::Send {
@@ -251,7 +251,7 @@ impl<M: Serialize + fmt::Debug> Trace<M> {
             h = mix_bytes(h, msg.as_bytes());
         }
         if let Some(c) = event.corr {
-            h = mix(h, (u64::from(c.incarnation) << 48) ^ c.seq);
+            h = mix(h, c.raw());
         }
         h = mix_bytes(h, event.detail.as_bytes());
         if let Some(body) = &event.body {
