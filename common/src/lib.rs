@@ -155,6 +155,7 @@ pub mod fileio;
 pub mod history;
 pub mod id;
 pub mod msg;
+pub mod names;
 pub mod nemesis;
 pub mod net;
 pub mod process;

@@ -87,17 +87,11 @@ pub struct SimConfig {
     pub plan: Option<FaultPlan>,
 }
 
-/// The names used for `n` servers.
+/// The names used for `n` servers: the course's names (see [`crate::names`]), then `s5`,
+/// `s6`, ...
 pub fn server_names(n: usize) -> Vec<ProcessId> {
-    const NAMES: [&str; 7] = [
-        "athens",
-        "byzantium",
-        "cyrene",
-        "delphi",
-        "ephesus",
-        "fez",
-        "gela",
-    ];
+    use crate::names::{ATHENS, BYZANTIUM, CYRENE, DELPHI, EPHESUS};
+    const NAMES: [&str; 5] = [ATHENS, BYZANTIUM, CYRENE, DELPHI, EPHESUS];
     (0..n)
         .map(|i| {
             NAMES

@@ -4,13 +4,11 @@
 
 pub mod register;
 
+// Not every test file uses every name.
+#[allow(unused_imports)]
+pub use common::names::{ALICE, ATHENS, BYZANTIUM, CYRENE};
 use common::{Ctx, Envelope, Message, Process, ProcessId, QuorumPolicy, WaitingList};
 use serde::{Deserialize, Serialize};
-
-pub const ATHENS: &str = "athens";
-pub const BYZANTIUM: &str = "byzantium";
-pub const CYRENE: &str = "cyrene";
-pub const ALICE: &str = "alice";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Msg {

@@ -2,16 +2,11 @@
 #![allow(dead_code)]
 
 use common::Cluster;
+// Not every test file uses every name.
+#[allow(unused_imports)]
+pub use common::names::{ALICE, ATHENS, BOB, BYZANTIUM, CYRENE, DELPHI, SPARTA};
 use quorums::lab::build_cluster;
 use quorums::{Config, Msg};
-
-pub const ATHENS: &str = "athens";
-pub const BYZANTIUM: &str = "byzantium";
-pub const CYRENE: &str = "cyrene";
-pub const DELPHI: &str = "delphi";
-pub const SPARTA: &str = "sparta";
-pub const ALICE: &str = "alice";
-pub const BOB: &str = "bob";
 
 /// Ticks a write or read may take on a healthy network (4) with room to spare.
 pub const SETTLE_TICKS: u64 = 10;

@@ -1,18 +1,16 @@
 //! Cluster builders and readers shared by the scenario tests.
 #![allow(dead_code)]
 
+// Not every test file uses every name.
+#[allow(unused_imports)]
+pub use common::names::{ALICE, ATHENS, BOB, BYZANTIUM, CYRENE};
 use common::{Cluster, Process};
 use naive_replication::{
     Config, CoordinatorStyle, HasCounters, Msg, NaiveServer, SingleServer, ThreePhaseServer,
     TwoPhaseServer,
 };
 
-pub const ATHENS: &str = "athens";
-pub const BYZANTIUM: &str = "byzantium";
-pub const CYRENE: &str = "cyrene";
 pub const SERVERS: [&str; 3] = [ATHENS, BYZANTIUM, CYRENE];
-pub const ALICE: &str = "alice";
-pub const BOB: &str = "bob";
 pub const KEY: &str = "counter_key";
 
 /// Client request timeout in ticks: long enough for a query, two recoveries and a

@@ -1,20 +1,14 @@
 //! Cluster builders and readers shared by the scenario tests.
 #![allow(dead_code)]
 
+// Not every test file uses every name.
+#[allow(unused_imports)]
+pub use common::names::{
+    ALICE, ATHENS, BOB, BYZANTIUM, CAROL, CYRENE, DELPHI, EPHESUS, FIVE, THREE,
+};
 use common::{Cluster, Promise};
 use generation_voting::client::{ClientError, generation};
 use generation_voting::{Config, GenerationServer, Msg, PROMISE_KEY};
-
-pub const ATHENS: &str = "athens";
-pub const BYZANTIUM: &str = "byzantium";
-pub const CYRENE: &str = "cyrene";
-pub const DELPHI: &str = "delphi";
-pub const EPHESUS: &str = "ephesus";
-pub const THREE: [&str; 3] = [ATHENS, BYZANTIUM, CYRENE];
-pub const FIVE: [&str; 5] = [ATHENS, BYZANTIUM, CYRENE, DELPHI, EPHESUS];
-pub const ALICE: &str = "alice";
-pub const BOB: &str = "bob";
-pub const CAROL: &str = "carol";
 
 /// Client request timeout: longer than five lost elections with their pauses
 /// (5 × (10 + 10) ticks), so every request ends with an explicit answer.

@@ -4,6 +4,11 @@
 
 pub mod sim;
 
+// Not every test file uses every name.
+#[allow(unused_imports)]
+pub use common::names::{
+    ALICE, ATHENS, BOB, BYZANTIUM, CAROL, CYRENE, DELPHI, EPHESUS, FIVE, THREE,
+};
 use common::{Cluster, ClusterBuilder, ClusterView, Promise, StoreConfig};
 use paxos::{
     ACCEPTOR_KEY, AcceptorState, Ballot, Config, Decision, Msg, Operation, RequestId, Server, Value,
@@ -11,18 +16,6 @@ use paxos::{
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-pub const ATHENS: &str = "athens";
-pub const BYZANTIUM: &str = "byzantium";
-pub const CYRENE: &str = "cyrene";
-pub const DELPHI: &str = "delphi";
-pub const EPHESUS: &str = "ephesus";
-pub const THREE: [&str; 3] = [ATHENS, BYZANTIUM, CYRENE];
-pub const FIVE: [&str; 5] = [ATHENS, BYZANTIUM, CYRENE, DELPHI, EPHESUS];
-
-pub const ALICE: &str = "alice";
-pub const BOB: &str = "bob";
-pub const CAROL: &str = "carol";
 
 /// Client timeout of the scenario tests, in ticks.
 pub const CLIENT_TIMEOUT: u64 = 400;
