@@ -22,14 +22,12 @@ fn a_restarted_node_recovers_what_it_synced() {
 
 #[test]
 fn a_crash_loses_a_write_that_was_acknowledged_before_it_was_durable() {
-    let mut cluster = common::Cluster::builder()
-        .servers([ATHENS, BYZANTIUM, CYRENE])
-        .store(StoreConfig {
+    let mut cluster = three_nodes_with(0, |b| {
+        b.store(StoreConfig {
             delay: (5, 5),
             ..StoreConfig::default()
         })
-        .build(|_, _| Node::new());
-    cluster.add_client(ALICE);
+    });
     let stored = cluster.call(ALICE, ATHENS, Msg::PutUnsafe { value: 7 });
     assert_eq!(
         cluster.run(&stored),

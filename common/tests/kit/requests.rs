@@ -117,15 +117,12 @@ fn a_quorum_tolerates_a_minority_of_timeouts() {
 
 #[test]
 fn a_duplicated_reply_counts_once() {
-    let mut cluster = common::Cluster::builder()
-        .seed(3)
-        .servers([ATHENS, BYZANTIUM, CYRENE])
-        .net(NetConfig {
+    let mut cluster = three_nodes_with(3, |b| {
+        b.net(NetConfig {
             duplicate: 1.0,
             ..NetConfig::default()
         })
-        .build(|_, _| Node::new());
-    cluster.add_client(ALICE);
+    });
     // Every server votes no except athens: with duplicates counted twice, athens alone
     // would reach a majority of 2.
     cluster.node_mut::<Node>(BYZANTIUM).vote = false;
@@ -143,15 +140,13 @@ fn a_duplicated_reply_counts_once() {
 
 #[test]
 fn a_partition_at_send_and_delivery_loses_a_reply_already_in_flight() {
-    let mut cluster = common::Cluster::builder()
-        .servers([ATHENS, BYZANTIUM, CYRENE])
-        .net(NetConfig {
+    let mut cluster = three_nodes_with(0, |b| {
+        b.net(NetConfig {
             latency: (3, 3),
             partition_mode: PartitionMode::AtSendAndDelivery,
             ..NetConfig::default()
         })
-        .build(|_, _| Node::new());
-    cluster.add_client(ALICE);
+    });
     let result = cluster.call_with_timeout(
         ALICE,
         ATHENS,
@@ -173,14 +168,12 @@ fn a_partition_at_send_and_delivery_loses_a_reply_already_in_flight() {
 
 #[test]
 fn a_partition_at_send_lets_a_reply_already_in_flight_arrive() {
-    let mut cluster = common::Cluster::builder()
-        .servers([ATHENS, BYZANTIUM, CYRENE])
-        .net(NetConfig {
+    let mut cluster = three_nodes_with(0, |b| {
+        b.net(NetConfig {
             latency: (3, 3),
             ..NetConfig::default()
         })
-        .build(|_, _| Node::new());
-    cluster.add_client(ALICE);
+    });
     let result = cluster.call_with_timeout(
         ALICE,
         ATHENS,

@@ -234,11 +234,19 @@ impl Process for Node {
 
 /// Three servers and a client, default settings.
 pub fn three_nodes(seed: u64) -> common::Cluster<Msg> {
-    let mut cluster = common::Cluster::builder()
+    three_nodes_with(seed, |builder| builder)
+}
+
+/// Three servers and a client, with settings changed by `configure` (network, storage).
+pub fn three_nodes_with(
+    seed: u64,
+    configure: impl FnOnce(common::ClusterBuilder) -> common::ClusterBuilder,
+) -> common::Cluster<Msg> {
+    let builder = common::Cluster::builder()
         .seed(seed)
         .servers([ATHENS, BYZANTIUM, CYRENE])
-        .request_timeout(50)
-        .build(|_, _| Node::new());
+        .request_timeout(50);
+    let mut cluster = configure(builder).build(|_, _| Node::new());
     cluster.add_client(ALICE);
     cluster
 }
