@@ -24,8 +24,6 @@ use common::check::models::{KvOp, KvRegister, Ret};
 use common::history::History;
 use common::sim::Answer;
 use common::{Client, Cluster, Envelope, OpId, Promise, RpcError, Tick};
-use std::cell::RefCell;
-use std::rc::Rc;
 
 /// An operation on the store, as the checkers see it: a key and an optional value
 /// (`None` is "never written").
@@ -102,17 +100,22 @@ pub enum FailedWrites {
     Fail,
 }
 
-#[derive(Debug)]
-struct Shared {
-    history: KvHistory,
+/// Issues requests like [`set`] and [`get`] and records each one in a shared history,
+/// invocation and completion at the exact tick they happen. The history itself is kept by
+/// `common`'s recorder; this one adds the typed outcomes and how failed writes are labelled.
+#[derive(Clone)]
+pub struct Recorder {
+    inner: common::sim::Recorder<KvInput, KvOutput>,
     failed_writes: FailedWrites,
 }
 
-/// Issues requests like [`set`] and [`get`] and records each one in a shared history,
-/// invocation and completion at the exact tick they happen.
-#[derive(Clone, Debug)]
-pub struct Recorder {
-    shared: Rc<RefCell<Shared>>,
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("operations", &self.inner.history().len())
+            .field("failed_writes", &self.failed_writes)
+            .finish()
+    }
 }
 
 impl Default for Recorder {
@@ -134,16 +137,14 @@ impl Recorder {
 
     fn with(failed_writes: FailedWrites) -> Self {
         Recorder {
-            shared: Rc::new(RefCell::new(Shared {
-                history: History::new(),
-                failed_writes,
-            })),
+            inner: common::sim::Recorder::new(),
+            failed_writes,
         }
     }
 
     /// A copy of the history recorded so far.
     pub fn history(&self) -> KvHistory {
-        self.shared.borrow().history.clone()
+        self.inner.history().clone()
     }
 
     /// Write through `coordinator`, recorded.
@@ -205,34 +206,23 @@ impl Recorder {
     ) -> Option<String> {
         let value = crate::lab::stored(cluster, replica, key);
         let now = cluster.now();
-        let mut shared = self.shared.borrow_mut();
-        let op = shared
-            .history
-            .invoke(client, KvOp::Read(key.to_owned()), now);
-        shared.history.ok(op, Ret::Value(value.clone()), now);
+        let op = self.inner.invoke(client, KvOp::Read(key.to_owned()), now);
+        self.inner
+            .complete(op, Answer::Ok(Ret::Value(value.clone())), now);
         value
     }
 
     fn invoke(&self, client: &str, input: KvInput, tick: Tick) -> OpId {
-        self.shared.borrow_mut().history.invoke(client, input, tick)
-    }
-
-    fn complete(&self, op: OpId, answer: Answer<KvOutput>, tick: Tick) {
-        let history = &mut self.shared.borrow_mut().history;
-        match answer {
-            Answer::Ok(output) => history.ok(op, output, tick),
-            Answer::Fail => history.fail(op, tick),
-            Answer::Info => history.info(op, tick),
-        }
+        self.inner.invoke(client, input, tick)
     }
 
     fn complete_set(&self, op: OpId, outcome: &SetOutcome, tick: Tick) {
-        let failed_writes = self.shared.borrow().failed_writes;
-        self.complete(op, write_answer(outcome, failed_writes), tick);
+        self.inner
+            .complete(op, write_answer(outcome, self.failed_writes), tick);
     }
 
     fn complete_get(&self, op: OpId, outcome: &GetOutcome, tick: Tick) {
-        self.complete(op, read_answer(outcome), tick);
+        self.inner.complete(op, read_answer(outcome), tick);
     }
 }
 
