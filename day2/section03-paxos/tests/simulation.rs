@@ -5,7 +5,7 @@
 mod support;
 use common::sim;
 use paxos::Config;
-use support::sim::{find_failing_seed, run_seed, run_swarm_seed};
+use support::sim::{run_seed, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
@@ -42,8 +42,10 @@ fn swarm_configurations_never_choose_two_values() {
 /// such a seed and print the command that replays it.
 #[test]
 fn reply_before_sync_is_caught_by_the_fault_runner() {
-    let failure = find_failing_seed(CI_SEEDS, &Config::reply_before_sync(), run_seed)
-        .expect("the fault runner must catch an acceptor that replies before its write is synced");
+    let failure = sim::find_failure(CI_SEEDS, |seed| {
+        run_seed(seed, &Config::reply_before_sync())
+    })
+    .expect("the fault runner must catch an acceptor that replies before its write is synced");
     let found = failure.failure.to_string();
     assert!(
         found.contains("two values chosen")
@@ -59,8 +61,10 @@ fn reply_before_sync_is_caught_by_the_fault_runner() {
 /// invariant must catch it.
 #[test]
 fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
-    let failure = find_failing_seed(CI_SEEDS, &Config::ignore_accepted_values(), run_seed)
-        .expect("the fault runner must catch a proposer that ignores accepted values");
+    let failure = sim::find_failure(CI_SEEDS, |seed| {
+        run_seed(seed, &Config::ignore_accepted_values())
+    })
+    .expect("the fault runner must catch a proposer that ignores accepted values");
     let found = failure.failure.to_string();
     assert!(
         found.contains("preserved by higher ballots") || found.contains("two values chosen"),

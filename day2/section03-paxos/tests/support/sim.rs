@@ -199,31 +199,3 @@ fn run_with(sim_config: &SimConfig, config: &Config) -> Result<(), Box<SeedFailu
     )
     .into_result()
 }
-
-/// A negative control's search: the seeds of `SIM_SEED` / `SIM_ITERS` / `SIM_BASE_SEED`
-/// (default `0..default_count`), stopping at the first failing one. Its report, the
-/// command that replays it and where its artefacts went are printed (`--nocapture`
-/// shows them), so `SIM_SEED=<seed>` replays exactly the failing run.
-pub fn find_failing_seed(
-    default_count: u64,
-    config: &Config,
-    run: impl Fn(u64, &Config) -> Result<(), Box<SeedFailure>>,
-) -> Option<Box<SeedFailure>> {
-    let seeds = sim::Seeds::from_env(default_count)
-        .unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
-    for seed in seeds.iter() {
-        if let Err(failure) = run(seed, config) {
-            let written = sim::write_artefacts(&failure)
-                .map(|dir| dir.display().to_string())
-                .unwrap_or_else(|e| e);
-            println!(
-                "seed {seed} fails as expected: {}\n{}\nreplay with: {}\nartefacts: {written}",
-                failure.failure,
-                failure.report,
-                sim::replay_command(seed)
-            );
-            return Some(failure);
-        }
-    }
-    None
-}
