@@ -42,6 +42,10 @@ pub enum StoreError {
     /// A value could not be encoded.
     #[error("cannot encode value: {0}")]
     Encode(String),
+    /// A log operation does not fit the log as it is (truncating into the discarded
+    /// prefix, discarding past the end); the whole batch did not happen.
+    #[error("invalid log operation: {0}")]
+    InvalidLog(String),
 }
 
 /// Why the cluster could not do what a test asked.

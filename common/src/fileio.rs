@@ -31,7 +31,7 @@
 //! [`SimFs::crash`] is a power cut. Names revert to the durable namespace (a file created
 //! without a directory sync vanishes, a removed one comes back), and each file reverts to
 //! its durable image plus whatever part of its pending operations the [`CrashPolicy`] lets
-//! through: with [`CrashPolicy::Torn`] each sector of each unsynced write independently
+//! through: with [`CrashPolicy::ReorderSectors`] each sector of each unsynced write independently
 //! reaches the disk or not, so a record larger than a sector can end up half old and half
 //! new, and a log's tail can end in a zero-filled hole. Handles opened before the crash
 //! fail from then on: the process that held them is gone.
@@ -145,23 +145,9 @@ fn check_name(name: &str) -> io::Result<()> {
 // The simulated filesystem
 // ---------------------------------------------------------------------------------------
 
-/// What a power cut does to writes that were not synced.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum CrashPolicy {
-    /// Every unsynced write and truncation is lost.
-    LoseUnsynced,
-    /// Each sector of each unsynced write reaches the disk with probability
-    /// `sector_survival`, independently, in write order; an unsynced truncation applies
-    /// with the same probability. A write larger than a sector can be torn.
-    Torn {
-        /// Probability that one sector of an unsynced write survives the crash.
-        sector_survival: f64,
-    },
-    /// The disk wrote the unsynced operations in order and stopped at a uniformly random
-    /// sector: a prefix of the sectors (counting a truncation as one) survives. Models a
-    /// power cut in the middle of a sequential write.
-    TornPrefix,
-}
+/// What a power cut does to unsynced writes: the same policy as the node's key-value
+/// and log storage (see the variants for what each means for a file).
+pub use crate::store::CrashPolicy;
 
 /// Fault settings of a [`SimFs`]. Every default is "a well-behaved disk that tears
 /// unsynced writes on a power cut".
@@ -181,7 +167,7 @@ impl Default for SimFsConfig {
     fn default() -> Self {
         SimFsConfig {
             sector_bytes: 512,
-            crash: CrashPolicy::Torn {
+            crash: CrashPolicy::ReorderSectors {
                 sector_survival: 0.5,
             },
             sync_failure_probability: 0.0,
@@ -386,35 +372,45 @@ impl SimFs {
         state.inodes.retain(|id, _| survivors.contains(id));
         for inode in state.inodes.values_mut() {
             let pending = std::mem::take(&mut inode.pending);
-            if policy == CrashPolicy::TornPrefix {
-                let chunks: Vec<PendingOp> = pending
-                    .into_iter()
-                    .flat_map(|op| sector_chunks(op, sector))
-                    .collect();
-                let survivors = rng.range(0, chunks.len() as u64) as usize;
-                for op in chunks.into_iter().take(survivors) {
-                    apply_op(&mut inode.durable, op);
+            match policy {
+                CrashPolicy::LoseUnsynced => {}
+                CrashPolicy::KeepPrefix => {
+                    let survivors = rng.range(0, pending.len() as u64) as usize;
+                    for op in pending.into_iter().take(survivors) {
+                        apply_op(&mut inode.durable, op);
+                    }
                 }
-            } else if let CrashPolicy::Torn { sector_survival } = policy {
-                for op in pending {
-                    match op {
-                        PendingOp::SetLen(len) => {
-                            if rng.chance(sector_survival) {
-                                inode.durable.resize(len as usize, 0);
-                            }
-                        }
-                        PendingOp::Write { offset, data } => {
-                            let mut at = offset;
-                            let end = offset + data.len() as u64;
-                            while at < end {
-                                let chunk_end = ((at / sector) + 1) * sector;
-                                let chunk_end = chunk_end.min(end);
+                CrashPolicy::TearLastWrite => {
+                    let chunks: Vec<PendingOp> = pending
+                        .into_iter()
+                        .flat_map(|op| sector_chunks(op, sector))
+                        .collect();
+                    let survivors = rng.range(0, chunks.len() as u64) as usize;
+                    for op in chunks.into_iter().take(survivors) {
+                        apply_op(&mut inode.durable, op);
+                    }
+                }
+                CrashPolicy::ReorderSectors { sector_survival } => {
+                    for op in pending {
+                        match op {
+                            PendingOp::SetLen(len) => {
                                 if rng.chance(sector_survival) {
-                                    let from = (at - offset) as usize;
-                                    let to = (chunk_end - offset) as usize;
-                                    apply_write(&mut inode.durable, at, &data[from..to]);
+                                    inode.durable.resize(len as usize, 0);
                                 }
-                                at = chunk_end;
+                            }
+                            PendingOp::Write { offset, data } => {
+                                let mut at = offset;
+                                let end = offset + data.len() as u64;
+                                while at < end {
+                                    let chunk_end = ((at / sector) + 1) * sector;
+                                    let chunk_end = chunk_end.min(end);
+                                    if rng.chance(sector_survival) {
+                                        let from = (at - offset) as usize;
+                                        let to = (chunk_end - offset) as usize;
+                                        apply_write(&mut inode.durable, at, &data[from..to]);
+                                    }
+                                    at = chunk_end;
+                                }
                             }
                         }
                     }
@@ -868,5 +864,126 @@ impl FileIo for LocalFile {
 
     fn len(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A node's directory, whichever runtime drives the node
+// ---------------------------------------------------------------------------------------
+
+/// The directory a node's handlers get from [`crate::Ctx::dir`]: simulated under the
+/// simulator (so a crash of the node is a power cut of its files), a real directory
+/// under a real runtime. Protocol code uses it through [`Dir`] and never needs to know.
+#[derive(Clone, Debug)]
+pub enum NodeDir {
+    /// A directory of the node's simulated filesystem.
+    Sim(SimDir),
+    /// A directory on the real filesystem.
+    Local(LocalDir),
+}
+
+/// A file of a [`NodeDir`].
+#[derive(Debug)]
+pub enum NodeFile {
+    /// A simulated file.
+    Sim(SimFile),
+    /// A real file.
+    Local(LocalFile),
+}
+
+impl FileIo for NodeFile {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            NodeFile::Sim(f) => f.read_at(offset, buf),
+            NodeFile::Local(f) => f.read_at(offset, buf),
+        }
+    }
+
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> io::Result<()> {
+        match self {
+            NodeFile::Sim(f) => f.write_at(offset, data),
+            NodeFile::Local(f) => f.write_at(offset, data),
+        }
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        match self {
+            NodeFile::Sim(f) => f.sync(),
+            NodeFile::Local(f) => f.sync(),
+        }
+    }
+
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        match self {
+            NodeFile::Sim(f) => f.truncate(len),
+            NodeFile::Local(f) => f.truncate(len),
+        }
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        match self {
+            NodeFile::Sim(f) => f.len(),
+            NodeFile::Local(f) => f.len(),
+        }
+    }
+}
+
+impl Dir for NodeDir {
+    type File = NodeFile;
+
+    fn create(&self, name: &str) -> io::Result<NodeFile> {
+        match self {
+            NodeDir::Sim(d) => d.create(name).map(NodeFile::Sim),
+            NodeDir::Local(d) => d.create(name).map(NodeFile::Local),
+        }
+    }
+
+    fn open(&self, name: &str) -> io::Result<NodeFile> {
+        match self {
+            NodeDir::Sim(d) => d.open(name).map(NodeFile::Sim),
+            NodeDir::Local(d) => d.open(name).map(NodeFile::Local),
+        }
+    }
+
+    fn list(&self) -> io::Result<Vec<String>> {
+        match self {
+            NodeDir::Sim(d) => d.list(),
+            NodeDir::Local(d) => d.list(),
+        }
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        match self {
+            NodeDir::Sim(d) => d.rename(from, to),
+            NodeDir::Local(d) => d.rename(from, to),
+        }
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        match self {
+            NodeDir::Sim(d) => d.remove(name),
+            NodeDir::Local(d) => d.remove(name),
+        }
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        match self {
+            NodeDir::Sim(d) => d.sync(),
+            NodeDir::Local(d) => d.sync(),
+        }
+    }
+
+    fn subdir(&self, name: &str) -> io::Result<Self> {
+        match self {
+            NodeDir::Sim(d) => d.subdir(name).map(NodeDir::Sim),
+            NodeDir::Local(d) => d.subdir(name).map(NodeDir::Local),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            NodeDir::Sim(d) => d.describe(),
+            NodeDir::Local(d) => d.describe(),
+        }
     }
 }

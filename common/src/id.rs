@@ -7,15 +7,15 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::num::NonZeroU64;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// The name of a process (a server or a client), e.g. `athens` or `alice`.
 ///
-/// Cheap to clone (one shared pointer), ordered by name so that every collection keyed
+/// Cheap to clone (one shared pointer), `Send` and `Sync`, ordered by name so that every collection keyed
 /// by process iterates in the same order on every run. It carries a stable hash of its
 /// name, which the trace uses without rehashing the text on every event.
 #[derive(Clone)]
-pub struct ProcessId(Rc<IdInner>);
+pub struct ProcessId(Arc<IdInner>);
 
 struct IdInner {
     stable_hash: u64,
@@ -36,7 +36,7 @@ impl ProcessId {
     /// A process id from its name.
     pub fn new(name: impl AsRef<str>) -> Self {
         let name = name.as_ref();
-        ProcessId(Rc::new(IdInner {
+        ProcessId(Arc::new(IdInner {
             stable_hash: stable_hash(name),
             name: name.into(),
         }))
@@ -55,7 +55,7 @@ impl ProcessId {
 
 impl PartialEq for ProcessId {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
+        Arc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
     }
 }
 

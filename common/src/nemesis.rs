@@ -60,8 +60,9 @@ pub enum Fault {
     Duplicate(u32),
     /// Crash a node; it restarts when the fault ends.
     Crash(ProcessId),
-    /// Crash a node keeping a random subset of its unsynced writes (torn state); it
-    /// restarts when the fault ends.
+    /// Crash a node while its disk is writing: a random prefix of its unsynced writes
+    /// survives and the next one is torn (discarded on reload); it restarts when the
+    /// fault ends.
     CrashTorn(ProcessId),
     /// Freeze a node; it resumes when the fault ends.
     Pause(ProcessId),
@@ -566,12 +567,7 @@ impl Nemesis {
             }
             Fault::CrashTorn(node) => {
                 if cluster.status(node.as_str()) != NodeStatus::Down {
-                    let policy = cluster.store(node.as_str()).config().crash_policy;
-                    cluster
-                        .store_mut(node.as_str())
-                        .set_crash_policy(CrashPolicy::KeepRandomSubset);
-                    cluster.crash(node.as_str());
-                    cluster.store_mut(node.as_str()).set_crash_policy(policy);
+                    cluster.crash_with(node.as_str(), CrashPolicy::TearLastWrite);
                 }
             }
             Fault::Pause(node) => cluster.pause(node.as_str()),
@@ -658,7 +654,7 @@ impl Nemesis {
             match cluster.status(id.as_str()) {
                 NodeStatus::Down => cluster.restart(id.as_str()),
                 NodeStatus::Paused => cluster.resume(id.as_str()),
-                NodeStatus::Up => {}
+                NodeStatus::Up | NodeStatus::Removed => {}
             }
             cluster.clock(id.as_str()).drift(0);
             cluster.store_mut(id.as_str()).clear_injected_failures();

@@ -234,16 +234,7 @@ impl<M> fmt::Debug for SimNet<M> {
 }
 
 fn note<M: Message>(trace: &mut Trace<M>, now: Tick, detail: String) {
-    trace.record(TraceEvent {
-        tick: now,
-        node: ProcessId::new("net"),
-        peer: None,
-        kind: TraceKind::Fault,
-        msg: None,
-        corr: None,
-        detail,
-        body: None,
-    });
+    trace.record(TraceEvent::new(now, ProcessId::new("net"), TraceKind::Fault).detail(detail));
 }
 
 impl<M: Message> SimNet<M> {
@@ -347,17 +338,8 @@ impl<M: Message> SimNet<M> {
     ) {
         self.seq += 1;
         let seq = self.seq;
-        let body = self.config.trace_payloads.then(|| env.body.clone());
-        let mut event = TraceEvent {
-            tick: now,
-            node: env.from.clone(),
-            peer: Some(env.to.clone()),
-            kind: TraceKind::Send { deliver_at: None },
-            msg: Some(env.body.kind()),
-            corr: env.corr.or(env.in_reply_to),
-            detail: String::new(),
-            body,
-        };
+        let keep = self.config.trace_payloads;
+        let mut event = TraceEvent::at_sender(now, TraceKind::Send { deliver_at: None }, &env);
         let mut flight = InFlight {
             deliver_at: now + 1,
             seq,
@@ -369,13 +351,13 @@ impl<M: Message> SimNet<M> {
             event.kind = TraceKind::Send {
                 deliver_at: Some(flight.deliver_at),
             };
-            trace.record(event);
+            trace.record_message(event, &flight.env.body, keep);
             self.enqueue(flight);
             return;
         }
         if self.blocked[from_index][to_index] {
             event.kind = TraceKind::Drop(DropReason::Partition);
-            trace.record(event);
+            trace.record_message(event, &flight.env.body, keep);
             return;
         }
         let mut extra = 0;
@@ -395,19 +377,19 @@ impl<M: Message> SimNet<M> {
                 match rule.action {
                     Action::Drop => {
                         event.kind = TraceKind::Drop(DropReason::Rule(entry.id.0));
-                        trace.record(event);
+                        trace.record_message(event, &flight.env.body, keep);
                         return;
                     }
                     Action::DropNth(n) if entry.matched == n => {
                         event.kind = TraceKind::Drop(DropReason::Rule(entry.id.0));
-                        trace.record(event);
+                        trace.record_message(event, &flight.env.body, keep);
                         return;
                     }
                     Action::DropNth(_) => {}
                     Action::Delay(d) => extra += d,
                     Action::DelayUntil(t) => not_before = not_before.max(t),
                     Action::Hold => {
-                        trace.record(event);
+                        trace.record_message(event, &flight.env.body, keep);
                         self.held.push((entry.id, flight));
                         return;
                     }
@@ -421,7 +403,7 @@ impl<M: Message> SimNet<M> {
             .unwrap_or_default();
         if self.rng.chance(link.loss.unwrap_or(self.config.loss)) {
             event.kind = TraceKind::Drop(DropReason::Loss);
-            trace.record(event);
+            trace.record_message(event, &flight.env.body, keep);
             return;
         }
         let (lo, hi) = link.latency.unwrap_or(self.config.latency);
@@ -447,11 +429,11 @@ impl<M: Message> SimNet<M> {
             dup.kind = TraceKind::Duplicate {
                 deliver_at: copy.deliver_at,
             };
-            trace.record(event);
-            trace.record(dup);
+            trace.record_message(event, &flight.env.body, keep);
+            trace.record_message(dup, &flight.env.body, keep);
             self.enqueue(copy);
         } else {
-            trace.record(event);
+            trace.record_message(event, &flight.env.body, keep);
         }
         self.enqueue(flight);
     }
@@ -476,16 +458,10 @@ impl<M: Message> SimNet<M> {
             if !cut {
                 return Some(flight);
             }
-            trace.record(TraceEvent {
-                tick: now,
-                node: flight.env.to.clone(),
-                peer: Some(flight.env.from.clone()),
-                kind: TraceKind::Drop(DropReason::Partition),
-                msg: Some(flight.env.body.kind()),
-                corr: flight.env.corr.or(flight.env.in_reply_to),
-                detail: "link cut while in flight".into(),
-                body: None,
-            });
+            trace.record(
+                TraceEvent::at_receiver(now, TraceKind::Drop(DropReason::Partition), &flight.env)
+                    .detail("link cut while in flight"),
+            );
         }
     }
 
@@ -641,18 +617,10 @@ impl<M: Message> SimNet<M> {
         );
         for (_, mut flight) in released {
             flight.deliver_at = now + 1;
-            trace.record(TraceEvent {
-                tick: now,
-                node: flight.env.from.clone(),
-                peer: Some(flight.env.to.clone()),
-                kind: TraceKind::Release {
-                    deliver_at: flight.deliver_at,
-                },
-                msg: Some(flight.env.body.kind()),
-                corr: flight.env.corr.or(flight.env.in_reply_to),
-                detail: String::new(),
-                body: None,
-            });
+            let kind = TraceKind::Release {
+                deliver_at: flight.deliver_at,
+            };
+            trace.record(TraceEvent::at_sender(now, kind, &flight.env));
             self.enqueue(flight);
         }
     }

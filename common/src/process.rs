@@ -4,7 +4,9 @@
 //! its handlers receive `&mut self` and a [`Ctx`], and everything they *do* — send a
 //! message, start a timer, write to storage — is an effect requested through the `Ctx`.
 //! That is what lets the same code run under the simulator, deterministically, tick by
-//! tick.
+//! tick, and under any other driver: a `Ctx` reaches the world only through the [`Env`]
+//! trait, which the simulator implements (and so can a real network runtime or a
+//! hand-driven harness such as [`crate::solo::Solo`]).
 //!
 //! Callbacks (a reply arrived, a quorum decided, a write is durable, a timer fired)
 //! receive the node as their first argument instead of capturing it, so they can use
@@ -34,18 +36,47 @@
 //! ```
 
 use crate::error::{RpcError, StoreError};
+use crate::fileio::NodeDir;
 use crate::id::{CorrId, ProcessId, TimerId};
 use crate::msg::{Envelope, Message, PeerKind};
-use crate::net::SimNet;
 use crate::quorum::{Collector, QuorumOutcome, QuorumPolicy};
 use crate::rng::SimRng;
-use crate::store::{Durability, SimKv, StoreOpId, WriteBatch, encode};
-use crate::time::{SimClock, Tick};
-use crate::trace::{DropReason, Trace, TraceEvent, TraceKind};
+use crate::store::{Durability, LogImage, StoreImage, StoreOpId, WriteBatch, encode};
+use crate::time::Tick;
+use crate::trace::{TraceEvent, TraceKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything a node's handlers can reach, as a driver provides it.
+///
+/// The simulator implements it over its network, clocks and simulated disks; a real
+/// runtime implements it over sockets, the system clock and files; [`crate::solo::Solo`]
+/// implements it as a buffer a test reads. Protocol code never sees which: it only
+/// calls [`Ctx`], which calls this.
+pub trait Env<M: Message> {
+    /// The current tick.
+    fn now(&self) -> Tick;
+    /// This node's wall clock, in milliseconds.
+    fn wall_ms(&self) -> u64;
+    /// This node's random stream.
+    fn rng(&mut self) -> &mut SimRng;
+    /// The default request timeout, in ticks.
+    fn request_timeout(&self) -> Tick;
+    /// Put a message on the way (it never arrives within the current tick).
+    fn send(&mut self, envelope: Envelope<M>);
+    /// Record an event of the node (a note, a delivery, a timer).
+    fn record(&mut self, event: TraceEvent<M>);
+    /// The node's storage as reads see it.
+    fn store(&self) -> &StoreImage;
+    /// Submit a write; its completion is reported to the node by the driver.
+    fn write(&mut self, batch: WriteBatch, durability: Durability) -> StoreOpId;
+    /// Submit a sync of every completed write.
+    fn sync(&mut self) -> StoreOpId;
+    /// The node's own directory of files.
+    fn dir(&self) -> NodeDir;
+}
 
 /// A participant in the simulation: a server of the protocol or a client.
 pub trait Process: Any + Sized {
@@ -90,8 +121,6 @@ pub type TimerCallback<P> = Box<dyn for<'c> FnOnce(&mut P, &mut Ctx<'c, P>)>;
 pub struct NodeMeta {
     /// This node.
     pub id: ProcessId,
-    /// Index in the cluster (and the network).
-    pub index: usize,
     /// Server or client.
     pub kind: PeerKind,
     /// For a server, the other servers; for a client, the servers it may call.
@@ -100,23 +129,28 @@ pub struct NodeMeta {
     pub servers: Vec<ProcessId>,
 }
 
-/// What is shared by every node of a simulation.
-pub struct World<M> {
-    pub(crate) now: Tick,
-    pub(crate) net: SimNet<M>,
-    pub(crate) trace: Trace<M>,
-    pub(crate) index: BTreeMap<ProcessId, usize>,
-    pub(crate) request_timeout: Tick,
-    pub(crate) roundtrip_codec: bool,
-}
+impl NodeMeta {
+    /// A server or client among `servers`: a server's peers are the other servers, a
+    /// client's are all of them.
+    pub fn new(id: ProcessId, kind: PeerKind, servers: Vec<ProcessId>) -> Self {
+        let mut meta = NodeMeta {
+            id,
+            kind,
+            peers: Vec::new(),
+            servers: Vec::new(),
+        };
+        meta.set_servers(servers);
+        meta
+    }
 
-/// A node's private environment: its random stream, clock and storage.
-#[derive(Debug)]
-pub struct NodeIo {
-    pub(crate) rng: SimRng,
-    pub(crate) store_rng: SimRng,
-    pub(crate) clock: SimClock,
-    pub(crate) kv: SimKv,
+    /// The servers changed (one joined or left): recompute the peers.
+    pub fn set_servers(&mut self, servers: Vec<ProcessId>) {
+        self.peers = match self.kind {
+            PeerKind::Server => servers.iter().filter(|s| **s != self.id).cloned().collect(),
+            PeerKind::Client => servers.clone(),
+        };
+        self.servers = servers;
+    }
 }
 
 pub(crate) struct PendingRequest<P: Process> {
@@ -171,8 +205,7 @@ impl<P: Process> Runtime<P> {
 pub struct Ctx<'a, P: Process> {
     pub(crate) meta: &'a NodeMeta,
     pub(crate) rt: &'a mut Runtime<P>,
-    pub(crate) io: &'a mut NodeIo,
-    pub(crate) world: &'a mut World<P::Msg>,
+    pub(crate) env: &'a mut dyn Env<P::Msg>,
 }
 
 impl<'a, P: Process> Ctx<'a, P> {
@@ -195,17 +228,17 @@ impl<'a, P: Process> Ctx<'a, P> {
 
     /// The current tick.
     pub fn now(&self) -> Tick {
-        self.world.now
+        self.env.now()
     }
 
     /// This node's wall clock in milliseconds (may be skewed or drift).
     pub fn wall_ms(&self) -> u64 {
-        self.io.clock.wall_ms(self.world.now)
+        self.env.wall_ms()
     }
 
     /// This node's random stream (seeded; use it for randomized timeouts and backoff).
     pub fn rng(&mut self) -> &mut SimRng {
-        &mut self.io.rng
+        self.env.rng()
     }
 
     /// How many times this node has restarted (0 on first boot).
@@ -215,7 +248,7 @@ impl<'a, P: Process> Ctx<'a, P> {
 
     /// The cluster's default request timeout, in ticks.
     pub fn request_timeout(&self) -> Tick {
-        self.world.request_timeout
+        self.env.request_timeout()
     }
 
     /// A fresh correlation id, unique to this incarnation.
@@ -226,16 +259,8 @@ impl<'a, P: Process> Ctx<'a, P> {
 
     /// Write a line to the trace (not to stdout), tagged with tick and node.
     pub fn note(&mut self, text: impl Into<String>) {
-        self.world.trace.record(TraceEvent {
-            tick: self.world.now,
-            node: self.meta.id.clone(),
-            peer: None,
-            kind: TraceKind::Note,
-            msg: None,
-            corr: None,
-            detail: text.into(),
-            body: None,
-        });
+        let event = TraceEvent::new(self.env.now(), self.meta.id.clone(), TraceKind::Note);
+        self.env.record(event.detail(text));
     }
 
     // ----- messages -----
@@ -247,36 +272,13 @@ impl<'a, P: Process> Ctx<'a, P> {
         in_reply_to: Option<CorrId>,
         body: P::Msg,
     ) {
-        let body = if self.world.roundtrip_codec {
-            roundtrip(body)
-        } else {
-            body
-        };
-        let env = Envelope {
+        self.env.send(Envelope {
             from: self.meta.id.clone(),
             to: to.clone(),
             corr,
             in_reply_to,
             body,
-        };
-        let now = self.world.now;
-        match self.world.index.get(to) {
-            Some(&to_index) => {
-                self.world
-                    .net
-                    .send(now, self.meta.index, to_index, env, &mut self.world.trace)
-            }
-            None => self.world.trace.record(TraceEvent {
-                tick: now,
-                node: env.from.clone(),
-                peer: Some(env.to.clone()),
-                kind: TraceKind::Drop(DropReason::UnknownNode),
-                msg: Some(env.body.kind()),
-                corr: corr.or(in_reply_to),
-                detail: String::new(),
-                body: None,
-            }),
-        }
+        });
     }
 
     /// Send a one-way message. It arrives at the earliest next tick, if at all.
@@ -302,7 +304,7 @@ impl<'a, P: Process> Ctx<'a, P> {
     ) -> CorrId {
         let to = to.into();
         let corr = self.next_corr();
-        let deadline = self.world.now + timeout.max(1);
+        let deadline = self.env.now() + timeout.max(1);
         self.rt.deadlines.insert((deadline, corr));
         let pending = PendingRequest {
             to: to.clone(),
@@ -342,7 +344,7 @@ impl<'a, P: Process> Ctx<'a, P> {
                 unique.push(t.clone());
             }
         }
-        let timeout = policy.timeout.unwrap_or(self.world.request_timeout);
+        let timeout = policy.timeout.unwrap_or(self.env.request_timeout());
         self.rt.next_quorum += 1;
         let qid = self.rt.next_quorum;
         let collector = Collector::new(policy, unique.len());
@@ -396,7 +398,7 @@ impl<'a, P: Process> Ctx<'a, P> {
         let Some(node) = node else {
             // Decided before any answer: run the callback on the next tick from a timer.
             let id = self.alloc_timer();
-            let deadline = self.world.now + 1;
+            let deadline = self.env.now() + 1;
             self.rt.timer_deadline.insert(id, deadline);
             let action =
                 TimerAction::Callback(Box::new(move |node: &mut P, ctx: &mut Ctx<'_, P>| {
@@ -429,7 +431,7 @@ impl<'a, P: Process> Ctx<'a, P> {
     /// Fire [`Process::on_timer`] after `after` ticks (at least one).
     pub fn set_timer(&mut self, after: Tick) -> TimerId {
         let id = self.alloc_timer();
-        let deadline = self.world.now + after.max(1);
+        let deadline = self.env.now() + after.max(1);
         self.rt.timer_deadline.insert(id, deadline);
         self.rt.timers.insert((deadline, id), TimerAction::Notify);
         id
@@ -442,7 +444,7 @@ impl<'a, P: Process> Ctx<'a, P> {
         callback: impl for<'c> FnOnce(&mut P, &mut Ctx<'c, P>) + 'static,
     ) -> TimerId {
         let id = self.alloc_timer();
-        let deadline = self.world.now + after.max(1);
+        let deadline = self.env.now() + after.max(1);
         self.rt.timer_deadline.insert(id, deadline);
         self.rt
             .timers
@@ -460,9 +462,21 @@ impl<'a, P: Process> Ctx<'a, P> {
 
     // ----- storage -----
 
-    /// This node's storage, for synchronous reads of the visible image.
-    pub fn store(&self) -> &SimKv {
-        &self.io.kv
+    /// This node's storage, for synchronous reads of the visible image (the key-value
+    /// map and the log).
+    pub fn store(&self) -> &StoreImage {
+        self.env.store()
+    }
+
+    /// This node's log, as reads see it.
+    pub fn log(&self) -> &LogImage {
+        self.env.store().log()
+    }
+
+    /// This node's own directory of files (simulated under the simulator, where a crash
+    /// of the node is a power cut of its files too).
+    pub fn dir(&self) -> NodeDir {
+        self.env.dir()
     }
 
     /// Decode the visible value under `key`.
@@ -470,7 +484,7 @@ impl<'a, P: Process> Ctx<'a, P> {
         &self,
         key: impl AsRef<[u8]>,
     ) -> Result<Option<T>, StoreError> {
-        self.io.kv.load(key)
+        self.env.store().load(key)
     }
 
     /// Submit a write; `callback` runs when it completes (or fails).
@@ -480,10 +494,7 @@ impl<'a, P: Process> Ctx<'a, P> {
         durability: Durability,
         callback: impl for<'c> FnOnce(&mut P, &mut Ctx<'c, P>, Result<(), StoreError>) + 'static,
     ) -> StoreOpId {
-        let id = self
-            .io
-            .kv
-            .write(self.world.now, batch, durability, &mut self.io.store_rng);
+        let id = self.env.write(batch, durability);
         self.rt.store_callbacks.insert(id, Box::new(callback));
         id
     }
@@ -509,13 +520,15 @@ impl<'a, P: Process> Ctx<'a, P> {
         &mut self,
         callback: impl for<'c> FnOnce(&mut P, &mut Ctx<'c, P>, Result<(), StoreError>) + 'static,
     ) -> StoreOpId {
-        let id = self.io.kv.sync(self.world.now, &mut self.io.store_rng);
+        let id = self.env.sync();
         self.rt.store_callbacks.insert(id, Box::new(callback));
         id
     }
 }
 
-fn roundtrip<M: Message>(body: M) -> M {
+/// Encode and decode a message with postcard, as a real network would: a message that
+/// does not survive the trip is a bug in its `Serialize`/`Deserialize`.
+pub(crate) fn roundtrip<M: Message>(body: M) -> M {
     let bytes = postcard::to_allocvec(&body).unwrap_or_else(|e| {
         panic!(
             "message {} must be serialisable (round-trip codec is on): {e}",

@@ -20,12 +20,14 @@
 //!
 //! | variable | effect |
 //! |---|---|
-//! | `SIM_SEED=s` | run only seed `s` (replay) |
+//! | `SIM_SEED=s` | run only seed `s` (replay) in every sweep; negative controls ignore it unless `SIM_TEST` names them |
+//! | `SIM_TEST=name` | scope `SIM_SEED` to the test of that name: every other test runs its usual seeds |
 //! | `SIM_ITERS=n` | run `n` seeds instead of the test's default |
 //! | `SIM_BASE_SEED=b` | start the sweep at seed `b`; `SIM_BASE_SEED=random` draws a fresh base (printed) |
 //! | `SIM_FULL_TRACE=1` | keep every trace event the cluster kept in the run's record, not only the last 60 |
 
 use crate::check::{Checker, Model, Verdict};
+use crate::client::{Follow, Redirect};
 use crate::cluster::{Cluster, ClusterBuilder};
 use crate::error::RpcError;
 use crate::history::{History, Op, ToValue};
@@ -70,6 +72,10 @@ pub struct SimConfig {
     pub op_probability: f64,
     /// The clients' request timeout in ticks (an operation that times out is `info`).
     pub client_timeout: Tick,
+    /// Ticks one attempt of a client's call may take before the client tries another
+    /// server (default `None`: the whole `client_timeout`, one attempt unless a reply
+    /// redirects the client).
+    pub client_attempt_timeout: Option<Tick>,
     /// The cluster's default request timeout for server-to-server requests.
     pub request_timeout: Tick,
     /// Network settings.
@@ -114,6 +120,7 @@ impl SimConfig {
             quiesce_ticks: 500,
             op_probability: 0.1,
             client_timeout: 60,
+            client_attempt_timeout: None,
             request_timeout: 20,
             net: NetConfig {
                 latency: (1, 3),
@@ -166,7 +173,7 @@ impl SimConfig {
                 crash_policy: if rng.chance(0.5) {
                     CrashPolicy::LoseUnsynced
                 } else {
-                    CrashPolicy::KeepRandomSubset
+                    CrashPolicy::KeepPrefix
                 },
                 ..StoreConfig::default()
             },
@@ -201,6 +208,9 @@ impl SimConfig {
 }
 
 /// What clients do: which operations, sent how, and what the replies mean.
+///
+/// Every method takes `&mut self`, so a workload can keep state of its own: per-client
+/// request ids, the last leader a client heard of, counts for a report.
 pub trait Workload<M: Message> {
     /// An operation as the history records it.
     type Input: Clone + fmt::Debug + Op;
@@ -223,12 +233,51 @@ pub trait Workload<M: Message> {
         servers[rng.below(servers.len())].clone()
     }
 
-    /// The request message for `input`.
-    fn request(&self, input: &Self::Input) -> M;
+    /// The request message for `input`. It is built once per operation: a client that
+    /// follows redirects re-sends this same message (with the same request id, if the
+    /// protocol puts one in it) to each server it tries.
+    fn request(&mut self, client: &ProcessId, input: &Self::Input) -> M;
 
     /// What the reply (or its absence) means for the history. A write that timed out or
     /// failed part-way must be [`Answer::Info`], never [`Answer::Fail`].
-    fn interpret(&self, input: &Self::Input, reply: Result<M, RpcError>) -> Answer<Self::Output>;
+    fn interpret(
+        &mut self,
+        input: &Self::Input,
+        reply: Result<M, RpcError>,
+    ) -> Answer<Self::Output>;
+
+    /// Whether a reply is the answer or sends the client elsewhere (default: every reply
+    /// is the answer). A protocol with a leader maps `NotLeader { hint }` to
+    /// [`Redirect::To`] or [`Redirect::Elsewhere`], and the client tries again there.
+    fn redirect(reply: &M) -> Redirect
+    where
+        Self: Sized,
+    {
+        let _ = reply;
+        Redirect::Done
+    }
+
+    /// Put client `id` in the cluster (default: the generic [`crate::Client`]). Override
+    /// it, with [`Workload::call`], to run a client process of the section's own.
+    fn add_client(&mut self, cluster: &mut Cluster<M>, id: &ProcessId) {
+        cluster.add_client(id.clone());
+    }
+
+    /// Send `msg` from `client` to `server` and return the promise of its answer
+    /// (default: the generic client, following [`Workload::redirect`] within `follow`).
+    fn call(
+        &mut self,
+        cluster: &mut Cluster<M>,
+        client: &ProcessId,
+        server: &ProcessId,
+        msg: M,
+        follow: Follow<M>,
+    ) -> Promise<M>
+    where
+        Self: Sized,
+    {
+        cluster.call_following(client.as_str(), server.as_str(), msg, follow)
+    }
 
     /// An operation each client issues once the cluster has healed; it must complete with
     /// [`Answer::Ok`] (default: none, no liveness requirement beyond finishing).
@@ -296,6 +345,8 @@ pub struct SimRun<I, O> {
     pub trace_hash: u64,
     /// Ticks simulated.
     pub ticks: Tick,
+    /// The cluster's diagnostic report at the end of a failed run (empty if it passed).
+    pub cluster_report: String,
 }
 
 struct InFlightOp<M, I> {
@@ -313,6 +364,7 @@ struct Driver<'w, M: Message, W: Workload<M>> {
     busy: Vec<Option<InFlightOp<M, W::Input>>>,
     history: History<W::Input, W::Output>,
     client_timeout: Tick,
+    client_attempt_timeout: Option<Tick>,
 }
 
 impl<M: Message, W: Workload<M>> Driver<'_, M, W> {
@@ -324,9 +376,12 @@ impl<M: Message, W: Workload<M>> Driver<'_, M, W> {
         let op = self
             .history
             .invoke(client.clone(), input.clone(), cluster.now());
-        let msg = self.workload.request(&input);
-        let promise =
-            cluster.call_with_timeout(client.as_str(), server.as_str(), msg, self.client_timeout);
+        let msg = self.workload.request(&client, &input);
+        let mut follow = Follow::new(self.client_timeout, W::redirect);
+        if let Some(ticks) = self.client_attempt_timeout {
+            follow = follow.attempt_timeout(ticks);
+        }
+        let promise = self.workload.call(cluster, &client, &server, msg, follow);
         self.busy[index] = Some(InFlightOp {
             op,
             input,
@@ -404,7 +459,7 @@ where
     let mut cluster = build(config.builder());
     let clients = config.client_names();
     for client in &clients {
-        cluster.add_client(client.clone());
+        workload.add_client(&mut cluster, client);
     }
     let plan = match &config.plan {
         Some(plan) => plan.clone(),
@@ -423,6 +478,7 @@ where
         clients,
         history: History::new(),
         client_timeout: config.client_timeout,
+        client_attempt_timeout: config.client_attempt_timeout,
     };
     let failure = drive(config, &mut cluster, &mut nemesis, &mut driver).err();
     let verdict = match (&failure, check) {
@@ -453,6 +509,11 @@ where
         )),
         _ => None,
     });
+    let cluster_report = if failure.is_some() {
+        cluster.report()
+    } else {
+        String::new()
+    };
     SimRun {
         seed: config.seed,
         config: config.clone(),
@@ -467,6 +528,7 @@ where
         },
         trace_hash: cluster.trace_hash(),
         ticks: cluster.now(),
+        cluster_report,
     }
 }
 
@@ -476,7 +538,16 @@ fn drive<M: Message, W: Workload<M>>(
     nemesis: &mut Nemesis,
     driver: &mut Driver<'_, M, W>,
 ) -> Result<(), Failure> {
-    let invariant = |e: crate::error::ClusterError| Failure::Invariant(e.to_string());
+    let invariant = |e: crate::error::ClusterError| match e {
+        // The cluster report goes to the artefacts; the failure itself stays one line.
+        crate::error::ClusterError::Invariant {
+            name,
+            tick,
+            message,
+            ..
+        } => Failure::Invariant(format!("'{name}' at tick {tick}: {message}")),
+        other => Failure::Invariant(other.to_string()),
+    };
     // Chaos.
     for _ in 0..config.chaos_ticks {
         nemesis.apply_due(cluster);
@@ -560,16 +631,42 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
             ("history.edn", self.history.to_edn()),
             ("timeline.txt", self.history.timeline()),
             ("trace-tail.txt", self.trace_tail.clone()),
+            ("cluster-report.txt", self.cluster_report.clone()),
             ("config.txt", format!("{:#?}", self.config)),
+            ("README.txt", ARTEFACTS_GUIDE.to_string()),
         ]
     }
 }
+
+/// What each artefact of a failed run holds, written beside them as `README.txt`.
+pub const ARTEFACTS_GUIDE: &str = "\
+How to read a failed simulation run
+===================================
+replay.txt          the command that replays exactly this run (same seed, same test)
+summary.txt         everything in one file: the failure, the fault plan, the history,
+                    the timeline and the last trace events
+plan.txt            the faults the nemesis applied: which, when, for how long
+history.txt         what each client invoked and what it got back, in tick order
+                    (ok = happened, fail = did not happen, info = unknown)
+history.edn         the same history for other checkers (Knossos, Porcupine)
+timeline.txt        the history drawn per client; an open bar is an unknown outcome
+trace-tail.txt      the last events of the run: sends, deliveries, drops, timers,
+                    crashes, storage (SIM_FULL_TRACE=1 keeps the whole trace)
+cluster-report.txt  each node's state when the run stopped: what it waited for,
+                    messages in flight and held, rules, cut links
+config.txt          the run's configuration (servers, clients, network, storage)
+
+Start with the failure line in summary.txt, find its tick in trace-tail.txt, and read
+backwards from there. Replay with the command in replay.txt, adding SIM_FULL_TRACE=1.
+";
 
 /// A failed seed, ready to be reported.
 #[derive(Debug, Clone)]
 pub struct SeedFailure {
     /// The failing seed.
     pub seed: u64,
+    /// Ticks simulated when it stopped.
+    pub ticks: Tick,
     /// Why it failed.
     pub failure: Failure,
     /// The full account (plan, history, timeline, trace tail).
@@ -585,6 +682,7 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
             None => Ok(()),
             Some(failure) => Err(Box::new(SeedFailure {
                 seed: self.seed,
+                ticks: self.ticks,
                 failure: failure.clone(),
                 report: self.report(),
                 artefacts: self.artefacts(),
@@ -606,10 +704,11 @@ pub struct Seeds {
 
 impl Seeds {
     /// Read `SIM_SEED`, `SIM_ITERS` and `SIM_BASE_SEED`; without them, seeds
-    /// `0..default_count`, so CI runs the same seeds every time.
+    /// `0..default_count`, so CI runs the same seeds every time. `SIM_SEED` counts only
+    /// if `SIM_TEST` is unset or names the running test.
     pub fn from_env(default_count: u64) -> Result<Seeds, String> {
         Self::parse(
-            std::env::var("SIM_SEED").ok(),
+            scoped_seed(),
             std::env::var("SIM_ITERS").ok(),
             std::env::var("SIM_BASE_SEED").ok(),
             default_count,
@@ -668,15 +767,57 @@ fn fresh_seed() -> u64 {
     hasher.finish()
 }
 
-/// The command that replays `seed` of the running test.
+/// The running test's name (the test harness names each test's thread after it).
+fn running_test() -> Option<String> {
+    let thread = std::thread::current();
+    thread.name().filter(|n| *n != "main").map(str::to_string)
+}
+
+/// Whether `SIM_TEST`, if set, names the running test.
+fn test_is_in_scope(sim_test: Option<&str>, running: Option<&str>) -> bool {
+    match (sim_test, running) {
+        (None, _) => true,
+        (Some(wanted), Some(running)) => wanted == running,
+        (Some(_), None) => false,
+    }
+}
+
+/// `SIM_SEED`, if it applies to the running test.
+fn scoped_seed() -> Option<String> {
+    let seed = std::env::var("SIM_SEED").ok()?;
+    let sim_test = std::env::var("SIM_TEST").ok();
+    test_is_in_scope(sim_test.as_deref(), running_test().as_deref()).then_some(seed)
+}
+
+/// How `cargo test` selects the running test binary: `--lib` for a crate's unit tests,
+/// `--test <name>` for an integration test file.
+fn test_target(package: &str, exe_stem: Option<&str>) -> String {
+    // Test binaries are named `<target>-<16 hex digits>`.
+    let target = exe_stem.map(|stem| match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_string()
+        }
+        _ => stem.to_string(),
+    });
+    match target {
+        Some(t) if t == package.replace('-', "_") => "--lib".to_string(),
+        Some(t) => format!("--test {t}"),
+        None => "<--lib or --test name>".to_string(),
+    }
+}
+
+/// The command that replays `seed` of the running test, and only that test: it names
+/// the test binary and the full test path, and scopes the seed to that test.
 pub fn replay_command(seed: u64) -> String {
     let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<package>".into());
-    let thread = std::thread::current();
-    let test = thread
-        .name()
-        .filter(|n| *n != "main")
-        .unwrap_or("<test name>");
-    format!("SIM_SEED={seed} cargo test -p {package} {test} -- --exact")
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str());
+    let target = test_target(&package, stem);
+    let test = running_test().unwrap_or_else(|| "<test name>".into());
+    format!("SIM_SEED={seed} SIM_TEST={test} cargo test -p {package} {target} {test} -- --exact")
 }
 
 /// Where failure artefacts go: `target/sim-failures/` of the workspace.
@@ -694,12 +835,19 @@ pub fn failure_dir() -> PathBuf {
         .join("sim-failures")
 }
 
-/// Write a failure's artefacts; returns the folder, or why it could not be written.
+/// Write a failure's artefacts under [`failure_dir`] (or its `expected/` folder, for
+/// the failures a negative control looks for); returns the folder, or why it could not
+/// be written.
 pub fn write_artefacts(failure: &SeedFailure) -> Result<PathBuf, String> {
+    write_artefacts_in(failure_dir(), failure)
+}
+
+fn write_artefacts_in(root: PathBuf, failure: &SeedFailure) -> Result<PathBuf, String> {
     let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "sim".into());
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("run").replace("::", "-");
-    let dir = failure_dir().join(format!("{package}-{test}-seed-{}", failure.seed));
+    let test = running_test()
+        .unwrap_or_else(|| "run".into())
+        .replace("::", "-");
+    let dir = root.join(format!("{package}-{test}-seed-{}", failure.seed));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let command = replay_command(failure.seed);
     std::fs::write(dir.join("replay.txt"), format!("{command}\n"))
@@ -709,6 +857,42 @@ pub fn write_artefacts(failure: &SeedFailure) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot write {name} in {}: {e}", dir.display()))?;
     }
     Ok(dir)
+}
+
+/// The first lines of a long text, with a note of how much was cut.
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.trim_end().to_string();
+    }
+    format!(
+        "{}\n  ... ({} more lines in summary.txt)",
+        lines[..n].join("\n"),
+        lines.len() - n
+    )
+}
+
+/// The short account a failing sweep prints: the seed, what broke and when, the
+/// command that replays it, and where the full story is.
+pub fn failure_summary(
+    failure: &SeedFailure,
+    passed: u64,
+    artefacts: &Result<PathBuf, String>,
+) -> String {
+    let written = match artefacts {
+        Ok(dir) => format!(
+            "artefacts: {} (start with summary.txt; README.txt explains each file)",
+            dir.display()
+        ),
+        Err(e) => format!("artefacts not written: {e}"),
+    };
+    format!(
+        "simulation failed on seed {} after {passed} passing seed(s), at tick {}:\n  {}\nreplay with:\n    {}\n{written}",
+        failure.seed,
+        failure.ticks,
+        first_lines(&failure.failure.to_string(), 12),
+        replay_command(failure.seed)
+    )
 }
 
 /// What a sweep did.
@@ -741,16 +925,8 @@ pub fn sweep(
     let mut passed = 0;
     for seed in seeds.iter() {
         if let Err(failure) = run_seed(seed) {
-            let written = match write_artefacts(&failure) {
-                Ok(dir) => format!("artefacts written to {}", dir.display()),
-                Err(e) => format!("artefacts not written: {e}"),
-            };
-            panic!(
-                "simulation failed on seed {seed} after {passed} passing seed(s): {}\n{}\nreplay with:\n    {}\n{written}",
-                failure.failure,
-                failure.report,
-                replay_command(seed)
-            );
+            let written = write_artefacts(&failure);
+            panic!("{}", failure_summary(&failure, passed, &written));
         }
         passed += 1;
     }
@@ -759,14 +935,28 @@ pub fn sweep(
 
 /// Search seeds `0..max_seeds` for one on which `run_seed` fails (a negative control:
 /// a broken protocol must be caught). Returns the first failure, with its replay command
-/// printed and its artefacts written. With `SIM_SEED=s` only seed `s` is run, so the
-/// printed command replays exactly the failing run.
+/// printed and its artefacts written. With `SIM_SEED=s` and `SIM_TEST` naming this test
+/// only seed `s` is run, so the printed command replays exactly the failing run; a
+/// `SIM_SEED` without `SIM_TEST` is meant for a sweep and is ignored here.
 pub fn find_failure(
     max_seeds: u64,
     mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
 ) -> Option<Box<SeedFailure>> {
+    // A negative control replays a seed only when SIM_TEST names it: a seed meant for
+    // another test's sweep would make it search the wrong seed and fail spuriously.
+    let named = std::env::var("SIM_TEST").ok().is_some() && scoped_seed().is_some();
     let seeds = match std::env::var("SIM_SEED") {
-        Ok(seed) => Seeds::parse(Some(seed), None, None, max_seeds),
+        Ok(seed) if named => Seeds::parse(Some(seed), None, None, max_seeds),
+        Ok(seed) => {
+            println!(
+                "SIM_SEED={seed} ignored by this negative control (set SIM_TEST to its name to replay one of its seeds)"
+            );
+            Ok(Seeds {
+                base: 0,
+                count: max_seeds,
+                replay: false,
+            })
+        }
         Err(_) => Ok(Seeds {
             base: 0,
             count: max_seeds,
@@ -776,12 +966,13 @@ pub fn find_failure(
     let seeds = seeds.unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
     for seed in seeds.iter() {
         if let Err(failure) = run_seed(seed) {
-            let written = write_artefacts(&failure)
+            // Expected failures go apart, so target/sim-failures/ holds only real ones.
+            let written = write_artefacts_in(failure_dir().join("expected"), &failure)
                 .map(|d| d.display().to_string())
                 .unwrap_or_else(|e| e);
             println!(
                 "seed {seed} fails as expected: {}\nreplay with: {}\nartefacts: {written}",
-                failure.failure,
+                first_lines(&failure.failure.to_string(), 6),
                 replay_command(seed)
             );
             return Some(failure);
@@ -943,10 +1134,53 @@ mod tests {
     }
 
     #[test]
+    fn sim_test_scopes_the_seed_to_the_named_test_only() {
+        assert!(
+            test_is_in_scope(None, Some("a::b")),
+            "without SIM_TEST the seed applies"
+        );
+        assert!(
+            test_is_in_scope(Some("a::b"), Some("a::b")),
+            "the named test replays"
+        );
+        assert!(
+            !test_is_in_scope(Some("a::b"), Some("a::c")),
+            "another test keeps its seeds"
+        );
+        assert!(
+            !test_is_in_scope(Some("a::b"), None),
+            "an unnamed thread is not the test"
+        );
+    }
+
+    #[test]
+    fn the_replay_command_selects_the_test_binary() {
+        assert_eq!(
+            test_target("paxos", Some("paxos-0123456789abcdef")),
+            "--lib"
+        );
+        assert_eq!(
+            test_target(
+                "naive-replication",
+                Some("naive_replication-0123456789abcdef")
+            ),
+            "--lib"
+        );
+        assert_eq!(
+            test_target("paxos", Some("simulation-0123456789abcdef")),
+            "--test simulation"
+        );
+        assert_eq!(
+            test_target("paxos", Some("fault-sweep")),
+            "--test fault-sweep"
+        );
+    }
+
+    #[test]
     fn the_replay_command_names_the_seed_and_the_running_test() {
         let command = replay_command(1234);
         assert!(
-            command.starts_with("SIM_SEED=1234 cargo test -p "),
+            command.starts_with("SIM_SEED=1234 SIM_TEST=sim::tests::the_replay_command_names_the_seed_and_the_running_test cargo test -p common --lib "),
             "{command}"
         );
         assert!(

@@ -8,11 +8,18 @@
 //!   simulation (a hash-map iteration, the wall clock, a thread).
 //!
 //! Only the last `capacity` events are kept; the hash covers them all.
+//!
+//! Long runs stay cheap: a message body is hashed straight from the message, without a
+//! copy, and is kept in the event only when payload tracing is on
+//! ([`crate::NetConfig::trace_payloads`]); message kinds that would flood the buffer
+//! (heartbeats) can be *folded* with [`Trace::fold`]: they are hashed and counted, not
+//! kept. Either way the determinism hash still covers every message's content.
 
 use crate::id::{CorrId, ProcessId};
+use crate::msg::{Envelope, Message};
 use crate::time::Tick;
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 /// Why a message was not delivered.
@@ -133,6 +140,71 @@ pub struct TraceEvent<M> {
     pub body: Option<M>,
 }
 
+impl<M> TraceEvent<M> {
+    /// An event at `node` with no message attached; add the rest with the builder methods.
+    pub fn new(tick: Tick, node: ProcessId, kind: TraceKind) -> Self {
+        TraceEvent {
+            tick,
+            node,
+            peer: None,
+            kind,
+            msg: None,
+            corr: None,
+            detail: String::new(),
+            body: None,
+        }
+    }
+
+    /// The other end of the message.
+    pub fn peer(mut self, peer: ProcessId) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+
+    /// Free text.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    /// The correlation id the event concerns.
+    pub fn corr(mut self, corr: CorrId) -> Self {
+        self.corr = Some(corr);
+        self
+    }
+}
+
+impl<M: Message> TraceEvent<M> {
+    /// An event at the sender of `env` (a send, a drop on the way).
+    pub fn at_sender(tick: Tick, kind: TraceKind, env: &Envelope<M>) -> Self {
+        Self::about(tick, env.from.clone(), env.to.clone(), kind, env)
+    }
+
+    /// An event at the receiver of `env` (a delivery, a drop on arrival).
+    pub fn at_receiver(tick: Tick, kind: TraceKind, env: &Envelope<M>) -> Self {
+        Self::about(tick, env.to.clone(), env.from.clone(), kind, env)
+    }
+
+    fn about(
+        tick: Tick,
+        node: ProcessId,
+        peer: ProcessId,
+        kind: TraceKind,
+        env: &Envelope<M>,
+    ) -> Self {
+        TraceEvent {
+            tick,
+            node,
+            peer: Some(peer),
+            kind,
+            msg: Some(env.body.kind()),
+            corr: env.corr.or(env.in_reply_to),
+            detail: String::new(),
+            body: None,
+        }
+    }
+}
+
 impl<M: fmt::Debug> fmt::Display for TraceEvent<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[t{:>4}] ", self.tick)?;
@@ -192,6 +264,8 @@ pub struct Trace<M> {
     hash: u64,
     /// Reused buffer for encoding message bodies into the hash.
     scratch: Vec<u8>,
+    /// Message kinds hashed and counted but not kept, with their counts.
+    folded: BTreeMap<&'static str, u64>,
 }
 
 /// Default number of events kept.
@@ -228,11 +302,54 @@ impl<M: Serialize + fmt::Debug> Trace<M> {
             total: 0,
             hash: 0xcbf2_9ce4_8422_2325,
             scratch: Vec::new(),
+            folded: BTreeMap::new(),
         }
     }
 
-    /// Record an event.
+    /// Hash and count events about messages of `kind`, but do not keep them: heartbeats
+    /// and other periodic chatter stop pushing the interesting events out of the buffer.
+    pub fn fold(&mut self, kind: &'static str) {
+        self.folded.entry(kind).or_insert(0);
+    }
+
+    /// How many events of each folded message kind were hashed and not kept.
+    pub fn folded(&self) -> &BTreeMap<&'static str, u64> {
+        &self.folded
+    }
+
+    /// Record an event about a message whose content is `body`. The content is always
+    /// hashed (from `body`, without copying it); the event keeps a copy only when
+    /// `keep_body` is set.
+    pub fn record_message(&mut self, mut event: TraceEvent<M>, body: &M, keep_body: bool)
+    where
+        M: Clone,
+    {
+        self.hash = self.hash_body(self.hash, body);
+        if keep_body {
+            event.body = Some(body.clone());
+        }
+        self.record_hashed(event, false);
+    }
+
+    fn hash_body(&mut self, h: u64, body: &M) -> u64 {
+        // The body's postcard encoding: content differences change the hash too.
+        self.scratch.clear();
+        match postcard::to_extend(body, std::mem::take(&mut self.scratch)) {
+            Ok(bytes) => {
+                let h = mix_bytes(h, &bytes);
+                self.scratch = bytes;
+                h
+            }
+            Err(_) => mix(h, u64::MAX),
+        }
+    }
+
+    /// Record an event (its body, if it carries one, is hashed too).
     pub fn record(&mut self, event: TraceEvent<M>) {
+        self.record_hashed(event, true);
+    }
+
+    fn record_hashed(&mut self, event: TraceEvent<M>, hash_body: bool) {
         let mut h = self.hash;
         h = mix(h, event.tick ^ (event.kind.tag() << 56));
         h = mix(h, event.node.stable_hash());
@@ -254,19 +371,15 @@ impl<M: Serialize + fmt::Debug> Trace<M> {
             h = mix(h, c.raw());
         }
         h = mix_bytes(h, event.detail.as_bytes());
-        if let Some(body) = &event.body {
-            // The body's postcard encoding: content differences change the hash too.
-            self.scratch.clear();
-            match postcard::to_extend(body, std::mem::take(&mut self.scratch)) {
-                Ok(bytes) => {
-                    h = mix_bytes(h, &bytes);
-                    self.scratch = bytes;
-                }
-                Err(_) => h = mix(h, u64::MAX),
-            }
+        if hash_body && let Some(body) = &event.body {
+            h = self.hash_body(h, body);
         }
         self.hash = h;
         self.total += 1;
+        if let Some(count) = event.msg.and_then(|kind| self.folded.get_mut(kind)) {
+            *count += 1;
+            return;
+        }
         if self.capacity == 0 {
             return;
         }
@@ -291,10 +404,20 @@ impl<M: Serialize + fmt::Debug> Trace<M> {
         self.events.iter()
     }
 
-    /// The last `n` kept events rendered one per line.
+    /// The last `n` kept events rendered one per line (after a line counting the folded
+    /// events, if any).
     pub fn tail(&self, n: usize) -> String {
         let skip = self.events.len().saturating_sub(n);
         let mut out = String::new();
+        let folded: Vec<String> = self
+            .folded
+            .iter()
+            .filter(|(_, count)| **count > 0)
+            .map(|(kind, count)| format!("{count} {kind}"))
+            .collect();
+        if !folded.is_empty() {
+            out.push_str(&format!("(folded, not shown: {})\n", folded.join(", ")));
+        }
         for event in self.events.iter().skip(skip) {
             out.push_str(&event.to_string());
             out.push('\n');
@@ -313,16 +436,115 @@ mod tests {
     use super::*;
 
     fn note(tick: Tick, text: &str) -> TraceEvent<()> {
-        TraceEvent {
-            tick,
-            node: ProcessId::new("athens"),
-            peer: None,
-            kind: TraceKind::Note,
-            msg: None,
-            corr: None,
-            detail: text.into(),
-            body: None,
+        TraceEvent::new(tick, ProcessId::new("athens"), TraceKind::Note).detail(text)
+    }
+
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    enum Chatter {
+        Heartbeat { term: u64 },
+        Write { value: u64 },
+    }
+
+    impl Message for Chatter {
+        fn kind(&self) -> &'static str {
+            match self {
+                Chatter::Heartbeat { .. } => "Heartbeat",
+                Chatter::Write { .. } => "Write",
+            }
         }
+    }
+
+    fn send(trace: &mut Trace<Chatter>, tick: Tick, body: Chatter, keep_body: bool) {
+        let env = Envelope {
+            from: ProcessId::new("athens"),
+            to: ProcessId::new("byzantium"),
+            corr: None,
+            in_reply_to: None,
+            body: body.clone(),
+        };
+        let event = TraceEvent::at_sender(
+            tick,
+            TraceKind::Send {
+                deliver_at: Some(tick + 1),
+            },
+            &env,
+        );
+        trace.record_message(event, &body, keep_body);
+    }
+
+    #[test]
+    fn the_hash_covers_message_content_even_when_payloads_are_not_kept() {
+        let mut a = Trace::new(10);
+        let mut b = Trace::new(10);
+        send(&mut a, 1, Chatter::Write { value: 1 }, false);
+        send(&mut b, 1, Chatter::Write { value: 2 }, false);
+        assert_eq!(
+            a.render(),
+            b.render(),
+            "without payloads both traces read the same"
+        );
+        assert!(
+            a.events().all(|e| e.body.is_none()),
+            "no body is kept when payloads are off"
+        );
+        assert_ne!(
+            a.hash(),
+            b.hash(),
+            "the hash must still see the different values"
+        );
+    }
+
+    #[test]
+    fn keeping_a_payload_does_not_change_the_hash() {
+        let mut kept = Trace::new(10);
+        let mut bare = Trace::new(10);
+        send(&mut kept, 1, Chatter::Write { value: 7 }, true);
+        send(&mut bare, 1, Chatter::Write { value: 7 }, false);
+        assert_eq!(
+            kept.hash(),
+            bare.hash(),
+            "payload tracing is a display choice, not a different run"
+        );
+        assert!(kept.render().contains("value: 7"), "{}", kept.render());
+    }
+
+    #[test]
+    fn folded_kinds_are_hashed_and_counted_but_not_kept() {
+        let mut folded = Trace::new(10);
+        folded.fold("Heartbeat");
+        let mut plain = Trace::new(10);
+        for t in [&mut folded, &mut plain] {
+            for tick in 0..5 {
+                send(t, tick, Chatter::Heartbeat { term: 1 }, false);
+            }
+            send(t, 6, Chatter::Write { value: 1 }, false);
+        }
+        assert_eq!(folded.events().count(), 1, "only the write is kept");
+        assert_eq!(folded.folded().get("Heartbeat"), Some(&5));
+        assert_eq!(folded.total(), 6, "folded events still count as recorded");
+        assert_eq!(
+            folded.hash(),
+            plain.hash(),
+            "folding changes what is kept, not the run's hash"
+        );
+        assert!(
+            folded
+                .tail(10)
+                .starts_with("(folded, not shown: 5 Heartbeat)"),
+            "{}",
+            folded.tail(10)
+        );
+        let mut other = Trace::new(10);
+        other.fold("Heartbeat");
+        for tick in 0..5 {
+            send(&mut other, tick, Chatter::Heartbeat { term: 2 }, false);
+        }
+        send(&mut other, 6, Chatter::Write { value: 1 }, false);
+        assert_ne!(
+            other.hash(),
+            folded.hash(),
+            "a folded heartbeat's content is still hashed"
+        );
     }
 
     #[test]

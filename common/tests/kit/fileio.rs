@@ -73,7 +73,7 @@ fn a_rename_and_a_removal_are_undone_by_a_crash_before_the_directory_sync() {
 
 #[test]
 fn a_torn_write_keeps_some_sectors_new_and_others_old() {
-    let fs = fs_with(CrashPolicy::Torn {
+    let fs = fs_with(CrashPolicy::ReorderSectors {
         sector_survival: 0.5,
     });
     let dir = fs.root();
@@ -109,7 +109,7 @@ fn a_torn_write_keeps_some_sectors_new_and_others_old() {
 #[test]
 fn the_same_seed_tears_the_same_sectors() {
     let run = |seed| {
-        let fs = fs_with(CrashPolicy::Torn {
+        let fs = fs_with(CrashPolicy::ReorderSectors {
             sector_survival: 0.5,
         });
         let dir = fs.root();
@@ -281,7 +281,7 @@ fn a_local_directory_offers_the_same_operations() {
 
 #[test]
 fn a_torn_prefix_crash_keeps_the_first_sectors_of_a_write_and_loses_the_rest() {
-    let fs = fs_with(CrashPolicy::TornPrefix);
+    let fs = fs_with(CrashPolicy::TearLastWrite);
     let dir = fs.root();
     let mut rng = SimRng::new(12);
     let mut kept = std::collections::BTreeSet::new();

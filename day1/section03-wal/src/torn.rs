@@ -292,7 +292,7 @@ pub fn run_demo(trials: u64, seed: u64) -> io::Result<DemoReport> {
     for _ in 0..trials {
         let fs = SimFs::new(
             SimFsConfig {
-                crash: CrashPolicy::TornPrefix,
+                crash: CrashPolicy::TearLastWrite,
                 ..SimFsConfig::default()
             },
             rng.fork("fs"),

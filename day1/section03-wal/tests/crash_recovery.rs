@@ -417,7 +417,7 @@ fn reopen_and_check(
 fn run_ops(seed: u64, padding: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let fs = SimFs::new(
         SimFsConfig {
-            crash: CrashPolicy::Torn {
+            crash: CrashPolicy::ReorderSectors {
                 sector_survival: 0.5,
             },
             sector_bytes: 64,

@@ -172,7 +172,7 @@ impl Workload<Msg> for KvWorkload {
         }
     }
 
-    fn request(&self, input: &KvInput) -> Msg {
+    fn request(&mut self, _client: &ProcessId, input: &KvInput) -> Msg {
         match input {
             KvOp::Read(key) => Msg::ClientGet { key: key.clone() },
             KvOp::Write(key, value) => Msg::ClientSet {
@@ -182,7 +182,7 @@ impl Workload<Msg> for KvWorkload {
         }
     }
 
-    fn interpret(&self, input: &KvInput, reply: Result<Msg, RpcError>) -> Answer<KvOutput> {
+    fn interpret(&mut self, input: &KvInput, reply: Result<Msg, RpcError>) -> Answer<KvOutput> {
         match (input, reply) {
             (KvOp::Write(..), Ok(Msg::ClientSetReply { outcome, .. })) => {
                 write_answer(&outcome, self.failed_writes)

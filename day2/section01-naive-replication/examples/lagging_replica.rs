@@ -34,11 +34,11 @@ fn main() {
     cluster.add_client("bob");
     let recorder: Recorder<CounterOp, i64> = Recorder::new();
     let call = |cluster: &mut Cluster<Msg>, client: &str, server: &str, op: CounterOp| {
-        let w = workload.clone();
-        let msg = w.request(&op);
+        let mut w = workload.clone();
+        let msg = w.request(&client.into(), &op);
         let input = op.clone();
         let reply = recorder.call(cluster, client, server, op.clone(), msg, move |r| {
-            w.interpret(&input, r)
+            w.clone().interpret(&input, r)
         });
         let answer = cluster.run(&reply);
         println!("  {client} -> {server}: {op:?} answered {answer:?}");

@@ -99,7 +99,7 @@ impl Workload<Msg> for CounterWorkload {
         })
     }
 
-    fn request(&self, input: &CounterOp) -> Msg {
+    fn request(&mut self, _client: &ProcessId, input: &CounterOp) -> Msg {
         match input {
             CounterOp::Increment(delta) => Msg::Execute {
                 op: Operation::increment(self.key.clone(), *delta),
@@ -110,7 +110,7 @@ impl Workload<Msg> for CounterWorkload {
         }
     }
 
-    fn interpret(&self, input: &CounterOp, reply: Result<Msg, RpcError>) -> Answer<i64> {
+    fn interpret(&mut self, input: &CounterOp, reply: Result<Msg, RpcError>) -> Answer<i64> {
         match (input, reply) {
             (CounterOp::Increment(_), Ok(Msg::Executed { value })) => Answer::Ok(value),
             (CounterOp::Read, Ok(Msg::Value { value })) => Answer::Ok(value.unwrap_or(0)),

@@ -63,11 +63,11 @@ impl Workload<Msg> for GenerationWorkload {
         Some(NextGeneration)
     }
 
-    fn request(&self, _input: &NextGeneration) -> Msg {
+    fn request(&mut self, _client: &ProcessId, _input: &NextGeneration) -> Msg {
         Msg::NextGeneration
     }
 
-    fn interpret(&self, _input: &NextGeneration, reply: Result<Msg, RpcError>) -> Answer<u64> {
+    fn interpret(&mut self, _input: &NextGeneration, reply: Result<Msg, RpcError>) -> Answer<u64> {
         match reply {
             Ok(Msg::Generation { generation }) => Answer::Ok(generation),
             // Superseded or failed: no number was handed out to anyone for this request.

@@ -337,7 +337,7 @@ impl Workload<RegMsg> for RegisterWorkload {
         }
     }
 
-    fn request(&self, input: &Self::Input) -> RegMsg {
+    fn request(&mut self, _client: &ProcessId, input: &Self::Input) -> RegMsg {
         match input {
             KvOp::Read(k) => RegMsg::Read { key: *k as u8 },
             KvOp::Write(k, v) => RegMsg::Write {
@@ -348,7 +348,7 @@ impl Workload<RegMsg> for RegisterWorkload {
     }
 
     fn interpret(
-        &self,
+        &mut self,
         input: &Self::Input,
         reply: Result<RegMsg, RpcError>,
     ) -> Answer<Self::Output> {

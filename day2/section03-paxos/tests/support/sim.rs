@@ -90,14 +90,14 @@ impl Workload<Msg> for Proposals {
         Some(self.fresh(client))
     }
 
-    fn request(&self, input: &Propose) -> Msg {
+    fn request(&mut self, _client: &ProcessId, input: &Propose) -> Msg {
         Msg::Execute {
             request: input.0.clone(),
             operation: Operation::set("decree", input.0.to_string()),
         }
     }
 
-    fn interpret(&self, _input: &Propose, reply: Result<Msg, RpcError>) -> Answer<Told> {
+    fn interpret(&mut self, _input: &Propose, reply: Result<Msg, RpcError>) -> Answer<Told> {
         match reply {
             Ok(Msg::Executed { chosen, won, .. }) => Answer::Ok(Told { chosen, won }),
             // Gave up or timed out: the proposal may still be chosen later.

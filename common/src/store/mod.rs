@@ -1,28 +1,39 @@
-//! `SimKv`: a node's simulated key-value storage, with a page cache and a disk.
+//! `SimKv`: a node's simulated storage — a key-value map and a log — with a page cache
+//! and a disk.
 //!
-//! Two images are kept:
+//! Two [`StoreImage`]s are kept:
 //! * **visible** — what reads return: every write that has completed, synced or not (the
 //!   operating system's page cache);
 //! * **durable** — what survives a crash: only writes covered by a completed sync.
+//!
+//! Both hold a sorted key-value map and one append-only [`LogImage`] (append, truncate a
+//! suffix, discard a prefix, install a snapshot), so every log-based protocol (a Paxos
+//! log, Multi-Paxos, Raft) stores its log with the same crash semantics as its other
+//! state. Everything changes through a [`WriteBatch`], applied atomically.
 //!
 //! Writes are asynchronous. A write submitted at tick t completes after the configured
 //! delay, in submission order, and its callback runs then. A [`Durability::Sync`] write
 //! is durable when it completes (and so is every buffered write before it, as an fsync of
 //! a log makes everything before it durable); a [`Durability::Buffered`] write becomes
 //! durable only when a later sync completes. A crash throws away queued operations and,
-//! by the [`CrashPolicy`], the unsynced writes.
+//! by the [`CrashPolicy`], the unsynced writes — always a *prefix* of them in the order
+//! they were issued, never part of a batch: that is what a real store's own journal
+//! recovers.
 //!
 //! This is what makes "reply before the durable write" a bug the tests can catch: a node
 //! that promised something and crashed before its write was durable restarts without
 //! remembering the promise.
+
+mod image;
+
+pub use image::{LogImage, Snapshot, StoreImage, WriteBatch};
 
 use crate::error::StoreError;
 use crate::rng::SimRng;
 use crate::time::Tick;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeMap, VecDeque};
-use std::ops::Bound;
+use std::collections::VecDeque;
 
 /// How durable a write must be before its callback runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,15 +44,31 @@ pub enum Durability {
     Sync,
 }
 
-/// What a crash does to writes that completed but were never synced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// What a power cut does to writes that completed but were never synced. One policy
+/// governs all of a node's storage: its key-value map and log ([`SimKv`]) and its files
+/// ([`crate::fileio::SimFs`]).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum CrashPolicy {
-    /// All of them are lost (default).
+    /// Every unsynced write is lost (the default for key-value and log storage).
     #[default]
     LoseUnsynced,
-    /// Each survives with probability 1/2, drawn from the node's stream (the kernel may
-    /// have flushed some pages before the power went out).
-    KeepRandomSubset,
+    /// The device wrote the unsynced writes in the order they were issued and stopped:
+    /// a random prefix of them survives, each write whole (a key-value batch, or a file
+    /// write), possibly none, possibly all.
+    KeepPrefix,
+    /// As [`CrashPolicy::KeepPrefix`], and the write after the surviving prefix was cut
+    /// part-way. A file keeps a prefix of that write's sectors (a record can end half
+    /// old and half new); the key-value and log store find the torn record by its
+    /// checksum when they reload and discard it, which [`SimKv::last_recovery`] reports.
+    TearLastWrite,
+    /// Each sector of each unsynced file write reaches the disk independently with this
+    /// probability (a disk that reorders writes between barriers; the default for files).
+    /// The key-value and log store journal their writes in order and recover a prefix,
+    /// so for them this is [`CrashPolicy::KeepPrefix`].
+    ReorderSectors {
+        /// Probability that one sector of an unsynced write survives the crash.
+        sector_survival: f64,
+    },
 }
 
 /// Storage settings.
@@ -51,7 +78,8 @@ pub struct StoreConfig {
     pub delay: (Tick, Tick),
     /// Probability that an operation fails instead of happening (default 0).
     pub failure_rate: f64,
-    /// What a crash does to unsynced writes.
+    /// What a crash does to unsynced writes, in the key-value store, the log and the
+    /// node's files alike (default [`CrashPolicy::LoseUnsynced`]).
     pub crash_policy: CrashPolicy,
 }
 
@@ -62,41 +90,6 @@ impl Default for StoreConfig {
             failure_rate: 0.0,
             crash_policy: CrashPolicy::LoseUnsynced,
         }
-    }
-}
-
-/// An ordered group of puts and deletes applied atomically.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WriteBatch {
-    ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
-}
-
-impl WriteBatch {
-    /// An empty batch.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Add a put.
-    pub fn put(mut self, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) -> Self {
-        self.ops.push((key.as_ref().to_vec(), Some(value.into())));
-        self
-    }
-
-    /// Add a delete.
-    pub fn delete(mut self, key: impl AsRef<[u8]>) -> Self {
-        self.ops.push((key.as_ref().to_vec(), None));
-        self
-    }
-
-    /// Number of operations.
-    pub fn len(&self) -> usize {
-        self.ops.len()
-    }
-
-    /// No operations.
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
     }
 }
 
@@ -117,30 +110,33 @@ struct PendingOp {
     kind: OpKind,
 }
 
+/// What the last crash did to the unsynced writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Recovery {
+    /// Completed writes that were not durable when the power went.
+    pub unsynced: usize,
+    /// How many of them (a prefix, in issue order) reached the disk.
+    pub kept: usize,
+    /// Whether the write after them was torn and discarded on reload.
+    pub torn_discarded: bool,
+    /// Operations still queued (never completed), all lost.
+    pub queued_lost: usize,
+}
+
 /// A node's simulated storage.
 #[derive(Clone, Debug)]
 pub struct SimKv {
     config: StoreConfig,
-    visible: BTreeMap<Vec<u8>, Vec<u8>>,
-    durable: BTreeMap<Vec<u8>, Vec<u8>>,
-    unsynced: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    visible: StoreImage,
+    durable: StoreImage,
+    unsynced: Vec<WriteBatch>,
     pending: VecDeque<PendingOp>,
     fail_next: u32,
     next_op: u64,
     last_due: Tick,
     writes_completed: u64,
     syncs_completed: u64,
-}
-
-fn apply(map: &mut BTreeMap<Vec<u8>, Vec<u8>>, key: &[u8], value: &Option<Vec<u8>>) {
-    match value {
-        Some(v) => {
-            map.insert(key.to_vec(), v.clone());
-        }
-        None => {
-            map.remove(key);
-        }
-    }
+    last_recovery: Option<Recovery>,
 }
 
 /// Encode a value with postcard.
@@ -165,8 +161,8 @@ impl SimKv {
         );
         SimKv {
             config,
-            visible: BTreeMap::new(),
-            durable: BTreeMap::new(),
+            visible: StoreImage::default(),
+            durable: StoreImage::default(),
             unsynced: Vec::new(),
             pending: VecDeque::new(),
             fail_next: 0,
@@ -174,14 +170,30 @@ impl SimKv {
             last_due: 0,
             writes_completed: 0,
             syncs_completed: 0,
+            last_recovery: None,
         }
     }
 
     // ----- reads (visible image, synchronous) -----
 
+    /// What reads see: every completed write (the page cache).
+    pub fn visible(&self) -> &StoreImage {
+        &self.visible
+    }
+
+    /// What a crash now would leave (the disk).
+    pub fn durable(&self) -> &StoreImage {
+        &self.durable
+    }
+
+    /// The visible log.
+    pub fn log(&self) -> &LogImage {
+        self.visible.log()
+    }
+
     /// The visible value under `key`.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<&[u8]> {
-        self.visible.get(key.as_ref()).map(Vec::as_slice)
+        self.visible.get(key)
     }
 
     /// Decode the visible value under `key`.
@@ -189,36 +201,22 @@ impl SimKv {
         &self,
         key: impl AsRef<[u8]>,
     ) -> Result<Option<T>, StoreError> {
-        let key = key.as_ref();
-        self.visible
-            .get(key)
-            .map(|bytes| decode(key, bytes))
-            .transpose()
+        self.visible.load(key)
     }
 
     /// Visible entries with `lo <= key < hi`, in key order.
     pub fn range(&self, lo: impl AsRef<[u8]>, hi: impl AsRef<[u8]>) -> Vec<(&[u8], &[u8])> {
-        let bounds = (
-            Bound::Included(lo.as_ref().to_vec()),
-            Bound::Excluded(hi.as_ref().to_vec()),
-        );
-        self.visible
-            .range(bounds)
-            .map(|(k, v)| (k.as_slice(), v.as_slice()))
-            .collect()
+        self.visible.range(lo, hi)
     }
 
     /// The visible entry with the greatest key strictly below `key`.
     pub fn last_below(&self, key: impl AsRef<[u8]>) -> Option<(&[u8], &[u8])> {
-        self.visible
-            .range::<[u8], _>((Bound::Unbounded, Bound::Excluded(key.as_ref())))
-            .next_back()
-            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        self.visible.last_below(key)
     }
 
     /// The durable value under `key` (what a crash now would leave).
     pub fn peek_durable(&self, key: impl AsRef<[u8]>) -> Option<&[u8]> {
-        self.durable.get(key.as_ref()).map(Vec::as_slice)
+        self.durable.get(key)
     }
 
     /// Decode the durable value under `key`.
@@ -226,11 +224,7 @@ impl SimKv {
         &self,
         key: impl AsRef<[u8]>,
     ) -> Result<Option<T>, StoreError> {
-        let key = key.as_ref();
-        self.durable
-            .get(key)
-            .map(|bytes| decode(key, bytes))
-            .transpose()
+        self.durable.load(key)
     }
 
     /// Number of visible keys.
@@ -256,6 +250,11 @@ impl SimKv {
     /// Counts of completed writes and syncs.
     pub fn completed(&self) -> (u64, u64) {
         (self.writes_completed, self.syncs_completed)
+    }
+
+    /// What the last crash did to unsynced writes (`None` before any crash).
+    pub fn last_recovery(&self) -> Option<Recovery> {
+        self.last_recovery
     }
 
     // ----- writes (asynchronous) -----
@@ -285,7 +284,9 @@ impl SimKv {
         self.submit(now, OpKind::Sync, rng)
     }
 
-    /// Complete every operation due at or before `now`, in submission order.
+    /// Complete every operation due at or before `now`, in submission order. A batch
+    /// whose log operations do not fit the log fails whole with
+    /// [`StoreError::InvalidLog`].
     pub fn complete_due(
         &mut self,
         now: Tick,
@@ -308,10 +309,12 @@ impl SimKv {
             }
             match op.kind {
                 OpKind::Write(batch, durability) => {
-                    for (k, v) in &batch.ops {
-                        apply(&mut self.visible, k, v);
+                    if let Err(invalid) = self.visible.check(&batch) {
+                        done.push((op.id, Err(invalid)));
+                        continue;
                     }
-                    self.unsynced.extend(batch.ops);
+                    self.visible.apply(&batch);
+                    self.unsynced.push(batch);
                     if durability == Durability::Sync {
                         self.flush();
                     }
@@ -328,25 +331,40 @@ impl SimKv {
     }
 
     fn flush(&mut self) {
-        for (k, v) in std::mem::take(&mut self.unsynced) {
-            apply(&mut self.durable, &k, &v);
+        for batch in std::mem::take(&mut self.unsynced) {
+            self.durable.apply(&batch);
         }
     }
 
-    /// Power loss: queued operations vanish, unsynced writes are lost (or some survive,
-    /// by the crash policy), and the visible image becomes what is on disk.
-    pub fn crash(&mut self, rng: &mut SimRng) {
+    /// Power loss: queued operations vanish, a prefix of the unsynced writes survives by
+    /// the crash policy (whole batches, in issue order), and the visible image becomes
+    /// what is on disk. Returns what happened, also kept for [`SimKv::last_recovery`].
+    pub fn crash(&mut self, rng: &mut SimRng) -> Recovery {
+        let queued_lost = self.pending.len();
         self.pending.clear();
         self.last_due = 0;
         let unsynced = std::mem::take(&mut self.unsynced);
-        if self.config.crash_policy == CrashPolicy::KeepRandomSubset {
-            for (k, v) in unsynced {
-                if rng.chance(0.5) {
-                    apply(&mut self.durable, &k, &v);
-                }
+        let n = unsynced.len();
+        let (kept, torn_discarded) = match self.config.crash_policy {
+            CrashPolicy::LoseUnsynced => (0, false),
+            CrashPolicy::KeepPrefix | CrashPolicy::ReorderSectors { .. } => {
+                (rng.range(0, n as u64) as usize, false)
             }
+            CrashPolicy::TearLastWrite if n == 0 => (0, false),
+            CrashPolicy::TearLastWrite => (rng.range(0, n as u64 - 1) as usize, true),
+        };
+        for batch in unsynced.iter().take(kept) {
+            self.durable.apply(batch);
         }
         self.visible = self.durable.clone();
+        let recovery = Recovery {
+            unsynced: n,
+            kept,
+            torn_discarded,
+            queued_lost,
+        };
+        self.last_recovery = Some(recovery);
+        recovery
     }
 
     // ----- fault controls -----
@@ -624,6 +642,255 @@ mod tests {
         match kv.load::<u64>("state") {
             Err(StoreError::Decode { key, .. }) => assert_eq!(key, "state"),
             other => panic!("a truncated varint must not decode as a u64, got {other:?}"),
+        }
+    }
+
+    fn batch(i: u8) -> WriteBatch {
+        // Two keys written together: a torn batch would show one without the other.
+        WriteBatch::new()
+            .put(format!("a{i}"), vec![i])
+            .put(format!("b{i}"), vec![i])
+            .append(vec![i])
+    }
+
+    fn crash_after_buffered_writes(policy: CrashPolicy, seed: u64, writes: u8) -> SimKv {
+        let mut kv = SimKv::new(StoreConfig {
+            crash_policy: policy,
+            ..StoreConfig::default()
+        });
+        let mut rng = SimRng::new(seed);
+        for i in 0..writes {
+            kv.write(0, batch(i), Durability::Buffered, &mut rng);
+        }
+        kv.complete_due(1, &mut rng);
+        kv.crash(&mut rng);
+        kv
+    }
+
+    #[test]
+    fn a_crash_keeps_a_prefix_of_unsynced_writes_in_issue_order_and_never_splits_a_batch() {
+        let mut kept_counts = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let kv = crash_after_buffered_writes(CrashPolicy::KeepPrefix, seed, 6);
+            let survived: Vec<bool> = (0..6u8)
+                .map(|i| {
+                    let a = kv.get(format!("a{i}")).is_some();
+                    let b = kv.get(format!("b{i}")).is_some();
+                    assert_eq!(a, b, "seed {seed}: batch {i} was split by the crash");
+                    a
+                })
+                .collect();
+            let kept = survived.iter().take_while(|s| **s).count();
+            assert!(
+                survived[kept..].iter().all(|s| !s),
+                "seed {seed}: a write survived after a lost one (a hole): {survived:?}"
+            );
+            assert_eq!(
+                kv.log().last_index(),
+                kept as u64,
+                "seed {seed}: the log keeps the same prefix"
+            );
+            assert_eq!(kv.last_recovery().map(|r| r.kept), Some(kept));
+            kept_counts.insert(kept);
+        }
+        assert_eq!(
+            kept_counts.len(),
+            7,
+            "every prefix length from none to all six should occur over 200 seeds: {kept_counts:?}"
+        );
+    }
+
+    #[test]
+    fn tearing_the_last_write_discards_it_whole_and_says_so() {
+        let mut torn = 0;
+        for seed in 0..50 {
+            let kv = crash_after_buffered_writes(CrashPolicy::TearLastWrite, seed, 4);
+            let recovery = kv.last_recovery().expect("a crash happened");
+            assert!(
+                recovery.torn_discarded,
+                "seed {seed}: with unsynced writes one is torn"
+            );
+            assert!(
+                recovery.kept < 4,
+                "seed {seed}: the torn write cannot also be kept"
+            );
+            let i = recovery.kept as u8;
+            assert_eq!(
+                kv.get(format!("a{i}")),
+                None,
+                "seed {seed}: the torn batch must be discarded"
+            );
+            assert_eq!(
+                kv.get(format!("b{i}")),
+                None,
+                "seed {seed}: the torn batch must be discarded"
+            );
+            torn += 1;
+        }
+        assert_eq!(torn, 50);
+        let clean = crash_after_buffered_writes(CrashPolicy::TearLastWrite, 1, 0);
+        assert_eq!(
+            clean.last_recovery().map(|r| r.torn_discarded),
+            Some(false),
+            "with nothing unsynced nothing can be torn"
+        );
+    }
+
+    #[test]
+    fn losing_unsynced_writes_keeps_none_of_them() {
+        let kv = crash_after_buffered_writes(CrashPolicy::LoseUnsynced, 3, 5);
+        assert!(kv.is_empty(), "no unsynced write may survive");
+        assert_eq!(kv.log().last_index(), 0);
+    }
+
+    fn completed(kv: &mut SimKv, rng: &mut SimRng, batch: WriteBatch) -> Result<(), StoreError> {
+        let now = kv.last_due + 1;
+        kv.write(now, batch, Durability::Sync, rng);
+        let mut done = kv.complete_due(now + 1, rng);
+        assert_eq!(done.len(), 1, "one operation was submitted");
+        done.remove(0).1
+    }
+
+    #[test]
+    fn the_log_appends_truncates_a_suffix_discards_a_prefix_and_installs_a_snapshot() {
+        let (mut kv, mut rng) = kv(1);
+        let five = (1..=5u8).fold(WriteBatch::new(), |b, i| b.append(vec![i]));
+        completed(&mut kv, &mut rng, five).expect("appends fit any log");
+        assert_eq!((kv.log().first_index(), kv.log().last_index()), (1, 5));
+        completed(
+            &mut kv,
+            &mut rng,
+            WriteBatch::new().truncate_log_from(4).append(vec![40]),
+        )
+        .expect("truncating a suffix fits");
+        let entries: Vec<(u64, Vec<u8>)> = kv
+            .log()
+            .range(1, 10)
+            .map(|(i, e)| (i, e.to_vec()))
+            .collect();
+        assert_eq!(
+            entries,
+            vec![(1, vec![1]), (2, vec![2]), (3, vec![3]), (4, vec![40])]
+        );
+        completed(&mut kv, &mut rng, WriteBatch::new().discard_log_through(2))
+            .expect("prefix exists");
+        assert_eq!((kv.log().first_index(), kv.log().last_index()), (3, 4));
+        assert_eq!(kv.log().get(2), None, "a discarded entry is gone");
+        assert_eq!(kv.log().get(3), Some(&[3u8][..]));
+        completed(
+            &mut kv,
+            &mut rng,
+            WriteBatch::new().install_snapshot(10, b"state".to_vec()),
+        )
+        .expect("a snapshot past the end replaces the log");
+        assert_eq!((kv.log().first_index(), kv.log().last_index()), (11, 10));
+        assert_eq!(kv.log().snapshot().map(|s| s.last_index), Some(10));
+        assert_eq!(
+            kv.durable().log(),
+            kv.log(),
+            "sync writes make the log durable"
+        );
+    }
+
+    #[test]
+    fn a_log_operation_that_does_not_fit_fails_the_whole_batch() {
+        let (mut kv, mut rng) = kv(1);
+        completed(
+            &mut kv,
+            &mut rng,
+            WriteBatch::new().append(vec![1]).append(vec![2]),
+        )
+        .expect("appends fit");
+        completed(&mut kv, &mut rng, WriteBatch::new().discard_log_through(1)).expect("fits");
+        let err = completed(
+            &mut kv,
+            &mut rng,
+            WriteBatch::new().put("term", vec![9]).truncate_log_from(1),
+        )
+        .expect_err("entry 1 is already discarded");
+        assert!(matches!(err, StoreError::InvalidLog(_)), "{err:?}");
+        assert!(err.to_string().contains("truncate from 1"), "{err}");
+        assert_eq!(
+            kv.get("term"),
+            None,
+            "the put in the failed batch must not happen"
+        );
+        let err = completed(&mut kv, &mut rng, WriteBatch::new().discard_log_through(7))
+            .expect_err("the log ends at 2");
+        assert!(err.to_string().contains("ends at 2"), "{err}");
+    }
+
+    #[test]
+    fn an_unsynced_log_suffix_is_lost_by_a_crash_and_the_synced_prefix_reloads() {
+        let (mut kv, mut rng) = kv(1);
+        completed(&mut kv, &mut rng, WriteBatch::new().append(vec![1])).expect("fits");
+        kv.write(
+            9,
+            WriteBatch::new().append(vec![2]),
+            Durability::Buffered,
+            &mut rng,
+        );
+        kv.complete_due(10, &mut rng);
+        assert_eq!(kv.log().last_index(), 2, "the buffered append is visible");
+        kv.crash(&mut rng);
+        assert_eq!(kv.log().last_index(), 1, "only the synced entry survives");
+        assert_eq!(kv.log().get(1), Some(&[1u8][..]));
+    }
+
+    mod log_model {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Clone, Debug)]
+        enum Step {
+            Append(u8),
+            Truncate(u64),
+            Discard(u64),
+            Snapshot(u64),
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                3 => any::<u8>().prop_map(Step::Append),
+                1 => (0u64..12).prop_map(Step::Truncate),
+                1 => (0u64..12).prop_map(Step::Discard),
+                1 => (0u64..14).prop_map(Step::Snapshot),
+            ]
+        }
+
+        proptest! {
+            /// The log agrees with a plain vector of (index, entry) pairs after any
+            /// sequence of operations, valid or not: an invalid one changes nothing.
+            #[test]
+            fn the_log_behaves_like_a_vector_with_a_moving_start(steps in proptest::collection::vec(step(), 0..40)) {
+                let (mut kv, mut rng) = kv(1);
+                let mut model: Vec<(u64, u8)> = Vec::new();
+                let mut offset = 0u64;
+                for step in steps {
+                    let last = model.last().map(|(i, _)| *i).unwrap_or(offset);
+                    let (batch, valid) = match step {
+                        Step::Append(v) => (WriteBatch::new().append(vec![v]), true),
+                        Step::Truncate(i) => (WriteBatch::new().truncate_log_from(i), i > offset),
+                        Step::Discard(i) => (WriteBatch::new().discard_log_through(i), i <= last),
+                        Step::Snapshot(i) => (WriteBatch::new().install_snapshot(i, vec![]), i >= offset),
+                    };
+                    let result = completed(&mut kv, &mut rng, batch);
+                    prop_assert_eq!(result.is_ok(), valid, "{:?} validity", step);
+                    if valid {
+                        match step {
+                            Step::Append(v) => model.push((last + 1, v)),
+                            Step::Truncate(i) => model.retain(|(j, _)| *j < i),
+                            Step::Discard(i) | Step::Snapshot(i) => {
+                                model.retain(|(j, _)| *j > i);
+                                offset = offset.max(i);
+                            }
+                        }
+                    }
+                    let got: Vec<(u64, u8)> = kv.log().range(0, u64::MAX).map(|(i, e)| (i, e[0])).collect();
+                    prop_assert_eq!(&got, &model);
+                    prop_assert_eq!(kv.log().first_index(), offset + 1);
+                }
+            }
         }
     }
 }
