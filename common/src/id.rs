@@ -5,21 +5,31 @@
 //! and dropped after it restarts.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::num::NonZeroU64;
-use std::sync::Arc;
+use std::sync::{Mutex, OnceLock};
 
 /// The name of a process (a server or a client), e.g. `athens` or `alice`.
 ///
-/// Cheap to clone (one shared pointer), `Send` and `Sync`, ordered by name so that every collection keyed
-/// by process iterates in the same order on every run. It carries a stable hash of its
-/// name, which the trace uses without rehashing the text on every event.
-#[derive(Clone)]
-pub struct ProcessId(Arc<IdInner>);
+/// One word, cheap to clone (a pointer copy), `Send` and `Sync`: every distinct name is interned
+/// once for the life of the program (a workshop has a few dozen), so an id is a pointer
+/// to its interned name, two ids are equal exactly when they point to the same entry,
+/// and cloning touches no reference count. Ordered by name, so that every collection
+/// keyed by process iterates in the same order on every run (no order ever depends on
+/// where a name was interned). It carries a stable hash of its name, which the trace
+/// uses without rehashing the text on every event.
+pub struct ProcessId(&'static IdInner);
+
+impl Clone for ProcessId {
+    fn clone(&self) -> Self {
+        ProcessId(self.0)
+    }
+}
 
 struct IdInner {
     stable_hash: u64,
-    name: Box<str>,
+    name: &'static str,
 }
 
 /// FNV-1a: a hash that does not change between runs or Rust releases.
@@ -32,19 +42,36 @@ fn stable_hash(name: &str) -> u64 {
     hash
 }
 
+/// Every name seen so far. It only grows, and nothing ever iterates it, so which thread
+/// or test interned a name first cannot change any run.
+fn interned(name: &str) -> &'static IdInner {
+    static NAMES: OnceLock<Mutex<BTreeMap<&'static str, &'static IdInner>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(|| Mutex::new(BTreeMap::new()))
+        .lock()
+        // Inserting cannot leave the map half-changed, so a poisoned lock is still good.
+        .unwrap_or_else(|poison| poison.into_inner());
+    if let Some(inner) = names.get(name) {
+        return inner;
+    }
+    let name: &'static str = Box::leak(name.into());
+    let inner: &'static IdInner = Box::leak(Box::new(IdInner {
+        stable_hash: stable_hash(name),
+        name,
+    }));
+    names.insert(name, inner);
+    inner
+}
+
 impl ProcessId {
     /// A process id from its name.
     pub fn new(name: impl AsRef<str>) -> Self {
-        let name = name.as_ref();
-        ProcessId(Arc::new(IdInner {
-            stable_hash: stable_hash(name),
-            name: name.into(),
-        }))
+        ProcessId(interned(name.as_ref()))
     }
 
     /// The name as a string slice.
-    pub fn as_str(&self) -> &str {
-        &self.0.name
+    pub fn as_str(&self) -> &'static str {
+        self.0.name
     }
 
     /// A hash of the name that is the same on every run and every machine.
@@ -55,7 +82,8 @@ impl ProcessId {
 
 impl PartialEq for ProcessId {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
+        // Interned: one entry per name.
+        std::ptr::eq(self.0, other.0)
     }
 }
 
@@ -69,12 +97,16 @@ impl PartialOrd for ProcessId {
 
 impl Ord for ProcessId {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.name.cmp(&other.0.name)
+        if std::ptr::eq(self.0, other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.name.cmp(other.0.name)
     }
 }
 
 impl std::hash::Hash for ProcessId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Hash as the str does, as `Borrow<str>` requires.
         self.0.name.hash(state);
     }
 }
@@ -240,6 +272,43 @@ mod tests {
             ["athens", "byzantium", "cyrene"],
             "ids must sort by name"
         );
+    }
+
+    #[test]
+    fn ids_made_apart_from_the_same_name_are_equal_and_hash_alike() {
+        let a = ProcessId::new(String::from("a name made at run time, longer than most"));
+        let b = ProcessId::new("a name made at run time, longer than most");
+        assert_eq!(a, b, "the same name must give the same id");
+        assert_ne!(a, ProcessId::new("another name"));
+        let hash = |id: &ProcessId| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            id.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&a), hash(&b));
+        let as_str = |s: &str| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(
+            hash(&a),
+            as_str(a.as_str()),
+            "Borrow<str> needs the str's hash"
+        );
+        let decoded: ProcessId =
+            postcard::from_bytes(&postcard::to_allocvec(&a).expect("encodes")).expect("decodes");
+        assert_eq!(decoded, a, "an id survives the wire");
+    }
+
+    #[test]
+    fn ids_cross_threads() {
+        let id = ProcessId::new("delphi");
+        let back = std::thread::scope(|s| s.spawn(|| ProcessId::new("delphi")).join())
+            .expect("the thread returns its id");
+        assert_eq!(back, id, "an id made on another thread is the same id");
     }
 
     #[test]

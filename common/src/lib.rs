@@ -126,12 +126,26 @@
 //! * **The network** ([`net`]) delivers in `(tick, send order)`, FIFO per link by
 //!   default, and applies partitions, rules (drop, drop the n-th, delay, hold, clog),
 //!   loss and duplication. A node's message to itself takes a loopback lane.
-//! * **Storage** ([`store`]) has a page cache and a disk: a crash keeps only what was
-//!   synced.
-//! * **Crash** drops a node's memory, timers and callbacks; **restart** builds a new
-//!   incarnation from its factory and durable storage; **pause** freezes it.
+//! * **Storage** ([`store`]) — a key-value map and a log per node, plus files
+//!   ([`fileio`]) — has a page cache and a disk: a crash keeps what was synced and, by
+//!   the node's [`CrashPolicy`], perhaps a prefix of what was not, never half a batch.
+//! * **Crash** drops a node's memory, timers and callbacks and power-cuts all of its
+//!   storage; **restart** builds a new incarnation from its factory and durable storage;
+//!   **pause** freezes it. Servers can join and leave ([`Cluster::add_server`],
+//!   [`Cluster::remove_server`]).
 //! * **Randomness** comes from one seed split into labelled streams ([`rng`]).
 //! * **The trace** ([`trace`]) records every event; its hash proves a run replays.
+//!
+//! ## One process, several drivers
+//!
+//! A handler reaches the world only through its [`Ctx`], and a `Ctx` only through the
+//! [`Env`] trait. The dispatch rules (a reply to its callback, a timeout to its callback,
+//! timers in deadline order) live once, in [`Node`]. The [`Cluster`] drives nodes under
+//! the simulator; [`solo::Solo`] drives one node by hand and collects what it sends, for
+//! tests of a single step; a real network runtime is one more implementation of `Env`.
+//! The callbacks live beside the process, not in it, so a protocol's state stays plain
+//! data that can be cloned, compared and hashed, and [`Continuations`] describes what a
+//! node waits for as data too.
 //!
 //! ## Determinism guardrails
 //!

@@ -172,3 +172,96 @@ fn a_failed_storage_write_is_never_acknowledged() {
     assert_eq!(cluster.store(ATHENS).get(VALUE_KEY), None);
     assert!(cluster.trace().render().contains("storage FAILED"));
 }
+
+/// Append `entries` to athens's log, one buffered batch each, then one synced batch.
+fn append_then_sync(cluster: &mut common::Cluster<Msg>, buffered: u8) {
+    cluster.act::<Node, _>(ATHENS, |_, ctx| {
+        ctx.write(
+            common::WriteBatch::new().append(vec![0]),
+            common::Durability::Sync,
+            |_, _, _| {},
+        );
+        for i in 1..=buffered {
+            ctx.write(
+                common::WriteBatch::new()
+                    .put(format!("meta{i}"), vec![i])
+                    .append(vec![i]),
+                common::Durability::Buffered,
+                |_, _, _| {},
+            );
+        }
+    });
+    cluster.tick();
+}
+
+#[test]
+fn a_restarted_node_reloads_its_log_as_a_prefix_of_what_it_appended() {
+    let mut lengths = std::collections::BTreeSet::new();
+    for seed in 0..30 {
+        let mut cluster = three_nodes_with(seed, |b| {
+            b.store(StoreConfig {
+                crash_policy: CrashPolicy::KeepPrefix,
+                ..StoreConfig::default()
+            })
+        });
+        append_then_sync(&mut cluster, 4);
+        assert_eq!(
+            cluster.store(ATHENS).log().last_index(),
+            5,
+            "all five appends completed"
+        );
+        cluster.crash(ATHENS);
+        cluster.restart(ATHENS);
+        let len = cluster.act::<Node, _>(ATHENS, |_, ctx| ctx.log().last_index());
+        assert!(len >= 1, "seed {seed}: the synced first entry must survive");
+        for i in 1..len {
+            let entry = cluster.store(ATHENS).log().get(i + 1).map(<[u8]>::to_vec);
+            assert_eq!(
+                entry,
+                Some(vec![i as u8]),
+                "seed {seed}: entry {} is out of order",
+                i + 1
+            );
+            assert!(
+                cluster.store(ATHENS).get(format!("meta{i}")).is_some(),
+                "seed {seed}: entry {} survived without the key written in its batch",
+                i + 1
+            );
+        }
+        lengths.insert(len);
+    }
+    assert!(
+        lengths.len() >= 4,
+        "a prefix of varying length should survive: {lengths:?}"
+    );
+}
+
+#[test]
+fn the_nemesis_torn_crash_discards_the_last_unsynced_write_and_says_so() {
+    let mut cluster = three_nodes(2);
+    append_then_sync(&mut cluster, 3);
+    cluster.crash_with(ATHENS, CrashPolicy::TearLastWrite);
+    let recovery = cluster
+        .store(ATHENS)
+        .last_recovery()
+        .expect("athens crashed");
+    assert_eq!(recovery.unsynced, 3);
+    assert!(recovery.torn_discarded && recovery.kept < 3, "{recovery:?}");
+    assert_eq!(
+        cluster.store(ATHENS).log().last_index(),
+        1 + recovery.kept as u64,
+        "the log holds the synced entry and the kept prefix, not the torn write"
+    );
+    assert!(
+        cluster
+            .trace()
+            .render()
+            .contains("the next one torn and discarded"),
+        "the crash is traced with what happened to the disk"
+    );
+    assert_eq!(
+        cluster.store(ATHENS).config().crash_policy,
+        CrashPolicy::LoseUnsynced,
+        "a one-off torn crash leaves the node's own policy as it was"
+    );
+}
