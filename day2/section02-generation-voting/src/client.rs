@@ -29,6 +29,12 @@ pub enum ClientError {
         /// The higher generation the server has seen.
         seen: u64,
     },
+    /// A fenced write passed the fence, but the server could not make it durable.
+    #[error("the server could not store the write of generation {generation}")]
+    WriteFailed {
+        /// The generation the write carried.
+        generation: u64,
+    },
     /// No answer.
     #[error("no answer: {0}")]
     Rpc(RpcError),
@@ -62,11 +68,12 @@ pub fn write(generation: u64, value: &str) -> Msg {
     }
 }
 
-/// Decode the answer to `Write`: the generation the stored write carried.
+/// Decode the answer to `Write`: the generation the stored (durable) write carried.
 pub fn written(answer: Result<Msg, RpcError>) -> Result<u64, ClientError> {
     match answer {
         Ok(Msg::Written { generation }) => Ok(generation),
         Ok(Msg::Fenced { seen }) => Err(ClientError::Fenced { seen }),
+        Ok(Msg::WriteFailed { generation }) => Err(ClientError::WriteFailed { generation }),
         Ok(other) => Err(ClientError::Unexpected(other)),
         Err(e) => Err(ClientError::Rpc(e)),
     }

@@ -70,6 +70,13 @@
 //! newer generation was won: every server that voted for the newer one refuses it
 //! (`stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one`).
 //!
+//! The resource obeys the same rule as the voter: its content and its high-water mark
+//! (the highest generation it has accepted) are raised in memory first, written with a
+//! sync, and only then acknowledged with `Written`; a restart reloads them. A resource
+//! that kept them in memory would, after a crash, take a write of a generation older
+//! than one it had already acknowledged
+//! (`restarted_resource_refuses_a_generation_below_one_it_accepted`).
+//!
 //! ## What the original got wrong, and the fixes
 //!
 //! | bug of the original | fix | test |
@@ -94,8 +101,8 @@
 //!   `>` here is simpler and burns a number per attempt.
 //! * **Leases.** A winner does not know how long it stays the newest; fencing at the
 //!   resource is what protects against a stale winner, not time.
-//! * **Durable fenced resource.** The guarded value lives in memory; only the promise is
-//!   persisted, because only the promise is this section's subject.
+//! * **Reading the fenced resource.** It takes writes only; a read path (and what a
+//!   read must check) belongs to the replication sections that follow.
 #![deny(missing_docs)]
 
 pub mod client;
@@ -108,4 +115,4 @@ mod voter;
 
 pub use config::{Config, VoterMode};
 pub use messages::Msg;
-pub use server::{GenerationServer, PROMISE_KEY};
+pub use server::{GenerationServer, PROMISE_KEY, RESOURCE_KEY};

@@ -56,8 +56,16 @@ pub enum Msg {
         /// What to store.
         value: String,
     },
-    /// Server → writer: stored.
+    /// Server → writer: stored, durably: a crash and restart will not forget it, nor
+    /// let an older generation through again.
     Written {
+        /// The generation the write carried.
+        generation: u64,
+    },
+    /// Server → writer: the write passed the fence but its storage write failed, so it
+    /// is not acknowledged. Explicit, so the writer retries instead of waiting for a
+    /// timeout.
+    WriteFailed {
         /// The generation the write carried.
         generation: u64,
     },
@@ -81,6 +89,7 @@ impl Message for Msg {
             Msg::Reject { .. } => "Reject",
             Msg::Write { .. } => "Write",
             Msg::Written { .. } => "Written",
+            Msg::WriteFailed { .. } => "WriteFailed",
             Msg::Fenced { .. } => "Fenced",
         }
     }

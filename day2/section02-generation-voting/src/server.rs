@@ -8,6 +8,10 @@ use common::{Ctx, Envelope, Process};
 /// Storage key of a voter's promise: the highest generation it voted for.
 pub const PROMISE_KEY: &str = "generation";
 
+/// Storage key of the fenced resource: the last accepted write and its generation, which
+/// is also the resource's high-water mark (the highest generation it has accepted).
+pub const RESOURCE_KEY: &str = "resource";
+
 /// A server: voter, election coordinator, and a fenced resource.
 #[derive(Debug)]
 pub struct GenerationServer {
@@ -24,7 +28,9 @@ pub struct GenerationServer {
     pub(crate) latest_started: u64,
     /// Coordinator: numbers this incarnation won, in order (for tests and examples).
     pub(crate) won: Vec<u64>,
-    /// Resource: the last accepted fenced write, with its generation.
+    /// Resource: the last accepted fenced write, with its generation. Raised in memory
+    /// before it is written (so a racing older write is already fenced), and durable
+    /// under [`RESOURCE_KEY`] before the write is acknowledged.
     pub(crate) stored: Option<(u64, String)>,
 }
 
@@ -56,7 +62,8 @@ impl GenerationServer {
         &self.won
     }
 
-    /// The resource's content: the last accepted write and its generation.
+    /// The resource's content: the last accepted write and its generation (in memory: a
+    /// write still on its way to storage is already here).
     pub fn stored(&self) -> Option<&(u64, String)> {
         self.stored.as_ref()
     }
@@ -74,6 +81,12 @@ impl Process for GenerationServer {
         if self.promised > 0 {
             ctx.note(format!("recovered promise {}", self.promised));
         }
+        self.stored = ctx.load(RESOURCE_KEY).unwrap_or_else(|e| {
+            panic!("the resource's stored write must decode (only the resource writes it): {e}")
+        });
+        if let Some((generation, _)) = &self.stored {
+            ctx.note(format!("recovered a write of generation {generation}"));
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, env: Envelope<Msg>) {
@@ -85,7 +98,7 @@ impl Process for GenerationServer {
                 ref value,
             } => {
                 let value = value.clone();
-                self.on_write(ctx, &env, generation, value)
+                self.on_write(ctx, env, generation, value)
             }
             Msg::Generation { .. }
             | Msg::Superseded { .. }
@@ -93,6 +106,7 @@ impl Process for GenerationServer {
             | Msg::Promise { .. }
             | Msg::Reject { .. }
             | Msg::Written { .. }
+            | Msg::WriteFailed { .. }
             | Msg::Fenced { .. } => ctx.note(format!("unexpected {:?}", env.body)),
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::config::VoterMode;
 use crate::messages::Msg;
-use crate::server::{GenerationServer, PROMISE_KEY};
+use crate::server::{GenerationServer, PROMISE_KEY, RESOURCE_KEY};
 use common::{Ctx, Envelope};
 
 impl GenerationServer {
@@ -75,25 +75,55 @@ impl GenerationServer {
     }
 
     /// `Write(generation, value)` to the resource this server guards: refuse it if a
-    /// higher generation was seen (voted for, or carried by an earlier write).
+    /// higher generation was seen (voted for, or carried by an earlier write); otherwise
+    /// store it, durably, and acknowledge it only once it is on disk.
     pub(crate) fn on_write(
         &mut self,
         ctx: &mut Ctx<'_, Self>,
-        env: &Envelope<Msg>,
+        env: Envelope<Msg>,
         generation: u64,
         value: String,
     ) {
-        // exercise: fence: refuse a write whose generation is below the highest this server has seen (its promise or an earlier write)
+        // exercise: fence: refuse a write whose generation is below the highest this server has seen (its promise or an earlier write); otherwise store it in memory first, persist it under RESOURCE_KEY, and answer Written only once it is durable
         // solution-begin
         let seen = self
             .promised
             .max(self.stored.as_ref().map_or(0, |(g, _)| *g));
         if generation < seen {
-            ctx.reply(env, Msg::Fenced { seen });
+            ctx.reply(&env, Msg::Fenced { seen });
             return;
         }
-        self.stored = Some((generation, value));
-        ctx.reply(env, Msg::Written { generation });
+        // Memory first: an older write arriving while this one is in flight must already
+        // be fenced by it.
+        let write = (generation, value);
+        self.stored = Some(write.clone());
+        let written = move |node: &mut Self, ctx: &mut Ctx<'_, Self>, result: Result<(), _>| {
+            node.after_resource_written(ctx, &env, generation, result)
+        };
+        if let Err(e) = ctx.persist(RESOURCE_KEY, &write, written) {
+            panic!("a (generation, value) write must always encode: {e}");
+        }
         // solution-end
+    }
+
+    /// The resource's write completed (or failed): acknowledge it only if it is durable.
+    /// A failed write is not acknowledged; the raised high-water mark stays in memory,
+    /// which only fences more, never less.
+    fn after_resource_written(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        env: &Envelope<Msg>,
+        generation: u64,
+        written: Result<(), common::StoreError>,
+    ) {
+        assert!(
+            self.stored.as_ref().is_some_and(|(g, _)| *g >= generation),
+            "the resource's high-water mark must never go down while it runs"
+        );
+        let answer = match written {
+            Ok(()) => Msg::Written { generation },
+            Err(_) => Msg::WriteFailed { generation },
+        };
+        ctx.reply(env, answer);
     }
 }

@@ -2,8 +2,9 @@
 //! carrying an older one is refused, so a stale leader cannot complete a majority write.
 
 mod support;
+use common::{Cluster, StoreConfig};
 use generation_voting::client::{ClientError, write, written};
-use generation_voting::{Config, GenerationServer};
+use generation_voting::{Config, GenerationServer, Msg, RESOURCE_KEY};
 use support::*;
 
 /// Alice got generation 1 from athens; while athens was cut off, bob got 2 from
@@ -84,4 +85,90 @@ fn a_leader_may_write_repeatedly_with_its_own_generation() {
             "write {value:?} must be accepted"
         );
     }
+}
+
+/// The resource used to keep its content and high-water mark in memory only: after a
+/// crash and restart it took a write of a generation older than one it had already
+/// acknowledged. No election runs here, so no promise fences the old write: only the
+/// resource's own durable high-water mark can.
+#[test]
+fn restarted_resource_refuses_a_generation_below_one_it_accepted() {
+    let mut cluster = three(Config::default());
+    let newer = cluster.call(BOB, BYZANTIUM, write(2, "from bob"));
+    assert_eq!(
+        written(cluster.run(&newer)),
+        Ok(2),
+        "byzantium must accept bob's write of generation 2"
+    );
+    assert_eq!(
+        promised(&cluster, BYZANTIUM),
+        0,
+        "byzantium voted for nothing, so only the resource itself can fence"
+    );
+    cluster.crash(BYZANTIUM);
+    cluster.restart(BYZANTIUM);
+    let older = cluster.call(ALICE, BYZANTIUM, write(1, "from alice"));
+    assert_eq!(
+        written(cluster.run(&older)),
+        Err(ClientError::Fenced { seen: 2 }),
+        "after its restart byzantium must still refuse generation 1, having accepted 2"
+    );
+    assert_eq!(
+        cluster.node::<GenerationServer>(BYZANTIUM).stored(),
+        Some(&(2, "from bob".to_string())),
+        "the restarted resource must hold bob's acknowledged write"
+    );
+}
+
+/// Disks take 5 ticks. A write is acknowledged only once it is on disk; a crash before
+/// that loses it without anyone having been told it was stored.
+#[test]
+fn a_write_is_acknowledged_only_once_it_is_durable() {
+    let mut cluster = Cluster::builder()
+        .servers(THREE)
+        .store(StoreConfig {
+            delay: (5, 5),
+            ..StoreConfig::default()
+        })
+        .request_timeout(CLIENT_TIMEOUT_TICKS)
+        .build(|_, _| GenerationServer::new(Config::default()));
+    cluster.add_client(ALICE);
+    let durable_write = |cluster: &Cluster<Msg>| {
+        cluster
+            .store(ATHENS)
+            .load_durable::<(u64, String)>(RESOURCE_KEY)
+            .expect("a stored write decodes")
+    };
+
+    let first = cluster.call(ALICE, ATHENS, write(3, "first"));
+    cluster.tick_n(3);
+    assert!(
+        first.result().is_none(),
+        "athens must not acknowledge the write while it is still on its way to disk"
+    );
+    let answer = cluster.run(&first);
+    assert_eq!(
+        written(answer),
+        Ok(3),
+        "the write must then be acknowledged"
+    );
+    assert_eq!(
+        durable_write(&cluster),
+        Some((3, "first".to_string())),
+        "an acknowledged write must already be on disk"
+    );
+
+    let second = cluster.call(ALICE, ATHENS, write(4, "second"));
+    cluster.tick_n(3);
+    cluster.crash(ATHENS);
+    cluster.restart(ATHENS);
+    assert!(
+        !matches!(second.result(), Some(Ok(Msg::Written { .. }))),
+        "a write lost in the crash must never have been acknowledged"
+    );
+    assert_eq!(
+        cluster.node::<GenerationServer>(ATHENS).stored(),
+        Some(&(3, "first".to_string())),
+        "the restarted athens must hold the last durable write, not the lost one"
+    );
 }
