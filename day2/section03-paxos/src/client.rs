@@ -65,6 +65,7 @@ pub fn decision(reply: Result<Msg, RpcError>) -> Result<Decision, ClientError> {
             result,
         }),
         Msg::Undecided { attempts, .. } => Err(ClientError::Undecided { attempts }),
+        Msg::NotDurable { failed_writes, .. } => Err(ClientError::NotDurable { failed_writes }),
         other => Err(ClientError::UnexpectedReply(common::Message::kind(&other))),
     }
 }

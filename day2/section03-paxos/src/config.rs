@@ -51,6 +51,11 @@ pub struct Config {
     /// Retransmissions of a `Commit` before a proposer leaves the missing nodes to learn
     /// the value from a later round (default 5).
     pub commit_retries: u32,
+    /// Writes a learner makes of one commit before it gives up on making the decision
+    /// durable (default 5: the first write and four retries, each as soon as the last one
+    /// failed, so about five storage delays in all). Then it reports the failure instead
+    /// of retrying for ever: see [`crate::learner`].
+    pub commit_write_attempts: u32,
     /// Correct or deliberately broken acceptor (default [`AcceptorMode::Durable`]).
     pub acceptor_mode: AcceptorMode,
     /// Correct or deliberately broken proposer (default [`ProposerMode::AdoptHighest`]).
@@ -67,6 +72,7 @@ impl Default for Config {
             backoff_cap_ticks: 32,
             commit_retry_ticks: 10,
             commit_retries: 5,
+            commit_write_attempts: 5,
             acceptor_mode: AcceptorMode::Durable,
             proposer_mode: ProposerMode::AdoptHighest,
         }

@@ -15,6 +15,15 @@ pub enum ClientError {
         /// Ballots tried.
         attempts: u32,
     },
+    /// The server knows the decision but could not make it durable; the outcome is
+    /// unknown to the client.
+    #[error(
+        "the server could not make the decision durable ({failed_writes} failed writes); the outcome is unknown"
+    )]
+    NotDurable {
+        /// Writes of the commit that failed.
+        failed_writes: u32,
+    },
     /// The server answered with a message that is not an answer to `Execute`.
     #[error("unexpected reply {0} to Execute")]
     UnexpectedReply(&'static str),

@@ -63,7 +63,10 @@
 //!    and accepted ballot to `b`, never lowering them), applies `v` to its state machine
 //!    if it has not yet, acknowledges, and tells each waiting client whether its own
 //!    request won (`won` compares request ids, not operations). A repeated commit is
-//!    acknowledged again, never applied again.
+//!    acknowledged again, never applied again. A commit write that fails is retried up
+//!    to [`Config::commit_write_attempts`] times in all; then the node applies and
+//!    acknowledges nothing and tells its waiting clients `NotDurable` (the [`learner`]
+//!    module says why that, and not an answer from memory, is the honest thing).
 //! 8. **Retry.** A failed phase (refusals, timeouts) ends the attempt; the proposer waits
 //!    a random time — the window doubles with each attempt, up to a cap — and tries a
 //!    higher ballot. Duelling proposers drift apart and one of them finishes. After
@@ -134,6 +137,7 @@ pub mod state_machine;
 pub use client::{Decision, build, decision, execute, execute_within};
 pub use config::{AcceptorMode, Config, ProposerMode};
 pub use error::ClientError;
+pub use learner::CommitWriteFailure;
 pub use messages::{Ballot, Msg, Operation, Proposal, RejectReason, RequestId, Value};
 pub use proposer::{Phase, ProposerRun, choose_value};
 pub use server::{ACCEPTOR_KEY, AcceptorState, Applied, PROPOSER_KEY, Server};

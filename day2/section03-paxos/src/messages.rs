@@ -190,6 +190,16 @@ pub enum Msg {
         /// How many ballots the proposer tried.
         attempts: u32,
     },
+    /// Server → client: this node learned the decision but could not make it durable
+    /// (its storage refused `failed_writes` writes in a row), so it neither applied it
+    /// nor answers from memory it could lose in a crash. The outcome is unknown to the
+    /// client: ask again, here or at another node, with the same id.
+    NotDurable {
+        /// The request this answers.
+        request: RequestId,
+        /// Writes of the commit that failed before the node gave up.
+        failed_writes: u32,
+    },
     /// Phase 1a, proposer → every acceptor: promise to ignore ballots below `ballot`.
     Prepare {
         /// The proposer's new ballot.
@@ -241,6 +251,7 @@ impl Message for Msg {
             Msg::Execute { .. } => "Execute",
             Msg::Executed { .. } => "Executed",
             Msg::Undecided { .. } => "Undecided",
+            Msg::NotDurable { .. } => "NotDurable",
             Msg::Prepare { .. } => "Prepare",
             Msg::Promise { .. } => "Promise",
             Msg::Accept { .. } => "Accept",

@@ -5,6 +5,7 @@
 //! [`crate::learner`]; this file holds the state they share and the dispatch.
 
 use crate::config::Config;
+use crate::learner::CommitWriteFailure;
 use crate::messages::{Ballot, Msg, Operation, Proposal, RequestId, Value};
 use crate::proposer::{Phase, ProposerRun};
 use crate::state_machine::StateMachine;
@@ -63,6 +64,9 @@ pub struct Server {
     pub(crate) next_run: u64,
     pub(crate) waiting: Vec<WaitingClient>,
     pub(crate) conflicting_commits: u32,
+    /// Set when the learner gave up writing the commit; cleared by the next write of it
+    /// that succeeds.
+    pub(crate) commit_write_failure: Option<CommitWriteFailure>,
     recovery_error: Option<StoreError>,
 }
 
@@ -81,6 +85,7 @@ impl Server {
             next_run: 0,
             waiting: Vec::new(),
             conflicting_commits: 0,
+            commit_write_failure: None,
             recovery_error: None,
         }
     }
@@ -156,6 +161,13 @@ impl Server {
         self.conflicting_commits
     }
 
+    /// Set when this node learned the decision but every write of it in the last round of
+    /// attempts failed, so it has not applied it (see [`crate::learner`]). Cleared once a
+    /// later write of the commit succeeds.
+    pub fn commit_write_failure(&self) -> Option<&CommitWriteFailure> {
+        self.commit_write_failure.as_ref()
+    }
+
     /// A storage record that failed to decode at the last start, if any. Such a node
     /// refuses to take part rather than start from a blank (and so forgetful) state.
     pub fn recovery_error(&self) -> Option<&StoreError> {
@@ -210,6 +222,10 @@ impl Server {
         });
         if self.proposer.is_none() && self.acceptor.committed.is_none() {
             self.start_run(ctx);
+        } else if self.commit_write_failure.is_some() {
+            // The decision is known but the learner gave up writing it: try again for
+            // this client; it is answered when the write succeeds, or told it failed.
+            self.write_commit(ctx, None, 1);
         }
     }
 
@@ -245,6 +261,7 @@ impl Process for Server {
             Msg::Commit { proposal } => self.on_commit(ctx, env, proposal),
             Msg::Executed { .. }
             | Msg::Undecided { .. }
+            | Msg::NotDurable { .. }
             | Msg::Promise { .. }
             | Msg::Accepted { .. }
             | Msg::Reject { .. }

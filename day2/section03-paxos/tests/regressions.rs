@@ -1,8 +1,10 @@
-//! One regression test per known bug of the Java original, named after the bug.
+//! One regression test per known bug, of the Java original or of an earlier version of
+//! this section, named after the bug.
 
 mod support;
+use common::Cluster;
 use common::trace::TraceKind;
-use paxos::{Ballot, Msg, RejectReason, RequestId, Server};
+use paxos::{Ballot, ClientError, Config, Msg, RejectReason, RequestId, Server};
 use std::collections::BTreeMap;
 use support::*;
 
@@ -372,5 +374,137 @@ fn exhausted_retries_answer_undecided_instead_of_silence() {
     assert!(
         cluster.now() < CLIENT_TIMEOUT,
         "the answer must come before alice's own timeout"
+    );
+}
+
+/// Alice's value is chosen by athens and byzantium while cyrene is cut off; cyrene then
+/// rejoins with a disk that refuses `fail` (every write, when `None`), and the
+/// proposer's commit retransmissions reach it. Returns the cluster.
+fn commit_reaches_cyrene_with_a_failing_disk(fail: Option<u32>) -> Cluster<Msg> {
+    let mut cluster = three(0);
+    cluster.partition(&[&[ATHENS, BYZANTIUM, ALICE, BOB, CAROL], &[CYRENE]]);
+    let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, set("k", "v"));
+    let alice = decided(&mut cluster, &reply, ALICE);
+    assert!(alice.won, "alice's value must be chosen without cyrene");
+    match fail {
+        Some(writes) => cluster.store_mut(CYRENE).fail_next(writes),
+        None => cluster.store_mut(CYRENE).set_failure_rate(1.0),
+    }
+    cluster.heal_all();
+    cluster
+}
+
+/// Failed storage writes at `id` so far (each one a `StoreFailed` trace event).
+fn failed_writes(cluster: &Cluster<Msg>, id: &str) -> usize {
+    cluster
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::StoreFailed && e.node.as_str() == id)
+        .count()
+}
+
+/// A learner used to write a failed commit again without bound: a disk that refused
+/// every write kept it retrying for ever, and a client waiting on it heard nothing
+/// until its own timeout. Each commit now gets `commit_write_attempts` writes; then the
+/// learner stops, applies and acknowledges nothing, reports the failure, and tells a
+/// client asking it that it could not make the decision durable.
+#[test]
+fn commit_write_retries_are_bounded_and_the_failure_is_reported() {
+    let attempts = Config::default().commit_write_attempts;
+    let mut cluster = commit_reaches_cyrene_with_a_failing_disk(None);
+    if let Err(e) =
+        cluster.tick_until(|c| c.node::<Server>(CYRENE).commit_write_failure().is_some())
+    {
+        panic!("cyrene must give up writing the commit its disk keeps refusing: {e}");
+    }
+    let cyrene = server(&cluster, CYRENE);
+    let failure = cyrene
+        .commit_write_failure()
+        .expect("cyrene reports the failure");
+    assert_eq!(
+        failure.failed_writes, attempts,
+        "cyrene must give up after exactly commit_write_attempts writes"
+    );
+    assert!(
+        cyrene.committed().is_some() && cyrene.applied().is_none(),
+        "cyrene knows the decision but must not apply what it could not make durable"
+    );
+    assert_eq!(
+        durable(&cluster, CYRENE).committed,
+        None,
+        "nothing reached cyrene's disk"
+    );
+
+    let asked_at = cluster.now();
+    let bob = paxos::execute(&mut cluster, BOB, CYRENE, 1, set("k", "w"));
+    let answer = paxos::decision(cluster.run(&bob));
+    assert_eq!(
+        answer,
+        Err(ClientError::NotDurable {
+            failed_writes: attempts
+        }),
+        "bob must be told that cyrene could not make the decision durable"
+    );
+    // One round of 1-tick writes, then bob's round trip.
+    let waited = cluster.now() - asked_at;
+    let bound = u64::from(attempts) + 2;
+    assert!(
+        waited <= bound,
+        "bob must be told as soon as cyrene's {attempts} writes have failed (within {bound} ticks), not after {waited} ticks"
+    );
+
+    // The proposer retransmits the commit at most `commit_retries` times; after that
+    // nothing may make cyrene write again.
+    cluster.tick_n(300);
+    let settled = failed_writes(&cluster, CYRENE);
+    cluster.tick_n(300);
+    assert_eq!(
+        failed_writes(&cluster, CYRENE),
+        settled,
+        "cyrene must stop writing the commit once its attempts are used up"
+    );
+    assert_eq!(
+        cluster.store(CYRENE).pending(),
+        0,
+        "no write may be left queued at cyrene"
+    );
+    assert_eq!(
+        settled % attempts as usize,
+        0,
+        "every round of commit writes must stop after exactly {attempts} writes, saw {settled} failed writes"
+    );
+    let rounds_max = Config::default().commit_retries as usize + 2; // + bob's request
+    assert!(
+        settled <= rounds_max * attempts as usize,
+        "at most one round of writes per commit delivery and client request, saw {settled} failed writes"
+    );
+}
+
+/// The same failing learner, but the disk refuses only three writes: the retries make
+/// the commit durable within the bound, cyrene applies and acknowledges it, and no
+/// failure is reported.
+#[test]
+fn commit_becomes_durable_when_the_disk_recovers_within_the_bound() {
+    let mut cluster = commit_reaches_cyrene_with_a_failing_disk(Some(3));
+    assert!(
+        Config::default().commit_write_attempts > 3,
+        "the scenario needs more attempts than failing writes"
+    );
+    until_all_applied(&mut cluster, &THREE);
+    assert_eq!(
+        failed_writes(&cluster, CYRENE),
+        3,
+        "cyrene's disk must have refused three writes on the way"
+    );
+    assert_eq!(
+        durable(&cluster, CYRENE)
+            .committed
+            .map(|value| value.request),
+        Some(RequestId::new(ALICE, 1)),
+        "cyrene must have made alice's chosen value durable"
+    );
+    assert!(
+        server(&cluster, CYRENE).commit_write_failure().is_none(),
+        "a commit that became durable must not be reported as failed"
     );
 }
