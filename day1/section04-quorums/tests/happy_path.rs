@@ -137,9 +137,11 @@ fn write_fails_without_majority() {
         "only athens acknowledged: the coordinator must report the missing quorum"
     );
     let config = Config::default();
+    let waited = cluster.now() - started;
     assert!(
-        cluster.now() - started < config.client_timeout_ticks,
-        "the coordinator must answer before the client's own timeout"
+        waited <= config.coordinator_timeout_ticks + 2,
+        "the coordinator must answer as soon as its own timeout ({} ticks) ends, plus alice's round trip, not after {waited} ticks",
+        config.coordinator_timeout_ticks
     );
     assert_linearizable(&recorder);
 }

@@ -5,34 +5,83 @@
 mod support;
 use common::sim;
 use paxos::Config;
-use support::sim::{run_seed, run_swarm_seed};
+use support::sim::{Figures, run_seed, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
 /// Swarm seeds run by default.
 const SWARM_SEEDS: u64 = 300;
 
+/// Runs `run_seed` over a sweep of `default_count` seeds (or what `SIM_*` asks for),
+/// adds up what the seeds exercised, and checks that every requested seed really ran.
+fn sweep_with_figures(
+    default_count: u64,
+    mut run_seed: impl FnMut(u64) -> Result<Figures, Box<sim::SeedFailure>>,
+) -> (sim::Seeds, Figures) {
+    let mut total = Figures::default();
+    let summary = sim::sweep(default_count, |seed| {
+        total.add(run_seed(seed)?);
+        Ok(())
+    });
+    assert_eq!(
+        total.seeds, summary.seeds.count,
+        "the sweep must run every seed it was asked for"
+    );
+    println!(
+        "{} seeds: {} faults in their plans, {} seeds crashed a server, {} decisions answered",
+        total.seeds, total.faults, total.seeds_with_a_crash, total.decisions
+    );
+    (summary.seeds, total)
+}
+
 /// Under drops, delays, duplication, partitions, pauses, failing disks and crashes with
 /// restarts (slow storage, unsynced writes lost), every client is told the same chosen
 /// value, the cluster never commits two values, and a healed cluster answers everyone.
+/// The sweep must really be under faults: several per seed on average, and a crash in
+/// most seeds (14.3 planned faults a seed, a crash in every seed, when this was written).
 #[test]
 fn random_faults_never_choose_two_values() {
-    let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
-    assert_eq!(
-        summary.passed, summary.seeds.count,
-        "every seed of the sweep must pass"
+    let (seeds, figures) = sweep_with_figures(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
+    if seeds.replay {
+        return;
+    }
+    assert!(
+        figures.faults >= 4 * figures.seeds,
+        "the fault plans held only {} faults over {} seeds: the sweep is barely under faults",
+        figures.faults,
+        figures.seeds
+    );
+    assert!(
+        figures.seeds_with_a_crash * 2 >= figures.seeds,
+        "only {} of {} seeds crashed a server: crash recovery is barely exercised",
+        figures.seeds_with_a_crash,
+        figures.seeds
     );
 }
 
 /// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
 /// storage delay, crash policy (lose or keep a random subset of unsynced writes) and
-/// which fault kinds occur.
+/// which fault kinds occur. Some seeds draw no crashes at all, but across the sweep
+/// faults are frequent and crashes common (6.0 planned faults a seed, a crash in 68 % of
+/// seeds, when this was written).
 #[test]
 fn swarm_configurations_never_choose_two_values() {
-    let summary = sim::sweep(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
-    assert_eq!(
-        summary.passed, summary.seeds.count,
-        "every swarm seed must pass"
+    let (seeds, figures) =
+        sweep_with_figures(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    if seeds.replay {
+        return;
+    }
+    assert!(
+        figures.faults >= 2 * figures.seeds,
+        "the fault plans held only {} faults over {} swarm seeds",
+        figures.faults,
+        figures.seeds
+    );
+    assert!(
+        figures.seeds_with_a_crash * 3 >= figures.seeds,
+        "only {} of {} swarm seeds crashed a server",
+        figures.seeds_with_a_crash,
+        figures.seeds
     );
 }
 
@@ -43,7 +92,7 @@ fn swarm_configurations_never_choose_two_values() {
 #[test]
 fn reply_before_sync_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
-        run_seed(seed, &Config::reply_before_sync())
+        run_seed(seed, &Config::reply_before_sync()).map(drop)
     })
     .expect("the fault runner must catch an acceptor that replies before its write is synced");
     let found = failure.failure.to_string();
@@ -62,7 +111,7 @@ fn reply_before_sync_is_caught_by_the_fault_runner() {
 #[test]
 fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
-        run_seed(seed, &Config::ignore_accepted_values())
+        run_seed(seed, &Config::ignore_accepted_values()).map(drop)
     })
     .expect("the fault runner must catch a proposer that ignores accepted values");
     let found = failure.failure.to_string();
