@@ -26,7 +26,7 @@ pub enum RpcError {
 }
 
 /// Why a storage operation failed.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Error)]
 pub enum StoreError {
     /// A fault injected by the test or the nemesis; the operation did not happen.
     #[error("injected storage failure")]

@@ -36,7 +36,7 @@ pub trait Message: Clone + Debug + Serialize + DeserializeOwned + 'static {
 }
 
 /// A message in flight: who sent it, to whom, and how it correlates with a request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Envelope<M> {
     /// The sender.
     pub from: ProcessId,

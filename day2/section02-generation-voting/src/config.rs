@@ -3,7 +3,7 @@
 use common::Tick;
 
 /// When a voter makes its promise durable, relative to announcing it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum VoterMode {
     /// Correct: update the promise in memory, write it with a sync, and reply only once
     /// the write is durable (default).
@@ -18,7 +18,7 @@ pub enum VoterMode {
 }
 
 /// Settings of a generation-voting server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// How long a coordinator waits for each vote, in ticks (default 10; a prepare round
     /// trip costs 2 plus the voter's write, 1 by default). A silent voter counts as a no.

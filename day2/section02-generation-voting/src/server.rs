@@ -13,7 +13,10 @@ pub const PROMISE_KEY: &str = "generation";
 pub const RESOURCE_KEY: &str = "resource";
 
 /// A server: voter, election coordinator, and a fenced resource.
-#[derive(Debug)]
+///
+/// Its state is plain data (it clones, compares and hashes): the callbacks it waits on
+/// live beside it, in the node's runtime.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GenerationServer {
     pub(crate) config: Config,
     /// Voter: the highest generation this server voted for. Durable under

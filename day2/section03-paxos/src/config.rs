@@ -3,7 +3,7 @@
 use common::Tick;
 
 /// How an acceptor orders its durable write and its reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum AcceptorMode {
     /// Decide in memory, write and sync, reply only when the write is durable (correct).
     #[default]
@@ -16,7 +16,7 @@ pub enum AcceptorMode {
 }
 
 /// How a proposer picks the value of phase 2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum ProposerMode {
     /// Adopt the value of the highest-ballot acceptance reported in the promises; the
     /// client's own value only if none is reported (correct).
@@ -29,7 +29,7 @@ pub enum ProposerMode {
 }
 
 /// Timing and behaviour of a Paxos server. All durations are in ticks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// How long a proposer waits for the replies of one phase before counting the
     /// silent acceptors as refusals (default 20: a round trip is 2 ticks plus a storage

@@ -31,7 +31,7 @@ use crate::server::{ACCEPTOR_KEY, Applied, Server};
 use common::{Ctx, Envelope, StoreError};
 
 /// A learner's report that it could not make the decision it learned durable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CommitWriteFailure {
     /// Writes of the commit that failed in the last round of attempts.
     pub failed_writes: u32,

@@ -151,7 +151,7 @@ pub struct Proposal {
 }
 
 /// Why an acceptor refused a `Prepare` or an `Accept`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RejectReason {
     /// The acceptor has promised a higher ballot (`Reject::promised` says which), so the
     /// proposer should retry above it.
@@ -162,7 +162,7 @@ pub enum RejectReason {
 }
 
 /// The messages of single-decree Paxos.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Msg {
     /// Client → any server: get this operation chosen, or learn which one was.
     Execute {

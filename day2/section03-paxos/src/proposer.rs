@@ -12,7 +12,7 @@ use crate::server::{PROPOSER_KEY, Server};
 use common::{Ctx, ProcessId, QuorumMode, QuorumOutcome, QuorumPolicy};
 
 /// Where the current proposer run is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Making `round` durable as used, so no incarnation of this node reuses it.
     Reserving {
@@ -39,7 +39,7 @@ pub enum Phase {
 }
 
 /// One proposer run: the attempts made for the clients waiting at this node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProposerRun {
     pub(crate) id: u64,
     pub(crate) attempt: u32,

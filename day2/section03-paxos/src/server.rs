@@ -18,7 +18,7 @@ pub const ACCEPTOR_KEY: &str = "paxos/acceptor";
 pub const PROPOSER_KEY: &str = "paxos/proposer";
 
 /// Everything an acceptor must remember across a crash, written as one record.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AcceptorState {
     /// The highest ballot promised. Never decreases.
     pub promised: Ballot,
@@ -29,7 +29,7 @@ pub struct AcceptorState {
 }
 
 /// The chosen value once this node has applied it, and what applying it returned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Applied {
     /// The chosen value.
     pub value: Value,
@@ -38,15 +38,17 @@ pub struct Applied {
 }
 
 /// A client waiting for the decision at this node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct WaitingClient {
     pub(crate) envelope: Envelope<Msg>,
     pub(crate) request: RequestId,
     pub(crate) operation: Operation,
 }
 
-/// A Paxos node.
-#[derive(Debug)]
+/// A Paxos node. Its whole state is plain data: it clones, compares and hashes (the
+/// callbacks it waits on live beside it, in the node's runtime), which is what lets a
+/// search compare and remember the states of a cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Server {
     pub(crate) config: Config,
     pub(crate) id: ProcessId,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 /// Counters and a key-value map. It lives in memory only: after a restart a node
 /// rebuilds it by applying its durable committed value again.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct StateMachine {
     counters: BTreeMap<String, i64>,
     kv: BTreeMap<String, String>,
