@@ -13,9 +13,7 @@ use common::{Cluster, ClusterBuilder, ClusterView, Promise, StoreConfig};
 use paxos::{
     ACCEPTOR_KEY, AcceptorState, Ballot, Config, Decision, Msg, Operation, RequestId, Server, Value,
 };
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// Client timeout of the scenario tests, in ticks.
 pub const CLIENT_TIMEOUT: u64 = 400;
@@ -105,17 +103,6 @@ pub fn until_all_applied(cluster: &mut Cluster<Msg>, servers: &[&str]) {
     }
 }
 
-/// What the invariants remember across ticks (they see only the present).
-#[derive(Default)]
-struct Ghost {
-    /// The first committed value seen anywhere.
-    committed: Option<Value>,
-    /// Each node's highest durable promise seen so far.
-    durable_promise: BTreeMap<String, Ballot>,
-    /// Every durable acceptance ever seen: ballot -> acceptor -> value.
-    acceptances: BTreeMap<Ballot, BTreeMap<String, Value>>,
-}
-
 /// The safety invariants of single-decree Paxos, checked after every tick:
 /// * one value: every committed value, in memory or on disk, on any node, is the same;
 /// * no learner was ever offered a different value from the one it learned;
@@ -123,19 +110,20 @@ struct Ghost {
 /// * an accepted ballot never exceeds the promise;
 /// * one ballot, one value; and once a majority has durably accepted `(b, v)`, every
 ///   acceptance of a higher ballot carries `v` (value preservation).
+///
+/// Each invariant keeps its own ghost state (what it has seen in earlier ticks).
 pub fn install_invariants(cluster: &mut Cluster<Msg>) {
-    let ghost = Rc::new(RefCell::new(Ghost::default()));
     let servers: Vec<String> = cluster.servers().iter().map(|s| s.to_string()).collect();
-    let one = Rc::clone(&ghost);
     let ids = servers.clone();
+    // Ghost state: the first committed value seen anywhere.
+    let mut first_committed: Option<Value> = None;
     cluster.add_invariant("one value is committed", move |view| {
-        let mut ghost = one.borrow_mut();
         for id in &ids {
             let on_disk = durable_of(view, id).committed;
             let in_memory = view.node::<Server>(id).and_then(|s| s.committed().cloned());
             for value in [on_disk, in_memory].into_iter().flatten() {
-                match &ghost.committed {
-                    None => ghost.committed = Some(value),
+                match &first_committed {
+                    None => first_committed = Some(value),
                     Some(first) if *first != value => {
                         return Err(format!(
                             "two values chosen: {first} was committed, and {id} committed {value}"
@@ -154,18 +142,19 @@ pub fn install_invariants(cluster: &mut Cluster<Msg>) {
         }
         Ok(())
     });
-    let preservation = Rc::clone(&ghost);
     let ids = servers.clone();
+    // Ghost state: every durable acceptance ever seen, ballot -> acceptor -> value.
+    let mut acceptances: Acceptances = BTreeMap::new();
     cluster.add_invariant(
         "a chosen value is preserved by higher ballots",
-        move |view| check_value_preservation(&mut preservation.borrow_mut(), view, &ids),
+        move |view| check_value_preservation(&mut acceptances, view, &ids),
     );
-    let promises = Rc::clone(&ghost);
+    // Ghost state: each node's highest durable promise seen so far.
+    let mut durable_promise: BTreeMap<String, Ballot> = BTreeMap::new();
     cluster.add_invariant("promises never go backwards", move |view| {
-        let mut ghost = promises.borrow_mut();
         for id in &servers {
             let disk = durable_of(view, id);
-            let before = ghost.durable_promise.entry(id.clone()).or_default();
+            let before = durable_promise.entry(id.clone()).or_default();
             if disk.promised < *before {
                 return Err(format!(
                     "{id}'s durable promise went from {before} down to {}",
@@ -196,16 +185,18 @@ pub fn install_invariants(cluster: &mut Cluster<Msg>) {
     });
 }
 
+/// Every durable acceptance seen: ballot -> acceptor -> value.
+type Acceptances = BTreeMap<Ballot, BTreeMap<String, Value>>;
+
 /// Value preservation, from the durable acceptances seen so far and each node's memory.
 fn check_value_preservation(
-    ghost: &mut Ghost,
+    acceptances: &mut Acceptances,
     view: &ClusterView<'_, Msg>,
     servers: &[String],
 ) -> Result<(), String> {
     for id in servers {
         if let Some(p) = durable_of(view, id).accepted {
-            ghost
-                .acceptances
+            acceptances
                 .entry(p.ballot)
                 .or_default()
                 .insert(id.clone(), p.value);
@@ -213,7 +204,7 @@ fn check_value_preservation(
     }
     let majority = servers.len() / 2 + 1;
     let mut chosen: Option<(&Ballot, &Value)> = None;
-    for (ballot, by) in &ghost.acceptances {
+    for (ballot, by) in acceptances.iter() {
         let mut values = by.values();
         if let Some(first) = values.next() {
             if let Some(other) = values.find(|v| *v != first) {
@@ -229,7 +220,7 @@ fn check_value_preservation(
     let Some((chosen_ballot, chosen_value)) = chosen else {
         return Ok(());
     };
-    for (ballot, by) in ghost.acceptances.range(chosen_ballot..) {
+    for (ballot, by) in acceptances.range(chosen_ballot..) {
         for (id, value) in by {
             if value != chosen_value {
                 return Err(format!(
