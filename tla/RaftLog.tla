@@ -48,8 +48,9 @@ UpToDate(candidate, voter) ==
     \/ /\ LastTerm(candidate) = LastTerm(voter)
        /\ Len(candidate) >= Len(voter)
 
-(* Server s holds entry <<index, term>>. *)
-Holds(s, index, term) == Len(log[s]) >= index /\ log[s][index] = term
+(* Server s holds entry <<index, term>>. No server holds an index outside *)
+(* its log, 0 included, and log[s][index] is looked up only inside it.     *)
+Holds(s, index, term) == index \in 1..Len(log[s]) /\ log[s][index] = term
 
 TypeOK ==
     /\ currentTerm \in [Servers -> Terms]
@@ -93,7 +94,9 @@ AppendEntries(i, j, k) ==
     /\ i # j
     /\ currentTerm[j] <= currentTerm[i]
     /\ k <= Len(log[i])
-    /\ k = 1 \/ Holds(j, k - 1, log[i][k - 1])
+    \* IF, not \/: TLC explores every disjunct of an action, so with k = 1 it
+    \* would look up log[i][0].
+    /\ IF k = 1 THEN TRUE ELSE Holds(j, k - 1, log[i][k - 1])
     /\ ~Holds(j, k, log[i][k])
     /\ log' = [log EXCEPT ![j] = Append(SubSeq(@, 1, k - 1), log[i][k])]
     /\ currentTerm' = [currentTerm EXCEPT ![j] = currentTerm[i]]
