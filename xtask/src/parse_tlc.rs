@@ -151,6 +151,19 @@ fn parse_trace(output: &str) -> Vec<TraceState> {
             in_state = true;
             continue;
         }
+        // An initial state that violates an invariant is printed without a `State 1:`
+        // header, right after the error line.
+        if line.starts_with("Error: Invariant ")
+            && line.ends_with("is violated by the initial state:")
+        {
+            trace.push(TraceState {
+                index: trace.len() + 1,
+                action: None,
+                variables: Vec::new(),
+            });
+            in_state = true;
+            continue;
+        }
         if !in_state {
             continue;
         }

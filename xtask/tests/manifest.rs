@@ -38,6 +38,31 @@ fn the_repository_manifest_is_valid_and_matches_the_specs_one_to_one() {
 }
 
 #[test]
+fn an_accepted_jar_needs_a_well_formed_hash() {
+    let good = format!(
+        "{HEADER}\n[[tlc.accepted]]\nname = \"another build\"\nsha256 = \"{}\"\n",
+        "ab".repeat(32)
+    );
+    let manifest = Manifest::parse(&good).expect("an accepted build with a hash parses");
+    assert_eq!(
+        manifest.tlc.identify(&"ab".repeat(32)).as_deref(),
+        Some("another build"),
+        "an accepted build is identified by its hash"
+    );
+    assert_eq!(
+        manifest.tlc.identify(&"cd".repeat(32)),
+        None,
+        "an unknown hash is no known build"
+    );
+    let bad = format!("{HEADER}\n[[tlc.accepted]]\nname = \"another build\"\nsha256 = \"ABC\"\n");
+    let error = Manifest::parse(&bad).expect_err("a malformed accepted hash is refused");
+    assert!(
+        error.contains("[[tlc.accepted]] sha256"),
+        "the error must name the table: {error}"
+    );
+}
+
+#[test]
 fn the_repository_manifest_pins_tlc_1_7_4_and_the_given_state_count() {
     let manifest = Manifest::load(&repository_tla()).expect("tla/expected.toml must parse");
     assert_eq!(manifest.tlc.version, "1.7.4");

@@ -186,6 +186,41 @@ fn tlc_violation_by_the_initial_state_is_a_violation() {
         outcome.verdict,
         Verdict::InvariantViolated("TypeOK".to_string())
     );
+    assert_eq!(
+        outcome.trace.len(),
+        1,
+        "the violating initial state is the whole counterexample"
+    );
+}
+
+/// TLC prints a violating initial state without a `State 1:` header; with several
+/// variables they come as conjunctions.
+#[test]
+fn tlc_initial_state_counterexample_is_one_state_with_every_variable() {
+    let outcome = parse_tlc::parse(&fixture("tlc", "violation-initial-conjunctions"), Some(12));
+    assert_eq!(
+        outcome.verdict,
+        Verdict::InvariantViolated("QuorumsIntersect".to_string())
+    );
+    assert_eq!(
+        outcome.trace.len(),
+        1,
+        "a violating initial state is a counterexample of one state"
+    );
+    let variables: Vec<(&str, &str)> = outcome.trace[0]
+        .variables
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    assert_eq!(
+        variables,
+        [("writeQuorum", "{2}"), ("readQuorum", "{1}"), ("n", "2")],
+        "every variable of the initial state must be read"
+    );
+    assert_eq!(
+        outcome.trace[0].action, None,
+        "an initial state has no action"
+    );
 }
 
 #[test]

@@ -12,6 +12,20 @@ if [ "$1" = "-version" ]; then
     echo "openjdk version \"${FAKE_JAVA_VERSION:-17.0.15}\" 2025-04-15" >&2
     exit 0
 fi
+case "$*" in
+    *-config*) ;;
+    *)
+        # The runner's probe: TLC without a spec.
+        if [ -n "$FAKE_TLC_BEFORE_SPEC_TE" ]; then
+            echo "TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)"
+            echo "Error: Error: unrecognized option: -noGenerateSpecTE"
+        else
+            echo "TLC2 Version 2.18 of Day Month 20?? (rev: 0000000)"
+            echo "Error: Missing input TLA+ module."
+        fi
+        exit 1
+        ;;
+esac
 pwd > "$FAKE_JAVA_RECORD"
 for argument in "$@"; do echo "$argument" >> "$FAKE_JAVA_RECORD"; done
 cat "$FAKE_JAVA_OUTPUT"
@@ -85,10 +99,22 @@ check_deadlock = false
         exit: i32,
         java_version: &str,
     ) -> (Option<i32>, String) {
+        self.run_with(arguments, log, exit, java_version, &[])
+    }
+
+    fn run_with(
+        &self,
+        arguments: &[&str],
+        log: &str,
+        exit: i32,
+        java_version: &str,
+        extra_env: &[(&str, &str)],
+    ) -> (Option<i32>, String) {
         let fixture =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/tlc/{log}.log"));
         let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(arguments)
+            .envs(extra_env.iter().copied())
             .env("XTASK_WORKSPACE_ROOT", self.root())
             .env("JAVA_HOME", self.root().join("jdk"))
             .env("TLA2TOOLS_JAR", self.root().join("tla2tools.jar"))
@@ -152,6 +178,35 @@ fn tlc_runs_in_target_with_the_documented_flags_and_matches_the_expectation() {
     assert!(
         text.contains("State 4: <Restart>"),
         "--show-trace prints the counterexample:\n{text}"
+    );
+}
+
+/// The TLC on PyPI (a build of January 2020) rejects `-noGenerateSpecTE`, which later
+/// builds need so that they write no trace-explorer files: the runner asks the jar and
+/// passes the option only to a TLC that takes it.
+#[test]
+fn a_tlc_that_rejects_no_generate_spec_te_is_run_without_it() {
+    let setup = Setup::new();
+    let (code, text) = setup.run_with(
+        &["tlc", "Good"],
+        "violation",
+        12,
+        "17.0.15",
+        &[("FAKE_TLC_BEFORE_SPEC_TE", "1")],
+    );
+    assert_eq!(code, Some(0), "the older TLC must run the spec:\n{text}");
+    let flags = setup.java_arguments()[1..].join(" ");
+    assert!(
+        flags.ends_with(
+            "tlc2.TLC -config Good.cfg -metadir states -workers 1 -cleanup -terse Model.tla"
+        ),
+        "the option the older TLC rejects must be left out: {flags}"
+    );
+    let probe = std::fs::read_to_string(setup.root().join("target/tla/probe.log"))
+        .expect("the probe's answer is logged");
+    assert!(
+        probe.contains("TLC2 Version 2.15"),
+        "the probe must have asked the jar: {probe}"
     );
 }
 
