@@ -56,6 +56,11 @@ pub enum Command {
         /// Sections (all when empty).
         sections: Vec<String>,
     },
+    /// `figures [--check]`.
+    Figures {
+        /// Compare only; fail listing the blocks that changed.
+        check: bool,
+    },
 }
 
 /// The text of `cargo xtask help`.
@@ -86,6 +91,10 @@ Exercises (solution code is fenced by // solution-begin ... // solution-end):
   branches [--base <rev>]   create branches exercises and solution/<section>
   verify-exercises [<section>...]
                             exercise form compiles, its tests fail; solution passes
+
+README figures from seeded runs (between <!-- figures:<id> begin/end --> markers):
+  figures               rerun the code that prints them and write them into the READMEs
+      --check             write nothing; fail listing the blocks that changed
 
 exit codes: 0 ok, 1 a check failed, 2 environment problem, 64 usage error";
 
@@ -172,6 +181,16 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
                 }
             }
             Command::TlcFetch { from, offline }
+        }
+        "figures" => {
+            let mut check = false;
+            for arg in iter.by_ref() {
+                match arg.as_str() {
+                    "--check" => check = true,
+                    other => return Err(unknown(other, "figures")),
+                }
+            }
+            Command::Figures { check }
         }
         "exercise" | "solution" | "branches" | "verify-exercises" => {
             let mut force = false;

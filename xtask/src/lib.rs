@@ -9,6 +9,8 @@
 //! - **Exercises** (`exercise`, `solution`, `branches`, `verify-exercises`): turn the fenced
 //!   solution regions of the section crates into `todo!("<hint>")` stubs and back
 //!   (see [`fence`]).
+//! - **Figures** (`figures`): the README tables that come from seeded runs, regenerated
+//!   by running the code that prints them, or checked against it (see [`figures`]).
 //!
 //! Exit codes are part of the interface (see [`Failure::exit_code`]): 0 all good, 1 a check
 //! failed (a spec's result differs from its expectation, an exercise does not behave),
@@ -19,6 +21,7 @@ pub mod cli;
 pub mod download;
 pub mod exercise;
 pub mod fence;
+pub mod figures;
 pub mod git;
 pub mod jar;
 pub mod java;

@@ -44,7 +44,9 @@ fn sync_read_repair_with_lockstep_clocks_is_linearizable_on_every_seed() {
     );
 }
 
-/// Measures every variant over the same seeds and prints the table of the README. The
+/// Measures every variant over the same seeds and prints the table of the README, and the
+/// checker's account of the first seed on which async read repair is caught (the answer
+/// to the lab's exercise 3), each between `figures:` lines for `cargo xtask figures`. The
 /// weaker variants must each be caught on some seed; sync read repair with lockstep
 /// clocks never.
 #[test]
@@ -54,7 +56,28 @@ fn weaker_configurations_are_caught_and_the_table_is_printed() {
         .iter()
         .map(|variant| tally(*variant, seeds.iter()))
         .collect();
-    println!("{}", table(&tallies));
+    println!("figures:quorums-weaker begin");
+    print!("{}", table(&tallies));
+    println!("figures:quorums-weaker end");
+    let first_async_violation = tallies
+        .iter()
+        .find(|t| t.variant == Variant::MajorityAsyncRepair)
+        .and_then(|t| t.first_violation);
+    if let Some(seed) = first_async_violation {
+        let run = run_seed(Variant::MajorityAsyncRepair, seed);
+        let failure = run.failure.as_ref().unwrap_or_else(|| {
+            panic!("seed {seed} was tallied as a violation and must fail again when replayed")
+        });
+        println!("figures:quorums-async-repair begin");
+        println!("```text");
+        println!(
+            "SIM_SEED={seed}, {}: {}",
+            Variant::MajorityAsyncRepair.describe(),
+            failure.to_string().trim_end()
+        );
+        println!("```");
+        println!("figures:quorums-async-repair end");
+    }
     for t in &tallies {
         assert_eq!(
             t.other_failures, 0,
