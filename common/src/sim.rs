@@ -638,6 +638,45 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
     }
 }
 
+/// What runs exercised: a sweep adds these up, so a test can claim the seeds really ran
+/// under faults and gave the checker work (a sweep that passes proves little if its
+/// runs did nothing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exercised {
+    /// Runs counted.
+    pub seeds: u64,
+    /// Client operations that completed with an output (the checker's material).
+    pub completed_ops: u64,
+    /// Faults in the runs' fault plans (after the fault budget).
+    pub planned_faults: u64,
+    /// Runs whose plan crashed at least one node.
+    pub seeds_with_a_crash: u64,
+}
+
+impl Exercised {
+    /// Add another run's (or sweep's) figures.
+    pub fn add(&mut self, other: Exercised) {
+        self.seeds += other.seeds;
+        self.completed_ops += other.completed_ops;
+        self.planned_faults += other.planned_faults;
+        self.seeds_with_a_crash += other.seeds_with_a_crash;
+    }
+}
+
+impl std::fmt::Display for Exercised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let per_seed = |n: u64| n as f64 / self.seeds.max(1) as f64;
+        write!(
+            f,
+            "{} seeds: {:.1} completed operations and {:.1} planned faults a seed, a crash in {} of them",
+            self.seeds,
+            per_seed(self.completed_ops),
+            per_seed(self.planned_faults),
+            self.seeds_with_a_crash
+        )
+    }
+}
+
 /// What each artefact of a failed run holds, written beside them as `README.txt`.
 pub const ARTEFACTS_GUIDE: &str = "\
 How to read a failed simulation run
@@ -676,10 +715,31 @@ pub struct SeedFailure {
 }
 
 impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
-    /// `Ok(())` if it passed, else the failure with its report and artefacts.
-    pub fn into_result(self) -> Result<(), Box<SeedFailure>> {
+    /// What this run exercised.
+    pub fn exercised(&self) -> Exercised {
+        use crate::nemesis::Fault;
+        let faults = self.plan.faults();
+        Exercised {
+            seeds: 1,
+            completed_ops: self
+                .history
+                .ops()
+                .filter(|op| op.output().is_some())
+                .count() as u64,
+            planned_faults: faults.len() as u64,
+            seeds_with_a_crash: u64::from(
+                faults
+                    .iter()
+                    .any(|f| matches!(f.fault, Fault::Crash(_) | Fault::CrashTorn(_))),
+            ),
+        }
+    }
+
+    /// What the run exercised if it passed, else the failure with its report and
+    /// artefacts.
+    pub fn into_result(self) -> Result<Exercised, Box<SeedFailure>> {
         match &self.failure {
-            None => Ok(()),
+            None => Ok(self.exercised()),
             Some(failure) => Err(Box::new(SeedFailure {
                 seed: self.seed,
                 ticks: self.ticks,
@@ -896,11 +956,13 @@ pub fn failure_summary(
 }
 
 /// What a sweep did. It has no pass count: a sweep that returns passed every seed (a
-/// failure panics), so a test asserts what its own closure counted about the runs.
+/// failure panics). What it has is what the seeds exercised, for claims that can fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SweepSummary {
     /// The seeds run, every one of them passing.
     pub seeds: Seeds,
+    /// What they exercised, added up (`seeds` counts the runs really made).
+    pub exercised: Exercised,
 }
 
 /// Run `run_seed` on every seed of [`Seeds::from_env`]. The seeds are printed first.
@@ -908,7 +970,7 @@ pub struct SweepSummary {
 /// failure, its report and the command that replays it.
 pub fn sweep(
     default_count: u64,
-    mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
+    mut run_seed: impl FnMut(u64) -> Result<Exercised, Box<SeedFailure>>,
 ) -> SweepSummary {
     let seeds =
         Seeds::from_env(default_count).unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
@@ -921,15 +983,22 @@ pub fn sweep(
             seeds.base.wrapping_add(seeds.count)
         );
     }
-    let mut passed = 0;
+    let mut exercised = Exercised::default();
     for seed in seeds.iter() {
-        if let Err(failure) = run_seed(seed) {
-            let written = write_artefacts(&failure);
-            panic!("{}", failure_summary(&failure, passed, &written));
+        match run_seed(seed) {
+            Ok(run) => exercised.add(Exercised { seeds: 1, ..run }),
+            Err(failure) => {
+                let written = write_artefacts(&failure);
+                panic!("{}", failure_summary(&failure, exercised.seeds, &written));
+            }
         }
-        passed += 1;
     }
-    SweepSummary { seeds }
+    assert_eq!(
+        exercised.seeds, seeds.count,
+        "the sweep must run every seed it was asked for"
+    );
+    println!("{exercised}");
+    SweepSummary { seeds, exercised }
 }
 
 /// Search seeds `0..max_seeds` for one on which `run_seed` fails (a negative control:
@@ -937,9 +1006,9 @@ pub fn sweep(
 /// printed and its artefacts written. With `SIM_SEED=s` and `SIM_TEST` naming this test
 /// only seed `s` is run, so the printed command replays exactly the failing run; a
 /// `SIM_SEED` without `SIM_TEST` is meant for a sweep and is ignored here.
-pub fn find_failure(
+pub fn find_failure<T>(
     max_seeds: u64,
-    mut run_seed: impl FnMut(u64) -> Result<(), Box<SeedFailure>>,
+    mut run_seed: impl FnMut(u64) -> Result<T, Box<SeedFailure>>,
 ) -> Option<Box<SeedFailure>> {
     // A negative control replays a seed only when SIM_TEST names it: a seed meant for
     // another test's sweep would make it search the wrong seed and fail spuriously.

@@ -15,7 +15,7 @@ fn run(
     plan: FaultPlan,
     mode: Mode,
     clients: usize,
-) -> Result<(), Box<sim::SeedFailure>> {
+) -> Result<sim::Exercised, Box<sim::SeedFailure>> {
     let net = NetConfig {
         latency: (1, 1),
         ..NetConfig::default()

@@ -19,50 +19,23 @@ fn config(seed: u64) -> SimConfig {
     }
 }
 
-/// What a sweep exercised: seeds run, completed operations checked, planned faults.
-#[derive(Debug, Default)]
-struct Exercised {
-    seeds: u64,
-    completed: u64,
-    faults: u64,
-}
-
-fn run_counted(
-    config: &SimConfig,
-    mode: Mode,
-    exercised: &mut Exercised,
-) -> Result<(), Box<sim::SeedFailure>> {
+fn run(config: &SimConfig, mode: Mode) -> Result<sim::Exercised, Box<sim::SeedFailure>> {
     let mut workload = RegisterWorkload::default();
-    let run = sim::run(
+    sim::run(
         config,
         |b| b.build(move |_, _| Replica::new(mode)),
         &mut workload,
         &KvRegister::new(0),
         Check::Linearizable,
-    );
-    exercised.seeds += 1;
-    exercised.completed += run.history.ops().filter(|op| op.output().is_some()).count() as u64;
-    exercised.faults += run.plan.faults().len() as u64;
-    run.into_result()
+    )
+    .into_result()
 }
 
-fn run(config: &SimConfig, mode: Mode) -> Result<(), Box<sim::SeedFailure>> {
-    run_counted(config, mode, &mut Exercised::default())
-}
-
-/// Sweep `count` seeds of the correct register with `config`; every requested seed must
-/// really run. Returns what the seeds exercised, or `None` for a replay of one seed.
-fn sweep_correct(count: u64, config: impl Fn(u64) -> SimConfig) -> Option<Exercised> {
-    let mut exercised = Exercised::default();
-    let summary = sim::sweep(count, |seed| {
-        run_counted(&config(seed), Mode::Correct, &mut exercised)
-    });
-    assert_eq!(
-        exercised.seeds, summary.seeds.count,
-        "the sweep must run every seed it was asked for"
-    );
-    println!("{exercised:?}");
-    (!summary.seeds.replay).then_some(exercised)
+/// Sweep `count` seeds of the correct register with `config`. Returns what the seeds
+/// exercised, or `None` for a replay of one seed.
+fn sweep_correct(count: u64, config: impl Fn(u64) -> SimConfig) -> Option<sim::Exercised> {
+    let summary = sim::sweep(count, |seed| run(&config(seed), Mode::Correct));
+    (!summary.seeds.replay).then_some(summary.exercised)
 }
 
 /// Three replicas under partitions, delays, holds, duplicates, crashes (with lost and
@@ -76,15 +49,15 @@ fn the_abd_register_is_linearizable_on_every_seed() {
         return;
     };
     assert!(
-        exercised.completed >= 20 * exercised.seeds,
+        exercised.completed_ops >= 20 * exercised.seeds,
         "only {} completed operations over {} seeds: the checker had little to check",
-        exercised.completed,
+        exercised.completed_ops,
         exercised.seeds
     );
     assert!(
-        exercised.faults >= 4 * exercised.seeds,
+        exercised.planned_faults >= 4 * exercised.seeds,
         "only {} planned faults over {} seeds: the sweep is barely under faults",
-        exercised.faults,
+        exercised.planned_faults,
         exercised.seeds
     );
 }
@@ -102,9 +75,9 @@ fn the_abd_register_is_linearizable_in_swarm_mode() {
         return;
     };
     assert!(
-        exercised.faults >= 3 * exercised.seeds,
+        exercised.planned_faults >= 3 * exercised.seeds,
         "only {} planned faults over {} swarm seeds: the sweep is barely under faults",
-        exercised.faults,
+        exercised.planned_faults,
         exercised.seeds
     );
 }

@@ -5,34 +5,12 @@
 mod support;
 use common::sim;
 use paxos::Config;
-use support::sim::{Figures, run_seed, run_swarm_seed};
+use support::sim::{run_seed, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
 /// Swarm seeds run by default.
 const SWARM_SEEDS: u64 = 300;
-
-/// Runs `run_seed` over a sweep of `default_count` seeds (or what `SIM_*` asks for),
-/// adds up what the seeds exercised, and checks that every requested seed really ran.
-fn sweep_with_figures(
-    default_count: u64,
-    mut run_seed: impl FnMut(u64) -> Result<Figures, Box<sim::SeedFailure>>,
-) -> (sim::Seeds, Figures) {
-    let mut total = Figures::default();
-    let summary = sim::sweep(default_count, |seed| {
-        total.add(run_seed(seed)?);
-        Ok(())
-    });
-    assert_eq!(
-        total.seeds, summary.seeds.count,
-        "the sweep must run every seed it was asked for"
-    );
-    println!(
-        "{} seeds: {} faults in their plans, {} seeds crashed a server, {} decisions answered",
-        total.seeds, total.faults, total.seeds_with_a_crash, total.decisions
-    );
-    (summary.seeds, total)
-}
 
 /// Under drops, delays, duplication, partitions, pauses, failing disks and crashes with
 /// restarts (slow storage, unsynced writes lost), every client is told the same chosen
@@ -41,14 +19,15 @@ fn sweep_with_figures(
 /// most seeds (14.3 planned faults a seed, a crash in every seed, when this was written).
 #[test]
 fn random_faults_never_choose_two_values() {
-    let (seeds, figures) = sweep_with_figures(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
-    if seeds.replay {
+    let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
+    let figures = summary.exercised;
+    if summary.seeds.replay {
         return;
     }
     assert!(
-        figures.faults >= 4 * figures.seeds,
+        figures.planned_faults >= 4 * figures.seeds,
         "the fault plans held only {} faults over {} seeds: the sweep is barely under faults",
-        figures.faults,
+        figures.planned_faults,
         figures.seeds
     );
     assert!(
@@ -66,15 +45,15 @@ fn random_faults_never_choose_two_values() {
 /// seeds, when this was written).
 #[test]
 fn swarm_configurations_never_choose_two_values() {
-    let (seeds, figures) =
-        sweep_with_figures(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
-    if seeds.replay {
+    let summary = sim::sweep(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    let figures = summary.exercised;
+    if summary.seeds.replay {
         return;
     }
     assert!(
-        figures.faults >= 2 * figures.seeds,
+        figures.planned_faults >= 2 * figures.seeds,
         "the fault plans held only {} faults over {} swarm seeds",
-        figures.faults,
+        figures.planned_faults,
         figures.seeds
     );
     assert!(
