@@ -161,7 +161,7 @@ impl Server {
     /// Next attempt: find the open slot, take a fresh round (reserving a block of rounds
     /// durably first if it is used up), then prepare.
     fn start_attempt(&mut self, ctx: &mut Ctx<'_, Self>, run: u64) {
-        let Some(proposer) = self.proposer.as_ref().filter(|p| p.id == run) else {
+        let Some(proposer) = self.current(run, |p| *p == Phase::BackingOff) else {
             return;
         };
         let (request, from) = (proposer.request.clone(), proposer.slot);
@@ -173,8 +173,8 @@ impl Server {
         let round = self.next_round();
         self.note_round(round);
         let reserved = self.round_reserved;
-        let block = self.config.rounds_per_reservation.max(1);
-        let Some(proposer) = self.current(run, |p| *p == Phase::BackingOff) else {
+        let up_to = round + self.config.rounds_per_reservation.max(1) - 1;
+        let Some(proposer) = self.current(run, |_| true) else {
             return;
         };
         proposer.slot = slot;
@@ -183,7 +183,6 @@ impl Server {
             self.prepare(ctx, run, slot, ballot);
             return;
         }
-        let up_to = round + block - 1;
         proposer.phase = Phase::Reserving { round, up_to };
         ctx.persist(ROUNDS_KEY, &up_to, move |node: &mut Self, ctx, written| {
             node.on_rounds_reserved(ctx, run, slot, round, up_to, written.is_ok())

@@ -470,11 +470,29 @@ fn check_execution(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(),
         replica.high_water = replica.high_water.max(executed);
         if *node.state_machine() != replica.reference {
             return Err(format!(
-                "{id}'s store after slot {executed} is {:?}, but executing the agreed log once, in order, gives {:?}",
-                node.state_machine(),
-                replica.reference
+                "{id} executed through slot {executed}, but its store differs from executing the agreed log once, in order: {}",
+                difference(node.state_machine(), &replica.reference)
             ));
         }
     }
     Ok(())
+}
+
+/// What differs between a replica's store and the reference, in words.
+fn difference(actual: &StateMachine, reference: &StateMachine) -> String {
+    if actual.operations_run() != reference.operations_run() {
+        return format!(
+            "it ran {} operations where the agreed log runs {} (a slot skipped, or a request run twice)",
+            actual.operations_run(),
+            reference.operations_run()
+        );
+    }
+    if actual.entries() != reference.entries() {
+        return format!(
+            "it holds {:?} where the agreed log gives {:?}",
+            actual.entries(),
+            reference.entries()
+        );
+    }
+    format!("its sessions are {actual:?}, the agreed log's {reference:?}")
 }
