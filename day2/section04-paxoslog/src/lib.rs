@@ -77,22 +77,32 @@
 //!
 //! ## Exactly once
 //!
-//! A client that times out retries with the same request id, possibly at another node.
-//! A node that knows the request executed answers from its slot and never proposes it
-//! again. But the first attempt may still be on its way into a slot when the retry is
-//! proposed elsewhere, and both copies can be chosen: nothing in per-slot Paxos stops
-//! two proposers placing one request in two open slots. So the [`StateMachine`] keeps
-//! a *session* per client (its latest executed sequence number, slot and outcome), and
-//! a slot holding a request that is not newer than its client's session executes as a
-//! no-op: the operation takes effect once, and the client is answered with the first
-//! slot's outcome. A client has at most one request outstanding, as in Raft's client
-//! sessions.
+//! A client that times out retries with the same request id, possibly at another node,
+//! while its first attempt may still be on its way into a slot. Two rules keep the
+//! request in **one slot**:
+//! * a node that knows the request is in a slot never proposes it again: it answers
+//!   from that slot once executed;
+//! * a proposer starts at the first slot it does not know to be decided, and moves past
+//!   a slot only once it is decided with *another* request. So the retry's proposer
+//!   walks the same open slots as the first attempt's: it meets the first copy's slot,
+//!   and there it adopts the copy (step 4) or learns it `Decided`. A second copy could
+//!   only be chosen further on, past a slot the first copy holds — which no proposer
+//!   passes.
+//!
+//! The simulation checks "no request is chosen for two slots" after every tick. The
+//! [`StateMachine`] adds client *sessions* (each client's latest executed sequence
+//! number, slot and outcome): a slot holding a request that is not newer than its
+//! client's session executes as a no-op. That makes execution idempotent whatever
+//! happens, and it matters for a request the client gave up on: a proposer may still
+//! place it after the client's *next* request, and it must not overwrite that one. A
+//! client has at most one request outstanding, as in Raft's client sessions.
 //!
 //! ## Invariants
 //!
 //! Asserted in the code or checked by the tests after every simulated tick:
 //! * **Per-slot agreement** — no two nodes ever commit different values for one slot,
-//!   in memory or on disk; a committed value never changes.
+//!   in memory or on disk; a committed value never changes; no request is chosen for
+//!   two slots.
 //! * **Value preservation** — once `v` is chosen in a slot at ballot `b`, every
 //!   acceptance of a higher ballot in that slot carries `v`.
 //! * **Committed-prefix agreement and exactly-once, in-order execution** — every node's

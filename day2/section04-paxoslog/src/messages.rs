@@ -267,7 +267,7 @@ pub enum Msg {
     Executed {
         /// The request this answers.
         request: RequestId,
-        /// The slot that holds it (the first one, if a retry raced it into a second).
+        /// The slot that holds it.
         slot: Slot,
         /// What executing it produced.
         outcome: Outcome,

@@ -4,18 +4,17 @@
 //! committed prefix again, from slot 1. Executing the same prefix always produces the
 //! same state, which is what makes every replica's store the same.
 //!
-//! ## Exactly once, with client sessions
+//! ## Client sessions
 //!
-//! A client that times out retries with the same request id, possibly at another node,
-//! while its first attempt may still be on its way into a slot. Both copies can be
-//! chosen (nothing stops two proposers placing one request in two open slots). The
-//! store therefore keeps, per client, the sequence number, slot and outcome of its
-//! latest executed request (its *session*), and a slot whose request is not newer than
-//! that executes as a no-op:
-//! * the same sequence number is a duplicate: the client is answered with the outcome
+//! The proposers keep a request in one slot (see the crate documentation), and the
+//! store makes execution idempotent as well. It keeps, per client, the sequence number,
+//! slot and outcome of its latest executed request (its *session*), and a slot whose
+//! request is not newer than that executes as a no-op:
+//! * the same sequence number is a duplicate: its client is answered with the outcome
 //!   of the first slot;
-//! * an older one was overtaken by a later request of the same client (a client has at
-//!   most one request outstanding, so it had already given up on this one): it never
+//! * an older one was overtaken by a later request of the same client. A client has at
+//!   most one request outstanding, so it had given up on this one; a proposer that was
+//!   still placing it must not let it overwrite the newer request's effect. It never
 //!   takes effect, and is answered `Superseded`.
 
 use crate::messages::{Operation, Outcome, RequestId, Slot, Value};

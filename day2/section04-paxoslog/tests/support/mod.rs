@@ -13,7 +13,8 @@ use common::trace::TraceKind;
 use common::{Cluster, ClusterBuilder, ClusterView, Promise, StoreConfig};
 use paxoslog::storage::{load_slot, load_slots_from};
 use paxoslog::{
-    Ballot, Config, Msg, Operation, Outcome, Reply, Server, Slot, SlotRecord, StateMachine, Value,
+    Ballot, Config, Msg, Operation, Outcome, Reply, RequestId, Server, Slot, SlotRecord,
+    StateMachine, Value,
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -195,6 +196,8 @@ struct Ghost {
     servers: Vec<String>,
     /// The value of every slot committed anywhere, and who committed it first.
     agreed: BTreeMap<Slot, (Value, String)>,
+    /// The slot each committed request is in.
+    placed: BTreeMap<RequestId, Slot>,
     /// Per node: slots `1..=settled` are committed on its disk and checked. A node never
     /// writes a slot again once its commit is durable, so they are not read again.
     settled: BTreeMap<String, Slot>,
@@ -214,6 +217,12 @@ impl Ghost {
     fn agree(&mut self, slot: Slot, value: &Value, who: &str) -> Result<(), String> {
         match self.agreed.get(&slot) {
             None => {
+                if let Some(other) = self.placed.insert(value.request.clone(), slot) {
+                    return Err(format!(
+                        "request {} was chosen for two slots, {other} and {slot} ({who} committed it in {slot})",
+                        value.request
+                    ));
+                }
                 self.agreed.insert(slot, (value.clone(), who.to_string()));
                 Ok(())
             }
@@ -277,7 +286,8 @@ impl Ghost {
 
 /// The safety invariants of the Paxos log, checked after every tick:
 /// * one value per slot: every committed value, in memory or on disk, on any node, is
-///   the same for a given slot; no learner was offered a different one;
+///   the same for a given slot; no learner was offered a different one; and one slot
+///   per request: no request id is chosen for two slots;
 /// * value preservation: per slot, one ballot carries one value, and once a majority
 ///   durably accepted `(b, v)` every acceptance of a higher ballot carries `v`;
 /// * per slot, a durable promise never decreases, memory is never behind the disk, and

@@ -259,8 +259,9 @@ impl Workload<Msg> for KvWorkload {
 /// them), so an acceptor that replies before its sync is exposed.
 pub fn fault_config(seed: u64) -> SimConfig {
     SimConfig {
-        chaos_ticks: 300,
+        chaos_ticks: 500,
         quiesce_ticks: 600,
+        clients: 4,
         op_probability: 0.3,
         client_timeout: 300,
         client_attempt_timeout: Some(100),
