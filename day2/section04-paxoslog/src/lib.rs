@@ -158,6 +158,6 @@ pub use messages::{
     Ballot, CommittedEntry, Msg, Operation, Outcome, Proposal, RejectReason, RequestId, Slot, Value,
 };
 pub use proposer::{Phase, ProposerRun, choose_value};
-pub use server::{Server, SlotState};
+pub use server::{ProposerStats, Server, SlotState};
 pub use state_machine::{Applied, Session, StateMachine};
 pub use storage::{ROUNDS_KEY, SlotRecord, slot_key};

@@ -228,6 +228,7 @@ impl Server {
                 ballot: ballot.clone(),
             };
         }
+        self.stats.ballots += 1;
         ctx.note(format!("slot {slot}: prepare {ballot}"));
         let targets = ctx.all_nodes().to_vec();
         let mine = ballot.clone();
@@ -400,9 +401,14 @@ impl Server {
             return;
         };
         if proposer.request == value.request {
+            self.stats.placed += 1;
             self.finish_run(ctx);
             return;
         }
+        self.stats.slots_lost += 1;
+        let Some(proposer) = self.current(run, |_| true) else {
+            return;
+        };
         proposer.slot = slot + 1;
         proposer.phase = Phase::BackingOff;
         self.start_attempt(ctx, run);
@@ -429,9 +435,11 @@ impl Server {
             return;
         };
         proposer.failed_attempts += 1;
+        proposer.phase = Phase::BackingOff;
         let attempts = proposer.failed_attempts;
+        let request = proposer.request.clone();
+        self.stats.failed_attempts += 1;
         if attempts >= max_attempts {
-            let request = proposer.request.clone();
             ctx.note(format!(
                 "{why}; giving up on {request} after {attempts} attempts"
             ));
@@ -442,7 +450,6 @@ impl Server {
             self.finish_run(ctx);
             return;
         }
-        proposer.phase = Phase::BackingOff;
         let (min, max) = self.config.backoff_window(attempts);
         let delay = ctx.rng().range(min, max);
         ctx.note(format!("{why}; retrying in {delay} ticks"));

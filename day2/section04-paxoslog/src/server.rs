@@ -79,7 +79,23 @@ pub struct Server {
     /// Commits refused because they named another value for a slot already committed
     /// here. Always 0 with a correct protocol; the negative controls make it grow.
     pub(crate) conflicting_commits: u32,
+    pub(crate) stats: ProposerStats,
     recovery_error: Option<StoreError>,
+}
+
+/// What this node's proposer has done since it started (counters for the lab's
+/// measurements; they restart from zero with the node).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProposerStats {
+    /// Ballots prepared.
+    pub ballots: u64,
+    /// Attempts that failed (refused or timed out) and were retried after a backoff.
+    pub failed_attempts: u64,
+    /// Slots found decided with another request (adopted or reported `Decided`), after
+    /// which the proposer moved on to the next slot.
+    pub slots_lost: u64,
+    /// Requests placed in a slot by this node's proposer.
+    pub placed: u64,
 }
 
 impl Server {
@@ -100,6 +116,7 @@ impl Server {
             catching_up: false,
             catch_up_turn: 0,
             conflicting_commits: 0,
+            stats: ProposerStats::default(),
             recovery_error: None,
         }
     }
@@ -182,6 +199,11 @@ impl Server {
     /// here. Always 0 with a correct protocol.
     pub fn conflicting_commits(&self) -> u32 {
         self.conflicting_commits
+    }
+
+    /// What this node's proposer has done since it started.
+    pub fn proposer_stats(&self) -> ProposerStats {
+        self.stats
     }
 
     /// A storage record that failed to decode at the last start, if any. Such a node
