@@ -117,13 +117,20 @@
 //!
 //! ## The negative controls
 //!
-//! [`AcceptorMode::ReplyBeforeSync`] is an acceptor that answers as soon as it has
-//! decided in memory: one that crashes before the sync forgets a promise or an
-//! acceptance a proposer counted on, and a second value is chosen for the slot.
-//! [`ProposerMode::IgnoreAcceptedValues`] is a proposer that skips step 4: filling a
-//! slot an earlier proposer left accepted, it overwrites a value that may already be
-//! chosen. The seeded fault runner must catch each within its first 100 seeds; the
-//! correct protocol passes every seed under the same faults.
+//! Three deliberately broken twins, each selected by a [`Config`] mode and each caught
+//! by the same seeded fault runner and invariants that the correct protocol passes:
+//! * [`LearnerMode::ExecutePastGaps`] executes the next committed slot past a gap, as
+//!   the Java section's short-lived persisted version did at start-up; a replica that
+//!   missed one commit runs the rest of the log on a different state. Caught within
+//!   the first 100 seeds.
+//! * [`ProposerMode::IgnoreAcceptedValues`] skips step 4: filling a slot an earlier
+//!   proposer left accepted, it overwrites a value that may already be chosen. Caught
+//!   within the first 100 seeds.
+//! * [`AcceptorMode::ReplyBeforeSync`] answers as soon as it has decided in memory: one
+//!   that crashes before the sync forgets a promise or an acceptance a proposer counted
+//!   on, and a second value is chosen for the slot. In a log this needs a rarer schedule
+//!   (`Decided` answers and catch-up usually repair the damage first), so the runner
+//!   searches up to 1,000 seeds, and a scenario test builds the schedule by hand.
 //!
 //! ## What this section leaves out, and why
 //!

@@ -73,8 +73,8 @@ fn assert_exercised(figures: &Figures, faults_per_seed: u64, crash_share: f64) {
 /// restart (slow disks; a crash loses every unsynced write, or a torn one keeps a
 /// random prefix): every invariant holds after every tick, the clients' history of
 /// sets, gets and swaps is linearizable, and a healed cluster answers every client.
-/// (14.4 planned faults a seed, a crash in every seed, 95 % of operations answered,
-/// when this was written.)
+/// (24.2 planned faults and 19.9 operations a seed, a crash in every seed, 92 % of
+/// operations answered, when this was written.)
 #[test]
 fn random_faults_keep_the_log_linearizable() {
     let (seeds, figures) = sweep_with_figures(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
@@ -97,7 +97,7 @@ fn five_servers_keep_the_log_linearizable() {
 
 /// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
 /// storage delay, crash policy and which fault kinds occur (some seeds draw no crashes:
-/// 5.9 planned faults a seed, a crash in 63 % of seeds, when this was written).
+/// 5.7 planned faults a seed, a crash in 68 % of seeds, when this was written).
 #[test]
 fn swarm_configurations_keep_the_log_linearizable() {
     let (seeds, figures) =
@@ -142,22 +142,25 @@ fn ignoring_accepted_values_is_caught_within_100_seeds() {
     );
 }
 
-/// The acceptor that replies before its write is synced needs a rare schedule to do
-/// damage here: the forgotten acceptance matters only if the node that knows the slot
-/// is committed is away, and two other faults line up first (`Decided` answers and
-/// catch-up close the window otherwise). `crash_recovery.rs` builds that schedule by
-/// hand; this long sweep shows the random runner can find it too.
+/// Negative control: the acceptor that replies before its write is synced. It needs a
+/// rarer schedule to do damage in a log than in section 03: the forgotten acceptance
+/// matters only if the nodes that know the slot is committed are away, because
+/// `Decided` answers and catch-up close the window otherwise. So about one seed in a
+/// hundred catches it (the first was seed 261 when this was written), and the search
+/// goes up to 1,000; `crash_recovery.rs` builds the schedule by hand.
 #[test]
-#[ignore = "finds the rare schedule in about one seed in a thousand: run with --ignored (tens of seconds)"]
-fn reply_before_sync_is_caught_by_a_long_sweep() {
-    let failure = sim::find_failure(5_000, |seed| {
+fn reply_before_sync_is_caught_within_1000_seeds() {
+    let failure = sim::find_failure(1_000, |seed| {
         run_seed(seed, &Config::reply_before_sync()).map(drop)
     })
     .expect("the fault runner must catch an acceptor that replies before its write is synced");
     let found = failure.failure.to_string();
     assert!(
-        found.contains("two values chosen") || found.contains("history check failed"),
-        "the broken acceptor must be caught choosing two values for a slot: {found}"
+        found.contains("two values chosen")
+            || found.contains("preserved by higher ballots")
+            || found.contains("history check failed"),
+        "the broken acceptor must be caught choosing two values for a slot, not for another reason: {found}\n{}",
+        failure.report
     );
 }
 
