@@ -15,7 +15,8 @@ pub enum ClientError {
         /// Failed ballots.
         attempts: u32,
     },
-    /// The client has since had a later request executed, so this one never will be.
+    /// The client has since had a later request executed: this request's outcome is not
+    /// kept, and it will not take effect if it has not already.
     #[error("superseded: request #{latest} of this client was executed after it")]
     Superseded {
         /// The client's latest executed sequence number.

@@ -280,8 +280,10 @@ pub enum Msg {
         /// Failed ballots before giving up.
         attempts: u32,
     },
-    /// Server → client: the client has since had a later request executed (`latest`),
-    /// so this older one will never take effect and its answer is not kept.
+    /// Server → client: the client has since had a later request executed (`latest`).
+    /// This node no longer keeps this request's outcome, and the request will not take
+    /// effect if it has not already (a client has one request outstanding, so it had
+    /// given up on this one).
     Superseded {
         /// The request this answers.
         request: RequestId,

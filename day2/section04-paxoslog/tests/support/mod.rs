@@ -169,8 +169,8 @@ pub fn prepares_sent_by(cluster: &Cluster<Msg>, node: &str) -> Vec<(Slot, Ballot
     prepared
 }
 
-/// A node's durable records from `from` on, with `what` named in the panic if they do
-/// not decode.
+/// A node's durable records from `from` on (a record that does not decode fails the
+/// test, naming the node).
 fn durable_frontier(view: &ClusterView<'_, Msg>, id: &str, from: Slot) -> Vec<(Slot, SlotRecord)> {
     view.store(id)
         .map(|kv| {
