@@ -139,6 +139,9 @@
 //!   one leader is Multi-Paxos, section 05; the lab measures what duelling costs here.
 //! * **Pipelining and batching.** A node places one request at a time, one slot at a
 //!   time; its other clients queue behind it.
+//! * **Cheaper reads.** A read occupies a slot like a write, which is what makes it
+//!   linearizable without a leader. Serving reads from a leader's state under a lease,
+//!   or Raft's read index, needs the stable leader of the next sections.
 //! * **Compaction and snapshots.** Every slot's record stays on disk for ever and a
 //!   restart re-executes the whole log. Snapshots and log truncation come with Raft
 //!   (section 07) and `common`'s log primitive.
