@@ -75,6 +75,19 @@
 //!
 //! Every timing constant lives in [`Config`], in ticks.
 //!
+//! ## What is durable, and where
+//!
+//! Each slot's acceptor state — promise, accepted proposal, committed value — is one
+//! record in `common`'s key-value store, under `paxoslog/slot/` and the slot number as
+//! big-endian bytes, so a range scan returns the slots in order at start-up; the
+//! proposer's round reservation is one more key. Every write is synced before the reply
+//! that depends on it, and a catch-up reply's commits go to disk in one atomic batch.
+//! `common` also offers an append-only log, and this section does not use it: slots are
+//! promised, accepted and decided out of order and each record changes several times,
+//! while a log entry is written once, at the end, and an append names no index (one
+//! failed append would shift every later entry). The log suits a leader that appends in
+//! order — Multi-Paxos and Raft. [`storage`] has the details.
+//!
 //! ## Exactly once
 //!
 //! A client that times out retries with the same request id, possibly at another node,
