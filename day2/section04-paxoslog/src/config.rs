@@ -156,9 +156,21 @@ mod tests {
     #[test]
     fn the_backoff_window_doubles_up_to_its_cap() {
         let config = Config::default();
-        assert_eq!(config.backoff_window(1), (1, 8));
-        assert_eq!(config.backoff_window(2), (1, 16));
-        assert_eq!(config.backoff_window(3), (1, 32));
+        assert_eq!(
+            config.backoff_window(1),
+            (1, 8),
+            "the first window is the default"
+        );
+        assert_eq!(
+            config.backoff_window(2),
+            (1, 16),
+            "the second window doubles"
+        );
+        assert_eq!(
+            config.backoff_window(3),
+            (1, 32),
+            "the third window doubles again"
+        );
         assert_eq!(
             config.backoff_window(30),
             (1, 32),

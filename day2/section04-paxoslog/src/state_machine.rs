@@ -175,7 +175,11 @@ mod tests {
     fn set_get_and_compare_and_swap_follow_the_table_of_the_java_section() {
         let mut sm = StateMachine::new();
         let set = sm.apply(1, &value("alice", 1, Operation::set("title", "A")));
-        assert_eq!(set, Applied::Ran(Outcome::Stored { value: "A".into() }));
+        assert_eq!(
+            set,
+            Applied::Ran(Outcome::Stored { value: "A".into() }),
+            "a set reports the value it stored"
+        );
         let wrong = sm.apply(2, &value("bob", 1, Operation::cas("title", Some("B"), "C")));
         assert_eq!(
             wrong,
@@ -199,17 +203,21 @@ mod tests {
             read,
             Applied::Ran(Outcome::Read {
                 value: Some("M".into())
-            })
+            }),
+            "a get reads what the swap stored"
         );
         assert_eq!(sm.get("title"), Some("A"), "a failed swap changes nothing");
-        assert_eq!(sm.operations_run(), 4);
+        assert_eq!(sm.operations_run(), 4, "four requests ran");
     }
 
     #[test]
     fn a_request_executes_once_even_in_two_slots() {
         let mut sm = StateMachine::new();
         let first = value("alice", 1, Operation::cas("k", None, "v"));
-        assert!(matches!(sm.apply(1, &first), Applied::Ran(_)));
+        assert!(
+            matches!(sm.apply(1, &first), Applied::Ran(_)),
+            "a fresh request runs"
+        );
         let again = sm.apply(2, &first);
         assert_eq!(
             again,
@@ -230,7 +238,11 @@ mod tests {
         let mut sm = StateMachine::new();
         sm.apply(1, &value("alice", 2, Operation::set("k", "new")));
         let late = sm.apply(2, &value("alice", 1, Operation::set("k", "old")));
-        assert_eq!(late, Applied::Superseded { latest: 2 });
+        assert_eq!(
+            late,
+            Applied::Superseded { latest: 2 },
+            "a request older than its client's latest executed one is superseded"
+        );
         assert_eq!(
             sm.get("k"),
             Some("new"),

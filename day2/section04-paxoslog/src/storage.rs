@@ -112,9 +112,17 @@ mod tests {
     #[test]
     fn a_slot_key_names_its_slot() {
         for slot in [0, 1, 255, 256, u64::MAX] {
-            assert_eq!(slot_of_key(&slot_key(slot)), Some(slot));
+            assert_eq!(
+                slot_of_key(&slot_key(slot)),
+                Some(slot),
+                "slot {slot}'s key must name slot {slot}"
+            );
         }
-        assert_eq!(slot_of_key(ROUNDS_KEY.as_bytes()), None);
+        assert_eq!(
+            slot_of_key(ROUNDS_KEY.as_bytes()),
+            None,
+            "the round reservation is not a slot"
+        );
         assert_eq!(
             slot_of_key(b"paxoslog/slot/abc"),
             None,
@@ -128,7 +136,13 @@ mod tests {
             slot_key(255) < slot_key(256),
             "big-endian keys sort numerically"
         );
-        assert!(slot_key(u64::MAX).as_slice() < SLOT_PREFIX_END);
-        assert!(SLOT_PREFIX < slot_key(0).as_slice());
+        assert!(
+            slot_key(u64::MAX).as_slice() < SLOT_PREFIX_END,
+            "every slot key must fall inside the range scan's upper bound"
+        );
+        assert!(
+            SLOT_PREFIX < slot_key(0).as_slice(),
+            "every slot key must fall inside the range scan's lower bound"
+        );
     }
 }

@@ -73,7 +73,8 @@ fn acceptor_replies_only_after_its_write_is_durable() {
             slot: 1,
             ballot: ballot(3, BYZANTIUM),
             accepted: None
-        }
+        },
+        "a fresh slot promises the ballot and reports nothing accepted"
     );
     let on_disk = paxoslog::storage::load_slot(solo.store().durable(), 1)
         .expect("the record decodes")
@@ -174,7 +175,8 @@ fn accepting_raises_the_slots_promise_to_the_accepted_ballot() {
         Msg::Accepted {
             slot: 4,
             ballot: ballot(7, BYZANTIUM)
-        }
+        },
+        "a fresh slot accepts any ballot"
     );
     let record = solo.process().slot(4).expect("slot 4 is known").clone();
     assert_eq!(

@@ -46,7 +46,11 @@ fn dropped_commit_leaves_gap_then_heals() {
         1,
         "cyrene knows slot 3 but must not execute it across the gap at slot 2"
     );
-    assert_eq!(cyrene.state_machine().get("x"), Some("1"));
+    assert_eq!(
+        cyrene.state_machine().get("x"),
+        Some("1"),
+        "cyrene's store reflects slot 1 only"
+    );
     cluster.net().release(no_catch_up);
     until_executed(&mut cluster, &[CYRENE], 3);
     let cyrene = server(&cluster, CYRENE);
@@ -95,7 +99,8 @@ fn a_node_that_missed_commits_catches_up_without_a_client_request() {
     );
     assert_eq!(
         executed_log(&cluster, CYRENE),
-        executed_log(&cluster, ATHENS)
+        executed_log(&cluster, ATHENS),
+        "after catching up, cyrene's log must equal athens's"
     );
 }
 
@@ -160,7 +165,8 @@ fn a_node_far_behind_catches_up_in_batches() {
     );
     assert_eq!(
         executed_log(&cluster, CYRENE),
-        executed_log(&cluster, ATHENS)
+        executed_log(&cluster, ATHENS),
+        "after catching up, cyrene's log must equal athens's"
     );
 }
 

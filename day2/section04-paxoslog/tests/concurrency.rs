@@ -54,7 +54,11 @@ fn concurrent_appenders_get_distinct_slots() {
         );
         until_executed(&mut cluster, &THREE, 3);
         let athens = executed_log(&cluster, ATHENS);
-        assert_eq!(requests_once(&athens, "athens").len(), 3);
+        assert_eq!(
+            requests_once(&athens, "athens").len(),
+            3,
+            "seed {seed}: athens's log must hold the three requests"
+        );
         for id in [BYZANTIUM, CYRENE] {
             assert_eq!(
                 executed_log(&cluster, id),
@@ -100,7 +104,11 @@ fn duelling_proposers_all_finish_and_agree() {
                 let reply = paxoslog::reply(cluster.run(call)).unwrap_or_else(|e| {
                     panic!("seed {seed}: {client}#{seq} must be answered: {e}")
                 });
-                assert_eq!(reply.request, RequestId::new(*client, *seq));
+                assert_eq!(
+                    reply.request,
+                    RequestId::new(*client, *seq),
+                    "seed {seed}: {client} must be answered about its own request"
+                );
                 answered_count += 1;
                 *seq += 1;
                 if *seq <= 5 {

@@ -114,7 +114,10 @@ fn reply_before_write_tells_two_clients_that_slot_one_holds_their_write() {
         (1, 1),
         "the broken acceptor lets two different writes be told they hold slot 1"
     );
-    assert_ne!(alice.outcome, bob.outcome);
+    assert_ne!(
+        alice.outcome, bob.outcome,
+        "alice and bob were told different contents for the one slot 1"
+    );
 }
 
 #[test]
@@ -211,7 +214,11 @@ fn state_machine_rebuilt_from_committed_prefix_on_restart() {
         );
     }
     let read = execute(&mut cluster, ALICE, CYRENE, 2, get("title"));
-    assert_eq!(read.outcome, super_read("Patterns"));
+    assert_eq!(
+        read.outcome,
+        super_read("Patterns"),
+        "a read after the restart must see the swapped title"
+    );
     assert_eq!(read.slot, 4, "the read goes after the replayed prefix");
 }
 
@@ -249,10 +256,18 @@ fn restart_replays_only_the_contiguous_committed_prefix() {
         1,
         "the restarted node must stop replaying at the gap at slot 2"
     );
-    assert_eq!(cyrene.state_machine().get("x"), Some("1"));
+    assert_eq!(
+        cyrene.state_machine().get("x"),
+        Some("1"),
+        "the rebuilt store reflects slot 1 only"
+    );
     cluster.net().release(no_catch_up);
     until_executed(&mut cluster, &[CYRENE], 3);
-    assert_eq!(server(&cluster, CYRENE).state_machine().get("x"), Some("3"));
+    assert_eq!(
+        server(&cluster, CYRENE).state_machine().get("x"),
+        Some("3"),
+        "once slot 2 is learned, slots 2 and 3 execute in order"
+    );
 }
 
 /// A proposer that crashes in the middle of placing a request loses the run, not its
@@ -284,8 +299,16 @@ fn proposer_crash_mid_slot_leaves_one_value_in_that_slot() {
                 2,
                 "crash after {crash_after} ticks: {id} must run alice's and bob's writes once each"
             );
-            assert_eq!(node.state_machine().get("x"), Some("alice"));
-            assert_eq!(node.state_machine().get("y"), Some("bob"));
+            assert_eq!(
+                node.state_machine().get("x"),
+                Some("alice"),
+                "crash after {crash_after} ticks: {id} must hold alice's write"
+            );
+            assert_eq!(
+                node.state_machine().get("y"),
+                Some("bob"),
+                "crash after {crash_after} ticks: {id} must hold bob's write"
+            );
         }
     }
 }

@@ -76,7 +76,11 @@ fn commands_through_different_nodes_execute_in_one_order_everywhere() {
     );
     until_executed(&mut cluster, &THREE, 3);
     let athens = server(&cluster, ATHENS).state_machine();
-    assert_eq!(athens.get("title"), Some("Microservices"));
+    assert_eq!(
+        athens.get("title"),
+        Some("Microservices"),
+        "athens must execute alice's set"
+    );
     assert_eq!(
         athens.get("author"),
         Some("Martin Fowler"),
@@ -124,7 +128,11 @@ fn compare_and_swap_succeeds_only_on_the_expected_value() {
         1,
         cas("title", Some("Microservices"), "Event Driven Microservices"),
     );
-    assert_eq!(right.outcome, swapped(true, Some("Microservices")));
+    assert_eq!(
+        right.outcome,
+        swapped(true, Some("Microservices")),
+        "a swap expecting the current value must succeed and report it"
+    );
     assert_eq!(
         prepares_sent_by(&cluster, CYRENE),
         vec![(3, paxoslog::Ballot::new(3, CYRENE))],
@@ -170,7 +178,11 @@ fn two_sets_are_committed_durably_on_every_replica() {
     execute(&mut cluster, BOB, BYZANTIUM, 1, set("key2", "value2"));
     until_executed(&mut cluster, &THREE, 2);
     for id in THREE {
-        assert_eq!(server(&cluster, id).executed_through(), 2);
+        assert_eq!(
+            server(&cluster, id).executed_through(),
+            2,
+            "{id} must execute both slots"
+        );
         for slot in [1, 2] {
             assert!(
                 durable(&cluster, id, slot).committed.is_some(),
@@ -187,7 +199,11 @@ fn every_replica_holds_the_same_log() {
     let mut cluster = three(0);
     for (seq, (key, value)) in [("a", "1"), ("b", "2"), ("c", "3")].into_iter().enumerate() {
         let reply = execute(&mut cluster, ALICE, ATHENS, seq as u64 + 1, set(key, value));
-        assert_eq!(reply.outcome, stored(value));
+        assert_eq!(
+            reply.outcome,
+            stored(value),
+            "every set must report its value"
+        );
     }
     until_executed(&mut cluster, &THREE, 3);
     let athens = executed_log(&cluster, ATHENS);

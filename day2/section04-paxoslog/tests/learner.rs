@@ -73,7 +73,11 @@ fn commit_is_learned_even_below_a_higher_promise() {
         1,
         "the commit must be learned and executed despite the promise of round 9"
     );
-    assert_eq!(node.state_machine().get("x"), Some("1"));
+    assert_eq!(
+        node.state_machine().get("x"),
+        Some("1"),
+        "the learned commit must be applied"
+    );
 }
 
 #[test]
@@ -100,7 +104,10 @@ fn a_slot_executes_only_once_its_commit_is_durable() {
         1,
         "the slot executes as soon as its commit is durable"
     );
-    assert!(solo.process().commit_is_durable(1));
+    assert!(
+        solo.process().commit_is_durable(1),
+        "an executed slot's commit is durable"
+    );
 }
 
 #[test]
@@ -206,8 +213,16 @@ fn a_catch_up_reply_commits_every_slot_in_one_write() {
         1,
         "three learned slots must be written in one atomic batch"
     );
-    assert_eq!(solo.process().executed_through(), 3);
-    assert_eq!(solo.process().state_machine().get("x"), Some("3"));
+    assert_eq!(
+        solo.process().executed_through(),
+        3,
+        "the three learned slots must execute once the batch is durable"
+    );
+    assert_eq!(
+        solo.process().state_machine().get("x"),
+        Some("3"),
+        "in slot order, so slot 3's value wins"
+    );
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn majority_continues_while_one_node_isolated() {
         read_value("2"),
         "the majority's log holds both writes"
     );
-    assert_eq!(read.slot, 3);
+    assert_eq!(read.slot, 3, "the read goes after the two writes");
     assert_eq!(
         server(&cluster, CYRENE).executed_through(),
         0,

@@ -157,6 +157,10 @@ proptest! {
         };
         let (plain, repeated) = (run(&log), run(&with_repeats));
         prop_assert_eq!(plain.entries(), repeated.entries(), "a repeated entry changed the store");
-        prop_assert_eq!(plain.operations_run(), repeated.operations_run());
+        prop_assert_eq!(
+            plain.operations_run(),
+            repeated.operations_run(),
+            "a repeated entry ran again"
+        );
     }
 }

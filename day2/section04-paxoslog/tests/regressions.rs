@@ -35,7 +35,7 @@ fn new_request_does_not_walk_the_log_from_slot_zero() {
     until_executed(&mut cluster, &THREE, 5);
     let before = cluster.now();
     let reply = execute(&mut cluster, BOB, BYZANTIUM, 1, set("k", "6"));
-    assert_eq!(reply.slot, 6);
+    assert_eq!(reply.slot, 6, "the sixth request goes into slot 6");
     let prepared = prepares_after(&cluster, before);
     assert!(
         !prepared.is_empty() && prepared.iter().all(|(_, slot)| *slot == 6),
@@ -55,8 +55,16 @@ fn repeated_gets_return_latest_value() {
     let again = execute(&mut cluster, ALICE, ATHENS, 3, get("x"));
     execute(&mut cluster, BOB, BYZANTIUM, 1, set("x", "2"));
     let latest = execute(&mut cluster, ALICE, ATHENS, 4, get("x"));
-    assert_eq!(first.outcome, read(Some("1")));
-    assert_eq!(again.outcome, read(Some("1")));
+    assert_eq!(
+        first.outcome,
+        read(Some("1")),
+        "the first read sees alice's write"
+    );
+    assert_eq!(
+        again.outcome,
+        read(Some("1")),
+        "an equal second read must be answered too, from its own slot"
+    );
     assert_eq!(
         latest.outcome,
         read(Some("2")),
@@ -214,10 +222,16 @@ fn retry_jumps_past_the_promise_reported_in_a_rejection() {
             executed_through: 0,
         };
         let promised = cluster.call(CAROL, acceptor, prepare);
-        assert!(matches!(cluster.run(&promised), Ok(Msg::Promise { .. })));
+        assert!(
+            matches!(cluster.run(&promised), Ok(Msg::Promise { .. })),
+            "{acceptor} promises round 40 in slot 1"
+        );
     }
     let reply = execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
-    assert_eq!(reply.slot, 1);
+    assert_eq!(
+        reply.slot, 1,
+        "with nothing accepted in slot 1, alice's write takes it"
+    );
     assert_eq!(
         prepares_sent_by(&cluster, ATHENS),
         vec![(1, Ballot::new(1, ATHENS)), (1, Ballot::new(41, ATHENS))],
