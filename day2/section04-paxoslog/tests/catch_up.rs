@@ -1,0 +1,204 @@
+//! A node that missed commits learns the committed slots it lacks from a peer, in slot
+//! order, each executed once — without a client having to run a ballot through it.
+
+mod support;
+use common::trace::TraceKind;
+use paxoslog::{Config, Msg, Server};
+use support::*;
+
+/// Count the messages of `kind` that `node` sent so far.
+fn sent_by(cluster: &common::Cluster<Msg>, node: &str, kind: &str) -> usize {
+    cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            e.node == node && matches!(e.kind, TraceKind::Send { .. }) && e.msg == Some(kind)
+        })
+        .count()
+}
+
+/// The Java learner had no catch-up: a node that missed a commit kept its gap until
+/// some later walk re-committed the index. Here cyrene misses slot 2's commit, so it
+/// learns slot 3 but cannot execute it; once its catch-up requests get through it
+/// executes slots 2 and 3, in order, each once.
+#[test]
+fn dropped_commit_leaves_gap_then_heals() {
+    let mut cluster = three(0);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    until_executed(&mut cluster, &THREE, 1);
+    cluster.net().drop_nth_kind("Commit", ATHENS, CYRENE, 1);
+    let no_catch_up = cluster
+        .net()
+        .drop_kind("CatchUp", CYRENE, [ATHENS, BYZANTIUM]);
+    execute(&mut cluster, ALICE, ATHENS, 2, set("x", "2"));
+    execute(&mut cluster, ALICE, ATHENS, 3, set("x", "3"));
+    if let Err(e) = cluster.tick_until(|c| c.node::<Server>(CYRENE).committed(3).is_some()) {
+        panic!("slot 3's commit must reach cyrene: {e}");
+    }
+    cluster.tick_n(10);
+    let cyrene = server(&cluster, CYRENE);
+    assert!(
+        cyrene.committed(2).is_none(),
+        "slot 2's only commit to cyrene was dropped"
+    );
+    assert_eq!(
+        cyrene.executed_through(),
+        1,
+        "cyrene knows slot 3 but must not execute it across the gap at slot 2"
+    );
+    assert_eq!(
+        cyrene.state_machine().get("x"),
+        Some("1"),
+        "cyrene's store reflects slot 1 only"
+    );
+    cluster.net().release(no_catch_up);
+    until_executed(&mut cluster, &[CYRENE], 3);
+    let cyrene = server(&cluster, CYRENE);
+    assert_eq!(
+        cyrene.state_machine().get("x"),
+        Some("3"),
+        "slots 2 and 3 must execute in order"
+    );
+    assert_eq!(
+        cyrene.state_machine().operations_run(),
+        3,
+        "each slot must execute exactly once"
+    );
+    assert_eq!(
+        executed_log(&cluster, CYRENE),
+        executed_log(&cluster, ATHENS),
+        "cyrene's log must equal athens's"
+    );
+}
+
+/// cyrene is cut off while five writes go through athens. After it reconnects, nobody
+/// sends it a request: its catch-up timer alone brings it level, and it runs no ballot.
+#[test]
+fn a_node_that_missed_commits_catches_up_without_a_client_request() {
+    let mut cluster = three(0);
+    cluster.isolate(CYRENE);
+    for seq in 1..=5 {
+        execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+    }
+    assert_eq!(
+        server(&cluster, CYRENE).executed_through(),
+        0,
+        "cyrene heard nothing"
+    );
+    cluster.reconnect(CYRENE);
+    let interval = Config::default().catch_up_interval_ticks;
+    if let Err(e) = cluster.tick_until_within(3 * interval, |c| {
+        c.node::<Server>(CYRENE).executed_through() == 5
+    }) {
+        panic!("cyrene must catch up on its own within three catch-up intervals: {e}");
+    }
+    assert_eq!(
+        sent_by(&cluster, CYRENE, "Prepare"),
+        0,
+        "catching up must not need a ballot"
+    );
+    assert_eq!(
+        executed_log(&cluster, CYRENE),
+        executed_log(&cluster, ATHENS),
+        "after catching up, cyrene's log must equal athens's"
+    );
+}
+
+/// A restarted node asks a peer at once instead of waiting for the timer.
+#[test]
+fn a_restarted_node_asks_for_what_it_missed_at_once() {
+    let mut cluster = three(0);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("k", "1"));
+    until_executed(&mut cluster, &THREE, 1);
+    cluster.crash(CYRENE);
+    for seq in 2..=4 {
+        execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+    }
+    cluster.restart(CYRENE);
+    assert_eq!(
+        server(&cluster, CYRENE).executed_through(),
+        1,
+        "the restarted node replays the one slot it had"
+    );
+    let interval = Config::default().catch_up_interval_ticks;
+    if let Err(e) = cluster.tick_until_within(interval / 2, |c| {
+        c.node::<Server>(CYRENE).executed_through() == 4
+    }) {
+        panic!(
+            "a restarted node must ask for the slots it missed at once, not at its next timer: {e}"
+        );
+    }
+}
+
+/// A node 40 slots behind learns them in batches of at most `catch_up_batch_slots`,
+/// asking again as soon as a batch is learned.
+#[test]
+fn a_node_far_behind_catches_up_in_batches() {
+    let mut cluster = three(0);
+    cluster.isolate(CYRENE);
+    for seq in 1..=40 {
+        execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+    }
+    let asked_before = sent_by(&cluster, CYRENE, "CatchUp");
+    cluster.reconnect(CYRENE);
+    until_executed(&mut cluster, &[CYRENE], 40);
+    let replies: Vec<usize> = cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            e.peer.as_ref().is_some_and(|p| *p == CYRENE)
+                && matches!(e.kind, TraceKind::Send { .. })
+        })
+        .filter_map(|e| match &e.body {
+            Some(Msg::CatchUpReply { entries, .. }) if !entries.is_empty() => Some(entries.len()),
+            _ => None,
+        })
+        .collect();
+    let batch = Config::default().catch_up_batch_slots;
+    assert!(
+        replies.len() >= 2 && replies.iter().all(|n| *n <= batch),
+        "40 slots must come in several batches of at most {batch}, came as {replies:?}"
+    );
+    assert!(
+        sent_by(&cluster, CYRENE, "CatchUp") > asked_before,
+        "cyrene must have asked"
+    );
+    assert_eq!(
+        executed_log(&cluster, CYRENE),
+        executed_log(&cluster, ATHENS),
+        "after catching up, cyrene's log must equal athens's"
+    );
+}
+
+/// A proposer that learns from a `Decided` answer that its slot is taken learns the
+/// value and moves on, without a ballot for the decided slot's successor being wasted.
+#[test]
+fn a_proposer_behind_learns_decided_slots_from_the_acceptors() {
+    let mut cluster = three(0);
+    cluster.net().drop_kind("Commit", ATHENS, CYRENE);
+    cluster
+        .net()
+        .drop_kind("CatchUp", CYRENE, [ATHENS, BYZANTIUM]);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("k", "1"));
+    execute(&mut cluster, ALICE, ATHENS, 2, set("k", "2"));
+    assert!(
+        server(&cluster, CYRENE).committed(1).is_none(),
+        "cyrene heard no commit"
+    );
+    let reply = execute(&mut cluster, CAROL, CYRENE, 1, get("k"));
+    assert_eq!(
+        reply.outcome,
+        read(Some("2")),
+        "carol's read must come after both writes"
+    );
+    assert_eq!(reply.slot, 3, "the read goes into the first free slot");
+    let slots: Vec<u64> = prepares_sent_by(&cluster, CYRENE)
+        .into_iter()
+        .map(|(slot, _)| slot)
+        .collect();
+    assert_eq!(
+        slots,
+        vec![1, 2, 3],
+        "cyrene tries slots 1 and 2 once each, learns them Decided, and wins slot 3"
+    );
+}
