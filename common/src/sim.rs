@@ -645,7 +645,10 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
 pub struct Exercised {
     /// Runs counted.
     pub seeds: u64,
-    /// Client operations that completed with an output (the checker's material).
+    /// Client operations invoked.
+    pub invoked_ops: u64,
+    /// Client operations that completed with an output (the checker's material; the
+    /// rest failed or have an unknown outcome, which the checker may place anywhere).
     pub completed_ops: u64,
     /// Faults in the runs' fault plans (after the fault budget).
     pub planned_faults: u64,
@@ -657,6 +660,7 @@ impl Exercised {
     /// Add another run's (or sweep's) figures.
     pub fn add(&mut self, other: Exercised) {
         self.seeds += other.seeds;
+        self.invoked_ops += other.invoked_ops;
         self.completed_ops += other.completed_ops;
         self.planned_faults += other.planned_faults;
         self.seeds_with_a_crash += other.seeds_with_a_crash;
@@ -668,8 +672,9 @@ impl std::fmt::Display for Exercised {
         let per_seed = |n: u64| n as f64 / self.seeds.max(1) as f64;
         write!(
             f,
-            "{} seeds: {:.1} completed operations and {:.1} planned faults a seed, a crash in {} of them",
+            "{} seeds: {:.1} operations ({:.1} completed) and {:.1} planned faults a seed, a crash in {} of them",
             self.seeds,
+            per_seed(self.invoked_ops),
             per_seed(self.completed_ops),
             per_seed(self.planned_faults),
             self.seeds_with_a_crash
@@ -721,6 +726,7 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
         let faults = self.plan.faults();
         Exercised {
             seeds: 1,
+            invoked_ops: self.history.ops().len() as u64,
             completed_ops: self
                 .history
                 .ops()

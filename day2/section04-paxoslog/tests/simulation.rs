@@ -3,10 +3,10 @@
 //! compare-and-swap; and the negative controls the same runner must catch.
 
 mod support;
-use common::sim;
+use common::sim::{self, Exercised};
 use paxoslog::Config;
 use support::sim::{
-    Figures, KvCas, KvWorkload, fault_config, run_five_server_seed, run_seed, run_swarm_seed,
+    KvCas, KvWorkload, fault_config, run_five_server_seed, run_seed, run_swarm_seed,
 };
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
@@ -16,36 +16,24 @@ const WIDE_SEEDS: u64 = 200;
 /// A negative control must be caught within this many seeds.
 const CONTROL_SEEDS: u64 = 100;
 
-/// Runs `run_seed` over a sweep of `default_count` seeds (or what `SIM_*` asks for),
-/// adds up what the seeds exercised, and checks that every requested seed really ran.
-fn sweep_with_figures(
+/// Sweep `default_count` seeds (or what `SIM_*` asks for) of `run_seed`; `None` for a
+/// replay of one seed, else what the seeds exercised.
+fn sweep(
     default_count: u64,
-    mut run_seed: impl FnMut(u64) -> Result<Figures, Box<sim::SeedFailure>>,
-) -> (sim::Seeds, Figures) {
-    let mut total = Figures::default();
-    let summary = sim::sweep(default_count, |seed| {
-        total.add(run_seed(seed)?);
-        Ok(())
-    });
-    assert_eq!(
-        total.seeds, summary.seeds.count,
-        "the sweep must run every seed it was asked for"
-    );
-    println!(
-        "{} seeds: {} faults in their plans, {} seeds crashed a server, {} of {} operations answered",
-        total.seeds, total.faults, total.seeds_with_a_crash, total.answered, total.invoked
-    );
-    (summary.seeds, total)
+    run_seed: impl FnMut(u64) -> Result<Exercised, Box<sim::SeedFailure>>,
+) -> Option<Exercised> {
+    let summary = sim::sweep(default_count, run_seed);
+    (!summary.seeds.replay).then_some(summary.exercised)
 }
 
 /// The sweep must really be under faults, and its histories must have teeth: most
 /// operations answered with an outcome (the rest are unknown outcomes the checker
 /// places anywhere, which weaken it).
-fn assert_exercised(figures: &Figures, faults_per_seed: u64, crash_share: f64) {
+fn assert_exercised(figures: &Exercised, faults_per_seed: u64, crash_share: f64) {
     assert!(
-        figures.faults >= faults_per_seed * figures.seeds,
+        figures.planned_faults >= faults_per_seed * figures.seeds,
         "the fault plans held only {} faults over {} seeds: the sweep is barely under faults",
-        figures.faults,
+        figures.planned_faults,
         figures.seeds
     );
     assert!(
@@ -55,15 +43,15 @@ fn assert_exercised(figures: &Figures, faults_per_seed: u64, crash_share: f64) {
         figures.seeds
     );
     assert!(
-        figures.answered * 10 >= figures.invoked * 8,
+        figures.completed_ops * 10 >= figures.invoked_ops * 8,
         "only {} of {} operations were answered: the history is mostly unknown outcomes",
-        figures.answered,
-        figures.invoked
+        figures.completed_ops,
+        figures.invoked_ops
     );
     assert!(
-        figures.invoked >= 8 * figures.seeds,
+        figures.invoked_ops >= 8 * figures.seeds,
         "only {} operations over {} seeds: the histories are too short to check much",
-        figures.invoked,
+        figures.invoked_ops,
         figures.seeds
     );
 }
@@ -77,8 +65,7 @@ fn assert_exercised(figures: &Figures, faults_per_seed: u64, crash_share: f64) {
 /// operations answered, when this was written.)
 #[test]
 fn random_faults_keep_the_log_linearizable() {
-    let (seeds, figures) = sweep_with_figures(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
-    if !seeds.replay {
+    if let Some(figures) = sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default())) {
         assert_exercised(&figures, 8, 0.9);
     }
 }
@@ -87,10 +74,9 @@ fn random_faults_keep_the_log_linearizable() {
 /// once (one crashed while another is cut off).
 #[test]
 fn five_servers_keep_the_log_linearizable() {
-    let (seeds, figures) = sweep_with_figures(WIDE_SEEDS, |seed| {
+    if let Some(figures) = sweep(WIDE_SEEDS, |seed| {
         run_five_server_seed(seed, &Config::default())
-    });
-    if !seeds.replay {
+    }) {
         assert_exercised(&figures, 8, 0.9);
     }
 }
@@ -100,9 +86,7 @@ fn five_servers_keep_the_log_linearizable() {
 /// 5.7 planned faults a seed, a crash in 68 % of seeds, when this was written).
 #[test]
 fn swarm_configurations_keep_the_log_linearizable() {
-    let (seeds, figures) =
-        sweep_with_figures(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
-    if !seeds.replay {
+    if let Some(figures) = sweep(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default())) {
         assert_exercised(&figures, 2, 0.3);
     }
 }

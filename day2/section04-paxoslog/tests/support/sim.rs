@@ -6,8 +6,8 @@
 use super::install_invariants;
 use common::check::Model;
 use common::history::{Op, ToValue, Value as HistoryValue};
-use common::nemesis::{Fault, FaultConfig, FaultMix};
-use common::sim::{self, Answer, Check, SeedFailure, SimConfig, Workload};
+use common::nemesis::{FaultConfig, FaultMix};
+use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
 use common::{Cluster, NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
 use paxoslog::{Config, Msg, Operation, Outcome, RequestId};
 use std::collections::BTreeMap;
@@ -305,35 +305,8 @@ pub fn drop_between_servers(cluster: &mut Cluster<Msg>, probability: f64) {
     }
 }
 
-/// What one passing seed did, added up over a sweep so the sweep can state figures
-/// about what it exercised.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Figures {
-    /// Seeds run.
-    pub seeds: u64,
-    /// Faults in the seeds' fault plans (after the fault budget).
-    pub faults: u64,
-    /// Seeds whose plan crashed at least one server.
-    pub seeds_with_a_crash: u64,
-    /// Client operations answered with an outcome.
-    pub answered: u64,
-    /// Client operations invoked.
-    pub invoked: u64,
-}
-
-impl Figures {
-    /// Add one seed's figures.
-    pub fn add(&mut self, seed: Figures) {
-        self.seeds += seed.seeds;
-        self.faults += seed.faults;
-        self.seeds_with_a_crash += seed.seeds_with_a_crash;
-        self.answered += seed.answered;
-        self.invoked += seed.invoked;
-    }
-}
-
 /// Run one seed with servers configured by `config`.
-pub fn run_seed(seed: u64, config: &Config) -> Result<Figures, Box<SeedFailure>> {
+pub fn run_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     run_with(&fault_config(seed), config)
 }
 
@@ -347,7 +320,7 @@ pub fn five_server_config(seed: u64) -> SimConfig {
 }
 
 /// Run one five-server seed with servers configured by `config`.
-pub fn run_five_server_seed(seed: u64, config: &Config) -> Result<Figures, Box<SeedFailure>> {
+pub fn run_five_server_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     run_with(&five_server_config(seed), config)
 }
 
@@ -364,11 +337,11 @@ pub fn swarm_config(seed: u64) -> SimConfig {
 }
 
 /// Run one swarm seed with servers configured by `config`.
-pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Figures, Box<SeedFailure>> {
+pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     run_with(&swarm_config(seed), config)
 }
 
-fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Figures, Box<SeedFailure>> {
+fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     let config = config.clone();
     let mut workload = KvWorkload::default();
     let run = sim::run(
@@ -383,16 +356,5 @@ fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Figures, Box<Seed
         &KvCas,
         Check::Linearizable,
     );
-    let faults = run.plan.faults();
-    let crashed = faults
-        .iter()
-        .any(|f| matches!(f.fault, Fault::Crash(_) | Fault::CrashTorn(_)));
-    let figures = Figures {
-        seeds: 1,
-        faults: faults.len() as u64,
-        seeds_with_a_crash: u64::from(crashed),
-        answered: workload.answered,
-        invoked: run.history.len() as u64,
-    };
-    run.into_result().map(|()| figures)
+    run.into_result()
 }
