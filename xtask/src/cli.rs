@@ -46,10 +46,12 @@ pub enum Command {
         /// Run on a dirty work tree.
         force: bool,
     },
-    /// `branches [--base <rev>]`.
+    /// `branches [--base <rev>] [--force]`.
     Branches {
         /// The commit holding the solutions.
         base: String,
+        /// Replace branches holding commits the command did not make (keeping a backup).
+        force: bool,
     },
     /// `verify-exercises [<section>...]`.
     VerifyExercises {
@@ -82,11 +84,14 @@ Exercises (solution code is fenced by // solution-begin ... // solution-end):
   exercise [<section>...]   replace the fenced solutions with todo!(\"<hint>\")
   solution [<section>...]   put the solutions back (from --from <rev>, default main)
       --force               run even with uncommitted changes (they are overwritten)
-  branches [--base <rev>]   create branches exercises and solution/<section>
+  branches [--base <rev>]   create branches exercises and solution/<section>; refuses to
+                            replace a branch holding commits it did not make
+      --force               replace them anyway, keeping each old tip as backup/<branch>-<commit>
   verify-exercises [<section>...]
                             exercise form compiles, its tests fail; solution passes
 
-exit codes: 0 ok, 1 a check failed, 2 environment problem, 64 usage error";
+exit codes: 0 ok, 1 a check failed, 2 environment problem,
+            3 refused to overwrite your work (nothing was changed), 64 usage error";
 
 fn value(args: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<String, Failure> {
     args.next()
@@ -178,7 +183,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
             let mut base = "HEAD".to_string();
             while let Some(arg) = iter.next() {
                 match (command.as_str(), arg.as_str()) {
-                    ("exercise" | "solution", "--force") => force = true,
+                    ("exercise" | "solution" | "branches", "--force") => force = true,
                     ("solution", "--from") => from = value(&mut iter, "--from")?,
                     ("branches", "--base") => base = value(&mut iter, "--base")?,
                     (_, flag) if flag.starts_with('-') => return Err(unknown(flag, command)),
@@ -198,7 +203,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
                     from,
                     force,
                 },
-                "branches" => Command::Branches { base },
+                "branches" => Command::Branches { base, force },
                 _ => Command::VerifyExercises { sections },
             }
         }

@@ -23,7 +23,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             from,
             force,
         } => exercise::cmd_solution(&root, &sections, &from, force),
-        Command::Branches { base } => exercise::cmd_branches(&root, &base),
+        Command::Branches { base, force } => exercise::cmd_branches(&root, &base, force),
         Command::VerifyExercises { sections } => exercise::cmd_verify(&root, &sections),
     }
 }
@@ -33,12 +33,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let kind = match failure {
-                Failure::Usage(_) => "usage error",
-                Failure::Environment(_) => "environment problem",
-                Failure::Check(_) => "check failed",
-            };
-            eprintln!("error ({kind}): {failure}");
+            eprintln!("error ({}): {failure}", failure.kind());
             ExitCode::from(u8::try_from(failure.exit_code()).unwrap_or(1))
         }
     }

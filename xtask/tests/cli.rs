@@ -36,6 +36,17 @@ fn tlc_options_are_parsed() {
 }
 
 #[test]
+fn branches_takes_force_and_a_base() {
+    match cli::parse(&args("branches --force --base v2")).expect("valid") {
+        Parsed::Branches { base, force } => {
+            assert_eq!(base, "v2", "--base must be kept");
+            assert!(force, "--force must be kept");
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+}
+
+#[test]
 fn usage_errors_have_their_own_exit_code() {
     for bad in [
         "",
