@@ -68,8 +68,8 @@ impl Config {
 pub enum Warning {
     /// A file in the log directory that is not a segment; it was left alone.
     StrayFile(String),
-    /// The last segment ended in an incomplete or invalid frame (a write cut by a crash);
-    /// the log was truncated to the last valid frame.
+    /// The last segment ended in an incomplete or invalid frame with no valid frame after
+    /// it (a write cut by a crash); the log was truncated to the last valid frame.
     TornTail {
         /// The segment.
         segment: String,
@@ -208,9 +208,10 @@ impl<D: Dir> Wal<D> {
     }
 
     /// Open (or create) the log in `dir` with the given clock, running recovery: every
-    /// segment is scanned and every checksum verified; a torn tail of the last segment is
-    /// cut off (see [`Wal::recovery_report`]); a bad frame anywhere else is an error
-    /// naming the segment and the offset.
+    /// segment is scanned and every checksum verified; a torn tail of the last segment (a
+    /// bad frame with no valid frame after it) is cut off (see
+    /// [`Wal::recovery_report`]); a bad frame anywhere else, or one followed by a valid
+    /// frame, is an error naming the segment and the offset, and nothing is discarded.
     pub fn open_with_clock(dir: D, config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
         config.validate()?;
         let mut report = RecoveryReport::default();
@@ -254,7 +255,7 @@ impl<D: Dir> Wal<D> {
     }
 
     fn recover(&mut self, found: BTreeMap<u64, String>) -> Result<()> {
-        // exercise: scan each segment in base order; cut a torn tail of the last segment (truncate + sync, warn); any other bad frame or a gap between segments is a Corrupt error
+        // exercise: scan each segment in base order; a bad frame in the last segment with no valid frame after it (segment::valid_frame_after) is a torn tail: cut it (truncate + sync, warn); any other bad frame or a gap between segments is a Corrupt error
         // solution-begin
         let count = found.len();
         let mut previous_last: Option<u64> = None;
@@ -288,6 +289,20 @@ impl<D: Dir> Wal<D> {
                         segment: name,
                         offset: problem.offset,
                         reason: problem.reason.clone(),
+                    });
+                }
+                // A crash tears only what comes last. A valid frame after the bad one means
+                // the damage is in data written (and possibly acknowledged) before it.
+                if let Some(after) = segment::valid_frame_after(
+                    &bytes,
+                    problem.offset,
+                    scan.last_index(base),
+                    self.config.max_entry_bytes,
+                ) {
+                    return Err(WalError::Corrupt {
+                        segment: name,
+                        offset: problem.offset,
+                        reason: segment::damage_before_valid_frame(&problem.reason, &after),
                     });
                 }
                 // Read the segment a second time before cutting anything: a flipped bit on

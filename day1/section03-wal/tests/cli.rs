@@ -87,8 +87,8 @@ fn verify_reports_mid_log_corruption_with_exit_code_4() {
         "dump marks the bad checksum:\n{}",
         stdout(&dump)
     );
-    // The damaged frame is followed by a valid one, but it is the last segment: a torn tail.
-    assert_eq!(code(&wal(&["verify", dir])), 1);
+    // The damaged frame is followed by a valid one: corruption even in the last segment.
+    assert_eq!(code(&wal(&["verify", dir])), 4);
     // A second segment makes the damage mid-log.
     std::fs::write(path.join("wal_00000000000000000002.log"), b"").expect("second segment");
     let verify = wal(&["verify", dir]);
@@ -103,6 +103,69 @@ fn verify_reports_mid_log_corruption_with_exit_code_4() {
     assert!(
         String::from_utf8_lossy(&open.stderr).contains("wal_00000000000000000000.log at byte 0")
     );
+}
+
+/// The fault this guards against: `verify` called a log whose frame 2 is bad and whose
+/// frame 3 is valid and synced a torn tail (exit 1), and `recover` then cut frame 3, an
+/// acknowledged entry. Now it is corruption (exit 4), recover refuses and changes nothing,
+/// and only `--discard-corrupt-tail` (the operator saying so) cuts it.
+#[test]
+fn verify_calls_a_bad_frame_before_a_valid_synced_frame_corruption_and_recover_discards_nothing() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let path = tmp.path().join("log");
+    let dir = path.to_str().expect("utf-8 path");
+    assert_eq!(code(&wal(&["append", dir, "one", "two", "three"])), 0);
+    let segment = path.join("wal_00000000000000000000.log");
+    let mut bytes = std::fs::read(&segment).expect("read");
+    let second_frame = 40 + 3;
+    bytes[second_frame + 41] ^= 0x20;
+    std::fs::write(&segment, &bytes).expect("write");
+
+    let verify = wal(&["verify", dir]);
+    assert_eq!(
+        code(&verify),
+        4,
+        "damage followed by a valid frame is corruption, not a torn tail:\n{}",
+        stdout(&verify)
+    );
+    assert!(
+        stdout(&verify).contains("valid frame follows") && stdout(&verify).contains("3"),
+        "verify must say which valid entry follows the damage:\n{}",
+        stdout(&verify)
+    );
+    let dry = wal(&["recover", dir, "--dry-run"]);
+    assert_eq!(code(&dry), 4, "the dry run agrees with verify");
+    let recover = wal(&["recover", dir]);
+    let stderr = String::from_utf8_lossy(&recover.stderr).into_owned();
+    assert_eq!(code(&recover), 4, "recovery refuses: {stderr}");
+    assert!(
+        stderr.contains("--discard-corrupt-tail"),
+        "the refusal names the operator's way out: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&segment).expect("read"),
+        bytes,
+        "nothing is discarded without the operator saying so"
+    );
+
+    let discard = wal(&["recover", dir, "--discard-corrupt-tail"]);
+    assert_eq!(
+        code(&discard),
+        0,
+        "{}",
+        String::from_utf8_lossy(&discard.stderr)
+    );
+    assert!(
+        stdout(&discard).contains("entries 3"),
+        "the repair names the entry it gave up:\n{}",
+        stdout(&discard)
+    );
+    assert_eq!(
+        std::fs::metadata(&segment).expect("segment").len(),
+        second_frame as u64,
+        "the operator's repair cuts at the bad frame"
+    );
+    assert_eq!(code(&wal(&["verify", dir])), 0, "the repaired log is clean");
 }
 
 #[test]

@@ -7,7 +7,8 @@ use common::fileio::{CrashPolicy, Dir, FileIo, SimFs, SimFsConfig};
 use common::rng::SimRng;
 use proptest::prelude::*;
 use support::{config, open, payload, sim_fs, sim_fs_losing_unsynced};
-use wal::frame::HEADER_BYTES;
+use wal::frame::{self, HEADER_BYTES};
+use wal::inspect;
 use wal::{Config, Wal, WalError, Warning};
 
 const FIRST_SEGMENT: &str = "wal_00000000000000000000.log";
@@ -115,6 +116,9 @@ fn a_corrupt_byte_anywhere_is_detected() {
         .map(|s| fs.file_bytes(&dir.path_of(&s.name)).expect("bytes"))
         .collect();
     for (position, segment) in segments.iter().enumerate() {
+        // The last frame of the last segment is the only one no valid frame follows.
+        let last_frame_start = segment.bytes - (HEADER_BYTES as u64 + 60);
+        let is_tail = |offset: u64| position == segments.len() - 1 && offset >= last_frame_start;
         for offset in 0..segment.bytes {
             let fs = sim_fs(offset);
             let dir = fs.dir("wal");
@@ -125,7 +129,11 @@ fn a_corrupt_byte_anywhere_is_detected() {
             assert!(fs.corrupt_byte(&dir.path_of(&segment.name), offset, 0x40));
             match Wal::open(dir, Config::default()) {
                 Err(WalError::Corrupt { segment: name, .. }) => {
-                    assert_eq!(position, 0, "only a saved segment may refuse to open");
+                    assert!(
+                        !is_tail(offset),
+                        "byte {offset} of {}: damage to the last frame of the log is a torn tail, not corruption",
+                        segment.name
+                    );
                     assert_eq!(name, segment.name, "the error names the damaged segment");
                 }
                 Err(other) => panic!(
@@ -133,11 +141,16 @@ fn a_corrupt_byte_anywhere_is_detected() {
                     segment.name
                 ),
                 Ok(wal) => {
-                    assert_eq!(position, 1, "a corrupt saved segment must not open");
-                    let recovered = data_of(&wal);
                     assert!(
-                        recovered.len() < entries.len() && entries.starts_with(&recovered),
-                        "byte {offset} of the last segment: the damaged entry and what follows must be cut"
+                        is_tail(offset),
+                        "byte {offset} of {}: damage followed by a valid frame must refuse to open",
+                        segment.name
+                    );
+                    let recovered = data_of(&wal);
+                    assert_eq!(
+                        recovered,
+                        entries[..entries.len() - 1].to_vec(),
+                        "byte {offset} of the last frame: exactly that frame must be cut"
                     );
                     assert!(
                         wal.recovery_report().discarded_bytes() > 0,
@@ -147,6 +160,95 @@ fn a_corrupt_byte_anywhere_is_detected() {
             }
         }
     }
+}
+
+/// The fault this guards against: frame 2 of the last segment is damaged while frame 3,
+/// written and synced after it, is intact. Recovery used to call that a torn tail and cut
+/// from frame 2 on, silently discarding the acknowledged entry 3. A crash tears only what
+/// was written last, so a valid frame after the damage means corruption: refuse, discard
+/// nothing, and leave the decision to the operator.
+#[test]
+fn a_bad_frame_followed_by_a_valid_synced_frame_is_corruption_not_a_torn_tail() {
+    let frame_bytes = (HEADER_BYTES + 20) as u64;
+    // Damage in the data, in the index, and in the length field (the scan cannot follow
+    // the bad frame's length to find the next one then).
+    for (damaged_byte, what) in [(50u64, "data"), (20, "index"), (1, "length")] {
+        let fs = sim_fs(13);
+        let dir = fs.dir("wal");
+        let mut wal = open(dir.clone(), Config::default());
+        for i in 1..=3 {
+            wal.append(&payload(i, 20)).expect("append and sync");
+        }
+        drop(wal);
+        let path = dir.path_of(FIRST_SEGMENT);
+        assert!(fs.corrupt_byte(&path, frame_bytes + damaged_byte, 0x10));
+        let before = fs.file_bytes(&path).expect("segment");
+
+        let error = Wal::open(dir.clone(), Config::default()).expect_err(
+            "entry 3 was synced after the damaged entry 2: the log must refuse to open",
+        );
+        match &error {
+            WalError::Corrupt {
+                segment,
+                offset,
+                reason,
+            } => {
+                assert_eq!(
+                    segment, FIRST_SEGMENT,
+                    "{what}: the error names the segment"
+                );
+                assert_eq!(
+                    *offset, frame_bytes,
+                    "{what}: the error points at entry 2's frame"
+                );
+                assert!(
+                    reason.contains("valid frame follows") && reason.contains("entry 3"),
+                    "{what}: the error must say a valid frame follows the damage: {reason}"
+                );
+            }
+            other => panic!("{what}: expected a corruption error, got {other}"),
+        }
+        assert_eq!(
+            fs.file_bytes(&path).expect("segment"),
+            before,
+            "{what}: refusing must discard nothing"
+        );
+    }
+}
+
+#[test]
+fn discarding_a_corrupt_tail_is_an_explicit_operator_step_that_names_what_it_loses() {
+    let fs = sim_fs(14);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    for i in 1..=4 {
+        wal.append(&payload(i, 20)).expect("append and sync");
+    }
+    drop(wal);
+    let frame_bytes = (HEADER_BYTES + 20) as u64;
+    assert!(fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 45, 0x01));
+
+    let cut = inspect::discard_corrupt_tail(&dir, frame::DEFAULT_MAX_ENTRY_BYTES)
+        .expect("the repair runs")
+        .expect("a bad frame before valid frames is what the repair is for");
+    assert_eq!(cut.offset, frame_bytes, "the cut is at the bad frame");
+    assert_eq!(
+        cut.lost_entries,
+        vec![3, 4],
+        "the repair names the valid entries it gave up"
+    );
+    let wal = open(dir.clone(), Config::default());
+    assert_eq!(
+        wal.last_index(),
+        1,
+        "only the entry before the damage is left"
+    );
+    drop(wal);
+    assert_eq!(
+        inspect::discard_corrupt_tail(&dir, frame::DEFAULT_MAX_ENTRY_BYTES).expect("runs"),
+        None,
+        "on a clean log the repair does nothing"
+    );
 }
 
 #[test]
@@ -371,6 +473,24 @@ struct Model {
     durable: usize,
 }
 
+/// Opens the log after a power cut. A cut in the middle of an unsynced batch can tear an
+/// earlier frame of the batch and keep a later one; recovery cannot tell that from damage
+/// to synced data and refuses, so the test does what an operator would: discard from the
+/// bad frame on (`inspect::discard_corrupt_tail`) and open again. Whether that lost an
+/// acknowledged entry is what the caller checks next.
+fn open_as_an_operator_would(
+    dir: &common::fileio::SimDir,
+    cfg: &Config,
+) -> Result<Wal<common::fileio::SimDir>, WalError> {
+    match Wal::open(dir.clone(), cfg.clone()) {
+        Err(WalError::Corrupt { reason, .. }) if reason.contains("valid frame follows") => {
+            inspect::discard_corrupt_tail(dir, cfg.max_entry_bytes)?;
+            Wal::open(dir.clone(), cfg.clone())
+        }
+        other => other,
+    }
+}
+
 fn reopen_and_check(
     fs: &SimFs,
     dir: &common::fileio::SimDir,
@@ -379,7 +499,7 @@ fn reopen_and_check(
     rng: &mut SimRng,
 ) -> Result<Wal<common::fileio::SimDir>, TestCaseError> {
     fs.crash(rng);
-    let wal = Wal::open(dir.clone(), cfg.clone())
+    let wal = open_as_an_operator_would(dir, cfg)
         .map_err(|e| TestCaseError::fail(format!("recovery failed: {e}")))?;
     let recovered = wal
         .read_all()
@@ -562,7 +682,7 @@ fn image_after_crash(seed: u64) -> Vec<Vec<u8>> {
     }
     drop(wal);
     fs.crash(&mut SimRng::derive(seed, "crash"));
-    let wal = open(dir.clone(), config(300));
+    let wal = open_as_an_operator_would(&dir, &config(300)).expect("the log opens");
     wal.segments()
         .iter()
         .map(|s| fs.file_bytes(&dir.path_of(&s.name)).expect("segment"))
