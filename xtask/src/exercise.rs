@@ -14,8 +14,9 @@
 //!   branch whose tip is anything else (the participant's commits) unless given `--force`,
 //!   which first keeps the old tip as `backup/<branch>-<commit>`.
 //! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
-//!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide), that each section's exercise form compiles, that its tests
-//!   fail on it, and that its solution form passes them. It builds into the workspace's
+//!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide),
+//!   that each section's exercise form compiles without `unused variable` warnings, that
+//!   its tests fail on it, and that its solution form passes them. It builds into the workspace's
 //!   target directory, so dependencies already compiled by `cargo test` are reused.
 
 use std::path::{Path, PathBuf};
@@ -612,15 +613,43 @@ pub struct Verification {
     pub exercise_tests_fail: bool,
     /// `cargo test -p <section>` passes on the solution form.
     pub solution_passes: bool,
+    /// `unused variable` and `variable does not need to be mutable` warnings in the
+    /// exercise build: a stub that leaves a parameter unused (see [`crate::stub`]).
+    pub stub_warnings: Vec<String>,
     /// Where the logs of the three steps are.
     pub logs: Vec<String>,
 }
 
 impl Verification {
-    /// All three checks hold.
+    /// All checks hold.
     pub fn ok(&self) -> bool {
-        self.exercise_compiles && self.exercise_tests_fail && self.solution_passes
+        self.exercise_compiles
+            && self.exercise_tests_fail
+            && self.solution_passes
+            && self.stub_warnings.is_empty()
     }
+}
+
+/// The warnings of a build log that a stub causes by leaving variables unused: each as
+/// its message and the `-->` location line after it.
+pub fn stub_warnings(log: &str) -> Vec<String> {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut found = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        if line.starts_with("warning: unused variable")
+            || line.starts_with("warning: variable does not need to be mutable")
+        {
+            let location = lines
+                .get(k + 1)
+                .map(|l| l.trim().trim_start_matches("--> "))
+                .unwrap_or("");
+            let warning = format!("{} at {location}", line.trim_start_matches("warning: "));
+            if !found.contains(&warning) {
+                found.push(warning);
+            }
+        }
+    }
+    found
 }
 
 fn cargo_in(copy: &Path, target_dir: &Path, args: &[&str], log: &Path) -> Result<bool, Failure> {
@@ -669,6 +698,11 @@ pub fn verify(
             &["test", "-p", package, "--no-run"],
             &compile_log,
         )?;
+        let stub_warnings = if exercise_compiles {
+            stub_warnings(&read(&compile_log)?)
+        } else {
+            Vec::new()
+        };
         let exercise_tests_fail = exercise_compiles
             && !cargo_in(
                 &copy,
@@ -685,6 +719,7 @@ pub fn verify(
             exercise_compiles,
             exercise_tests_fail,
             solution_passes,
+            stub_warnings,
             logs: vec![
                 compile_log.display().to_string(),
                 test_log.display().to_string(),
@@ -726,16 +761,25 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
     let _ = std::fs::remove_dir_all(work.join("workspace"));
     let rows = rows?;
     println!(
-        "{:<24} {:<20} {:<24} {:<20}",
-        "section", "exercise compiles", "tests fail on exercise", "solution passes"
+        "{:<24} {:<20} {:<24} {:<18} {:<20}",
+        "section",
+        "exercise compiles",
+        "tests fail on exercise",
+        "unused variables",
+        "solution passes"
     );
     let yes_no = |b: bool| if b { "yes" } else { "NO" };
     for row in &rows {
         println!(
-            "{:<24} {:<20} {:<24} {:<20}",
+            "{:<24} {:<20} {:<24} {:<18} {:<20}",
             row.package,
             yes_no(row.exercise_compiles),
             yes_no(row.exercise_tests_fail),
+            if row.stub_warnings.is_empty() {
+                "none".to_string()
+            } else {
+                row.stub_warnings.len().to_string()
+            },
             yes_no(row.solution_passes)
         );
     }
@@ -754,6 +798,12 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
             println!(
                 "{}: the tests pass on the exercise form, so they do not exercise the fenced code; see {}",
                 row.package, row.logs[1]
+            );
+        }
+        for warning in &row.stub_warnings {
+            println!(
+                "{}: the exercise stubs leave a variable unused: {warning}; see {}",
+                row.package, row.logs[0]
             );
         }
         if !row.solution_passes {

@@ -11,7 +11,9 @@
 //! ```
 //!
 //! The **exercise form** keeps the hint and both markers and replaces only the lines
-//! between the markers with `todo!("<hint>");`, indented like the `solution-begin` marker.
+//! between the markers with `todo!("<hint>");`, indented like the `solution-begin` marker,
+//! preceded by `let _ = (&a, &b);` when the solution uses variables bound before the fence
+//! (see [`crate::stub`]), so the stub compiles without `unused variable` warnings.
 //! The statement form works both where the region is the function's tail expression (a
 //! block ending in a diverging statement has any type) and where more code follows it.
 //! Because the markers stay, the transform can be reversed: [`restore`] puts the
@@ -153,8 +155,33 @@ pub fn todo_line(region: &Region) -> String {
     format!("{}todo!(\"{escaped}\");", region.indent)
 }
 
-/// The exercise form of `text`: every region's lines replaced by its `todo!` line.
-/// Applying it twice gives the same result as once.
+/// The lines that stand for `region` of `text` in the exercise form: a `let _ = ...;`
+/// line keeping the variables the solution uses in use (see [`crate::stub`]), if any, and
+/// the `todo!` line.
+pub fn stub_lines(text: &str, region: &Region) -> Vec<String> {
+    let (lines, _) = lines_of(text);
+    let before = lines[..region.begin].join("\n");
+    let solution = lines[region.begin + 1..region.end].join("\n");
+    let mentions = crate::stub::mentions(&before, &solution);
+    let mut out: Vec<String> = crate::stub::keep_used_line(&region.indent, &mentions)
+        .into_iter()
+        .collect();
+    out.push(todo_line(region));
+    out
+}
+
+/// Whether `region` of `text` still holds its exercise stub (its `todo!` line), rather
+/// than code somebody wrote.
+pub fn holds_stub(text: &str, region: &Region) -> bool {
+    let (lines, _) = lines_of(text);
+    let todo = todo_line(region);
+    lines[region.begin + 1..region.end]
+        .iter()
+        .any(|line| line.trim() == todo.trim())
+}
+
+/// The exercise form of `text`: every region's lines replaced by its stub
+/// ([`stub_lines`]). Applying it twice gives the same result as once.
 pub fn to_exercise(text: &str) -> Result<String, FenceError> {
     let found = regions(text)?;
     let (lines, trailing) = lines_of(text);
@@ -162,7 +189,7 @@ pub fn to_exercise(text: &str) -> Result<String, FenceError> {
     let mut next = 0;
     for region in &found {
         out.extend(lines[next..=region.begin].iter().map(|l| l.to_string()));
-        out.push(todo_line(region));
+        out.extend(stub_lines(text, region));
         next = region.end;
     }
     out.extend(lines[next..].iter().map(|l| l.to_string()));

@@ -29,6 +29,7 @@ pub mod parse_tlars;
 pub mod parse_tlc;
 pub mod process;
 pub mod runner;
+pub mod stub;
 
 use std::path::{Path, PathBuf};
 

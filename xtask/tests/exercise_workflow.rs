@@ -165,6 +165,12 @@ fn verify_exercises_passes_a_good_section_and_flags_tests_that_miss_the_fences()
         "demo's solution must pass; see {}",
         demo.logs[2]
     );
+    assert!(
+        demo.stub_warnings.is_empty(),
+        "the stubs must leave no variable unused: {:?}; see {}",
+        demo.stub_warnings,
+        demo.logs[0]
+    );
     assert!(demo.ok());
     let untested = &rows[1];
     assert!(
