@@ -58,6 +58,11 @@ pub enum Command {
         /// Sections (all when empty).
         sections: Vec<String>,
     },
+    /// `status [<section>...]`.
+    Status {
+        /// Sections (all when empty).
+        sections: Vec<String>,
+    },
 }
 
 /// The text of `cargo xtask help`.
@@ -89,6 +94,8 @@ Exercises (solution code is fenced by // solution-begin ... // solution-end):
       --force               replace them anyway, keeping each old tip as backup/<branch>-<commit>
   verify-exercises [<section>...]
                             exercise form compiles, its tests fail; solution passes
+  status [<section>...]     fences still todo!() per section, and PASS/FAIL per step
+                            (runs `cargo test -p <section> -- step<N>_` for each step)
 
 exit codes: 0 ok, 1 a check failed, 2 environment problem,
             3 refused to overwrite your work (nothing was changed), 64 usage error";
@@ -177,7 +184,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
             }
             Command::TlcFetch { from, offline }
         }
-        "exercise" | "solution" | "branches" | "verify-exercises" => {
+        "exercise" | "solution" | "branches" | "verify-exercises" | "status" => {
             let mut force = false;
             let mut from = "main".to_string();
             let mut base = "HEAD".to_string();
@@ -204,6 +211,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
                     force,
                 },
                 "branches" => Command::Branches { base, force },
+                "status" => Command::Status { sections },
                 _ => Command::VerifyExercises { sections },
             }
         }

@@ -6,9 +6,10 @@
 //!   TLC (the default engine, a pinned and checksum-verified `tla2tools.jar`) or with the
 //!   `tla` binary of the `tla-checker` crate (`--engine tla-rs`), parse the checker's
 //!   output into one [`outcome::Outcome`], and compare it with `tla/expected.toml`.
-//! - **Exercises** (`exercise`, `solution`, `branches`, `verify-exercises`): turn the fenced
-//!   solution regions of the section crates into `todo!("<hint>")` stubs and back
-//!   (see [`fence`]).
+//! - **Exercises** (`exercise`, `solution`, `branches`, `verify-exercises`, `status`): turn
+//!   the fenced solution regions of the section crates into `todo!("<hint>")` stubs and
+//!   back (see [`fence`]), and report a participant's progress step by step
+//!   (see [`status`]).
 //!
 //! Exit codes are part of the interface (see [`Failure::exit_code`]): 0 all good, 1 a check
 //! failed (a spec's result differs from its expectation, an exercise does not behave),
@@ -29,6 +30,7 @@ pub mod parse_tlars;
 pub mod parse_tlc;
 pub mod process;
 pub mod runner;
+pub mod status;
 pub mod stub;
 
 use std::path::{Path, PathBuf};

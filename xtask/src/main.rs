@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use xtask::cli::{self, Command};
-use xtask::{Failure, exercise, runner, workspace_root};
+use xtask::{Failure, exercise, runner, status, workspace_root};
 
 fn run(args: &[String]) -> Result<(), Failure> {
     let root = workspace_root();
@@ -25,6 +25,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         } => exercise::cmd_solution(&root, &sections, &from, force),
         Command::Branches { base, force } => exercise::cmd_branches(&root, &base, force),
         Command::VerifyExercises { sections } => exercise::cmd_verify(&root, &sections),
+        Command::Status { sections } => status::cmd_status(&root, &sections),
     }
 }
 
