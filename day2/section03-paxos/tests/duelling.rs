@@ -38,7 +38,7 @@ fn three_way_duel(seed: u64, config: Config) -> (Vec<Decision>, u64) {
 }
 
 #[test]
-fn duelling_proposers_terminate_with_backoff() {
+fn step3_duelling_proposers_terminate_with_backoff() {
     let mut slowest = 0;
     for seed in 0..200 {
         let (decisions, took) = three_way_duel(seed, Config::default());

@@ -16,7 +16,7 @@ const SWARM_SEEDS: u64 = 300;
 /// restarts (slow storage, unsynced writes lost), every client is told the same chosen
 /// value, the cluster never commits two values, and a healed cluster answers everyone.
 #[test]
-fn random_faults_never_choose_two_values() {
+fn step3_random_faults_never_choose_two_values() {
     let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
     assert_eq!(
         summary.passed, summary.seeds.count,
@@ -28,7 +28,7 @@ fn random_faults_never_choose_two_values() {
 /// storage delay, crash policy (lose or keep a random subset of unsynced writes) and
 /// which fault kinds occur.
 #[test]
-fn swarm_configurations_never_choose_two_values() {
+fn step3_swarm_configurations_never_choose_two_values() {
     let summary = sim::sweep(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
     assert_eq!(
         summary.passed, summary.seeds.count,
@@ -41,7 +41,7 @@ fn swarm_configurations_never_choose_two_values() {
 /// promise or an acceptance, and two different values get chosen. The runner must find
 /// such a seed and print the command that replays it.
 #[test]
-fn reply_before_sync_is_caught_by_the_fault_runner() {
+fn step3_reply_before_sync_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
         run_seed(seed, &Config::reply_before_sync())
     })
@@ -60,7 +60,7 @@ fn reply_before_sync_is_caught_by_the_fault_runner() {
 /// the values reported in its promises overwrites a chosen value; the value-preservation
 /// invariant must catch it.
 #[test]
-fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
+fn step3_ignoring_accepted_values_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
         run_seed(seed, &Config::ignore_accepted_values())
     })
@@ -74,7 +74,7 @@ fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
 
 /// The same seed replays the same run, event for event.
 #[test]
-fn a_seed_replays_exactly() {
+fn step3_a_seed_replays_exactly() {
     let hash = |seed| {
         let config = support::sim::fault_config(seed);
         let mut workload = support::sim::Proposals::default();
