@@ -15,8 +15,8 @@
 //!   which first keeps the old tip as `backup/<branch>-<commit>`.
 //! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
 //!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide),
-//!   that each section's exercise form compiles without `unused variable` warnings, that
-//!   its tests fail on it, and that its solution form passes them. It builds into the workspace's
+//!   that each section's exercise form compiles without warnings, that its tests fail on
+//!   it, and that its solution form passes them. It builds into the workspace's
 //!   target directory, so dependencies already compiled by `cargo test` are reused.
 
 use std::path::{Path, PathBuf};
@@ -613,9 +613,10 @@ pub struct Verification {
     pub exercise_tests_fail: bool,
     /// `cargo test -p <section>` passes on the solution form.
     pub solution_passes: bool,
-    /// `unused variable` and `variable does not need to be mutable` warnings in the
-    /// exercise build: a stub that leaves a parameter unused (see [`crate::stub`]).
-    pub stub_warnings: Vec<String>,
+    /// Warnings of the section's own code in the exercise build (a stub that leaves a
+    /// variable unused, see [`crate::stub`], or anything else): the exercise form must
+    /// compile cleanly, so a participant sees only the warnings of their own code.
+    pub exercise_warnings: Vec<String>,
     /// Where the logs of the three steps are.
     pub logs: Vec<String>,
 }
@@ -626,27 +627,30 @@ impl Verification {
         self.exercise_compiles
             && self.exercise_tests_fail
             && self.solution_passes
-            && self.stub_warnings.is_empty()
+            && self.exercise_warnings.is_empty()
     }
 }
 
-/// The warnings of a build log that a stub causes by leaving variables unused: each as
-/// its message and the `-->` location line after it.
-pub fn stub_warnings(log: &str) -> Vec<String> {
+/// The warnings of a build log, each as its message and the `-->` location after it;
+/// cargo's "generated N warnings" summaries are not counted.
+pub fn exercise_warnings(log: &str) -> Vec<String> {
     let lines: Vec<&str> = log.lines().collect();
     let mut found = Vec::new();
     for (k, line) in lines.iter().enumerate() {
-        if line.starts_with("warning: unused variable")
-            || line.starts_with("warning: variable does not need to be mutable")
-        {
-            let location = lines
-                .get(k + 1)
-                .map(|l| l.trim().trim_start_matches("--> "))
-                .unwrap_or("");
-            let warning = format!("{} at {location}", line.trim_start_matches("warning: "));
-            if !found.contains(&warning) {
-                found.push(warning);
-            }
+        let Some(message) = line.strip_prefix("warning: ") else {
+            continue;
+        };
+        if message.contains(" generated ") && message.contains(" warning") {
+            continue;
+        }
+        let location = lines
+            .get(k + 1)
+            .map(|l| l.trim().trim_start_matches("--> "))
+            .filter(|l| !l.is_empty())
+            .unwrap_or("");
+        let warning = format!("{message} at {location}");
+        if !found.contains(&warning) {
+            found.push(warning);
         }
     }
     found
@@ -698,8 +702,8 @@ pub fn verify(
             &["test", "-p", package, "--no-run"],
             &compile_log,
         )?;
-        let stub_warnings = if exercise_compiles {
-            stub_warnings(&read(&compile_log)?)
+        let exercise_warnings = if exercise_compiles {
+            exercise_warnings(&read(&compile_log)?)
         } else {
             Vec::new()
         };
@@ -719,7 +723,7 @@ pub fn verify(
             exercise_compiles,
             exercise_tests_fail,
             solution_passes,
-            stub_warnings,
+            exercise_warnings,
             logs: vec![
                 compile_log.display().to_string(),
                 test_log.display().to_string(),
@@ -775,10 +779,10 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
             row.package,
             yes_no(row.exercise_compiles),
             yes_no(row.exercise_tests_fail),
-            if row.stub_warnings.is_empty() {
+            if row.exercise_warnings.is_empty() {
                 "none".to_string()
             } else {
-                row.stub_warnings.len().to_string()
+                row.exercise_warnings.len().to_string()
             },
             yes_no(row.solution_passes)
         );
@@ -800,9 +804,9 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
                 row.package, row.logs[1]
             );
         }
-        for warning in &row.stub_warnings {
+        for warning in &row.exercise_warnings {
             println!(
-                "{}: the exercise stubs leave a variable unused: {warning}; see {}",
+                "{}: the exercise form warns: {warning}; see {}",
                 row.package, row.logs[0]
             );
         }

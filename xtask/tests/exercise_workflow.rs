@@ -166,9 +166,9 @@ fn verify_exercises_passes_a_good_section_and_flags_tests_that_miss_the_fences()
         demo.logs[2]
     );
     assert!(
-        demo.stub_warnings.is_empty(),
-        "the stubs must leave no variable unused: {:?}; see {}",
-        demo.stub_warnings,
+        demo.exercise_warnings.is_empty(),
+        "the exercise form must compile without warnings: {:?}; see {}",
+        demo.exercise_warnings,
         demo.logs[0]
     );
     assert!(demo.ok());

@@ -18,6 +18,7 @@ impl Acceptor {
 ";
 
 const EXERCISE: &str = "\
+#![allow(dead_code, unused_imports, unreachable_code)] // exercise form: until your code replaces the stubs
 impl Acceptor {
     fn on_prepare(&mut self, ballot: u64) -> bool {
         // exercise: promise only to a ballot above the current promise; persist before replying
@@ -199,7 +200,10 @@ fn a_stub_for_a_solution_using_no_outer_variable_is_the_todo_line_alone() {
     let exercise = fence::to_exercise(text).expect("well-formed");
     assert_eq!(
         exercise,
-        "fn f() -> u32 {\n    // exercise: forty-two\n    // solution-begin\n    todo!(\"forty-two\");\n    // solution-end\n}\n",
+        format!(
+            "{}\nfn f() -> u32 {{\n    // exercise: forty-two\n    // solution-begin\n    todo!(\"forty-two\");\n    // solution-end\n}}\n",
+            fence::EXERCISE_ALLOW
+        ),
         "nothing to keep in use: no let line"
     );
 }
@@ -220,7 +224,7 @@ fn a_region_holds_its_stub_until_its_todo_line_is_replaced() {
 }
 
 #[test]
-fn unused_variable_warnings_are_found_in_a_build_log() {
+fn build_log_warnings_are_found_with_their_place_but_not_cargos_summaries() {
     let log = "\
    Compiling demo v0.1.0
 warning: unused variable: `ballot`
@@ -231,14 +235,39 @@ warning: function `helper` is never used
 warning: variable does not need to be mutable
   --> day1/section01-demo/src/lib.rs:20:9
 ";
+    let log = format!("{log}warning: `demo` (lib) generated 3 warnings\n");
     assert_eq!(
-        xtask::exercise::stub_warnings(log),
+        xtask::exercise::exercise_warnings(&log),
         vec![
             "unused variable: `ballot` at day1/section01-demo/src/lib.rs:12:33".to_string(),
+            "function `helper` is never used at day1/section01-demo/src/lib.rs:40:4".to_string(),
             "variable does not need to be mutable at day1/section01-demo/src/lib.rs:20:9"
                 .to_string(),
         ],
-        "both kinds a stub can cause are found, with their place; other warnings are not counted"
+        "every warning is found with its place; cargo's summary line is not a warning"
+    );
+}
+
+#[test]
+fn the_exercise_form_allows_unused_helpers_once_after_the_docs_and_restore_removes_it() {
+    let text = format!("//! A module.\n//! More docs.\n\nfn helper() {{}}\n\n{SOLUTION}");
+    let exercise = fence::to_exercise(&text).expect("well-formed");
+    assert!(
+        exercise.starts_with(&format!(
+            "//! A module.\n//! More docs.\n{}\n",
+            fence::EXERCISE_ALLOW
+        )),
+        "the allow line goes right after the module's documentation:\n{exercise}"
+    );
+    assert_eq!(
+        fence::to_exercise(&exercise).expect("still well-formed"),
+        exercise,
+        "the allow line is added once"
+    );
+    assert_eq!(
+        fence::restore(&exercise, &text).expect("same regions"),
+        text,
+        "restoring removes the allow line with the stubs"
     );
 }
 
