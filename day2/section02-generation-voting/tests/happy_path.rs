@@ -154,6 +154,11 @@ fn step2_superseded_election_does_not_retry_and_overtake_the_newest() {
         "no voter may ever have been asked for more than 3"
     );
     assert_eq!(cluster.node::<GenerationServer>(ATHENS).won(), &[3]);
+    assert_eq!(
+        cluster.node::<GenerationServer>(ATHENS).latest_started(),
+        3,
+        "the newest election started at athens is 3: no retry started a fourth"
+    );
 }
 
 /// Over many seeds, with random latencies and no FIFO order (voters see the prepares in
