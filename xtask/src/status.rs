@@ -140,6 +140,8 @@ pub struct StepRow {
     pub grade: Grade,
     /// The log of the run.
     pub log: PathBuf,
+    /// How long the run took (building included, when something had to be built).
+    pub elapsed: Duration,
 }
 
 /// The status of one section.
@@ -210,6 +212,7 @@ pub fn section_status(
                 label: "all tests".to_string(),
                 grade: Grade::BuildFailed,
                 log: list_log,
+                elapsed: listing.elapsed,
             }],
         });
     }
@@ -225,6 +228,7 @@ pub fn section_status(
             label: format!("step {step}"),
             grade: grade(&finished),
             log,
+            elapsed: finished.elapsed,
         });
     }
     let unstepped = tests.iter().filter(|t| step_of(t).is_none()).count();
@@ -243,6 +247,7 @@ pub fn section_status(
             label: label.to_string(),
             grade: grade(&finished),
             log,
+            elapsed: finished.elapsed,
         });
     }
     Ok(SectionStatus {
@@ -293,7 +298,11 @@ pub fn render(statuses: &[SectionStatus]) -> String {
                     format!("FAIL  does not compile; see {}", row.log.display())
                 }
             };
-            out.push_str(&format!("  {:<10} {detail}\n", row.label));
+            out.push_str(&format!(
+                "  {:<10} {detail}  ({:.1} s)\n",
+                row.label,
+                row.elapsed.as_secs_f64()
+            ));
         }
     }
     out
