@@ -748,8 +748,11 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
         .join("exercise-check")
         .join(format!("run-{}", std::process::id()));
     // The workspace's own target directory: registry dependencies are already built there
-    // by `cargo test`, and the copy's crates live at another path, so their artifacts
-    // never clash with the originals.
+    // by `cargo test`. The copy's section crates sit at the same paths relative to their
+    // workspace, so cargo gives their artifacts the same names as the originals': while a
+    // run is in progress, building the same sections in the work tree competes for them.
+    // When the run ends the copy is removed, and cargo rebuilds those sections for the
+    // work tree on its next build (their recorded sources are gone).
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|dir| {
