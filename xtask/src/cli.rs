@@ -46,10 +46,12 @@ pub enum Command {
         /// Run on a dirty work tree.
         force: bool,
     },
-    /// `branches [--base <rev>]`.
+    /// `branches [--base <rev>] [--force]`.
     Branches {
         /// The commit holding the solutions.
         base: String,
+        /// Replace branches holding commits the command did not make (keeping a backup).
+        force: bool,
     },
     /// `verify-exercises [<section>...]`.
     VerifyExercises {
@@ -60,6 +62,11 @@ pub enum Command {
     Figures {
         /// Compare only; fail listing the blocks that changed.
         check: bool,
+    },
+    /// `status [<section>...]`.
+    Status {
+        /// Sections (all when empty).
+        sections: Vec<String>,
     },
 }
 
@@ -88,15 +95,20 @@ Exercises (solution code is fenced by // solution-begin ... // solution-end):
   exercise [<section>...]   replace the fenced solutions with todo!(\"<hint>\")
   solution [<section>...]   put the solutions back (from --from <rev>, default main)
       --force               run even with uncommitted changes (they are overwritten)
-  branches [--base <rev>]   create branches exercises and solution/<section>
+  branches [--base <rev>]   create branches exercises and solution/<section>; refuses to
+                            replace a branch holding commits it did not make
+      --force               replace them anyway, keeping each old tip as backup/<branch>-<commit>
   verify-exercises [<section>...]
                             exercise form compiles, its tests fail; solution passes
+  status [<section>...]     fences still todo!() per section, and PASS/FAIL per step
+                            (runs `cargo test -p <section> -- step<N>_` for each step)
 
 README figures from seeded runs (between <!-- figures:<id> begin/end --> markers):
   figures               rerun the code that prints them and write them into the READMEs
       --check             write nothing; fail listing the blocks that changed
 
-exit codes: 0 ok, 1 a check failed, 2 environment problem, 64 usage error";
+exit codes: 0 ok, 1 a check failed, 2 environment problem,
+            3 refused to overwrite your work (nothing was changed), 64 usage error";
 
 fn value(args: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<String, Failure> {
     args.next()
@@ -192,13 +204,13 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
             }
             Command::Figures { check }
         }
-        "exercise" | "solution" | "branches" | "verify-exercises" => {
+        "exercise" | "solution" | "branches" | "verify-exercises" | "status" => {
             let mut force = false;
             let mut from = "main".to_string();
             let mut base = "HEAD".to_string();
             while let Some(arg) = iter.next() {
                 match (command.as_str(), arg.as_str()) {
-                    ("exercise" | "solution", "--force") => force = true,
+                    ("exercise" | "solution" | "branches", "--force") => force = true,
                     ("solution", "--from") => from = value(&mut iter, "--from")?,
                     ("branches", "--base") => base = value(&mut iter, "--base")?,
                     (_, flag) if flag.starts_with('-') => return Err(unknown(flag, command)),
@@ -218,7 +230,8 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
                     from,
                     force,
                 },
-                "branches" => Command::Branches { base },
+                "branches" => Command::Branches { base, force },
+                "status" => Command::Status { sections },
                 _ => Command::VerifyExercises { sections },
             }
         }

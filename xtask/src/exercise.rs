@@ -7,12 +7,16 @@
 //! - `exercise [<section>...]` rewrites the fenced regions into `todo!("<hint>")` in place.
 //! - `solution [<section>...] [--from <rev>]` puts the solution back, region by region,
 //!   from the same files at `<rev>` (default `main`, the branch that holds the solutions).
-//! - `branches [--base <rev>]` creates the local branches `exercises` (every section
-//!   stubbed) and `solution/<section>` (the exercises with that one section solved), in a
-//!   temporary git worktree under `target/`, so the current checkout is never switched.
+//! - `branches [--base <rev>] [--force]` creates the local branches `exercises` (every
+//!   section stubbed) and `solution/<section>` (the exercises with that one section
+//!   solved), in a temporary git worktree under `target/`, so the current checkout is never
+//!   switched. It records the commit it made for each branch and refuses to replace a
+//!   branch whose tip is anything else (the participant's commits) unless given `--force`,
+//!   which first keeps the old tip as `backup/<branch>-<commit>`.
 //! - `verify-exercises [<section>...]` checks, in a copy of the workspace under
-//!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide), that each section's exercise form compiles, that its tests
-//!   fail on it, and that its solution form passes them. It builds into the workspace's
+//!   `target/exercise-check/run-<pid>/` (one per run, so concurrent runs do not collide),
+//!   that each section's exercise form compiles without warnings, that its tests fail on
+//!   it, and that its solution form passes them. It builds into the workspace's
 //!   target directory, so dependencies already compiled by `cargo test` are reused.
 
 use std::path::{Path, PathBuf};
@@ -310,8 +314,111 @@ fn commit(worktree: &Path, message: &str) -> Result<(), Failure> {
     git::git(worktree, &args).map(|_| ())
 }
 
-/// `cargo xtask branches [--base <rev>]`.
-pub fn cmd_branches(root: &Path, base: &str) -> Result<(), Failure> {
+/// The git config key under which `branches` records the commit it made for `branch`
+/// (`branch.<name>.xtaskProduced`). Git drops it when the branch is deleted.
+fn produced_key(branch: &str) -> String {
+    format!("branch.{branch}.xtaskProduced")
+}
+
+/// What `branches` would do to one branch it manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BranchState {
+    /// The branch does not exist: it is created.
+    Missing,
+    /// The branch's tip is the commit `branches` made last time: replacing it loses
+    /// nothing.
+    Produced,
+    /// The branch holds commits `branches` did not make (listed `<hash> <subject>`,
+    /// newest first): replacing it needs `--force`, and a backup is kept.
+    Foreign {
+        /// The branch's current tip (full hash).
+        tip: String,
+        /// Whether `branches` has a record of making this branch at all.
+        recorded: bool,
+        /// The commits at risk.
+        commits: Vec<String>,
+    },
+}
+
+/// Whether `branch` can be replaced without losing commits: its tip must be the commit
+/// `branches` recorded when it made the branch.
+pub fn branch_state(root: &Path, branch: &str, base_commit: &str) -> Result<BranchState, Failure> {
+    let Some(tip) = git::resolve(root, &format!("refs/heads/{branch}")) else {
+        return Ok(BranchState::Missing);
+    };
+    let recorded = git::git(root, &["config", "--get", &produced_key(branch)])
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    match recorded {
+        Some(produced) if produced == tip => Ok(BranchState::Produced),
+        Some(produced) => {
+            // A recorded commit that no longer exists (garbage-collected) says nothing about
+            // which commits are the participant's; then everything not on the base is.
+            let not = if git::resolve(root, &produced).is_some() {
+                produced
+            } else {
+                base_commit.to_string()
+            };
+            Ok(BranchState::Foreign {
+                commits: git::commits_between(root, &not, &tip)?,
+                tip,
+                recorded: true,
+            })
+        }
+        None => Ok(BranchState::Foreign {
+            commits: git::commits_between(root, base_commit, &tip)?,
+            tip,
+            recorded: false,
+        }),
+    }
+}
+
+/// The branch `backup/<branch>-<12 hex digits of its tip>` that keeps a replaced tip.
+pub fn backup_name(branch: &str, tip: &str) -> String {
+    format!("backup/{branch}-{}", &tip[..tip.len().min(12)])
+}
+
+fn refusal(at_risk: &[(String, BranchState)]) -> Failure {
+    let mut text = String::from(
+        "`cargo xtask branches` would replace branches that hold commits it did not make:\n",
+    );
+    for (branch, state) in at_risk {
+        if let BranchState::Foreign {
+            commits, recorded, ..
+        } = state
+        {
+            let origin = if *recorded {
+                "made after `cargo xtask branches` created it"
+            } else {
+                "and `cargo xtask branches` has no record of creating it"
+            };
+            text.push_str(&format!(
+                "  {branch}: {} commit(s) {origin}:\n",
+                commits.len()
+            ));
+            for commit in commits.iter().take(20) {
+                text.push_str(&format!("    {commit}\n"));
+            }
+            if commits.len() > 20 {
+                text.push_str(&format!("    ... and {} more\n", commits.len() - 20));
+            }
+        }
+    }
+    text.push_str(
+        "Nothing was changed. Keep working on these branches as they are, or regenerate them \
+         with `cargo xtask branches --force`: each branch above is first saved as \
+         backup/<branch>-<commit>, and you can carry your commits over with `git cherry-pick`.",
+    );
+    Failure::Refused(text)
+}
+
+/// `cargo xtask branches [--base <rev>] [--force]`.
+///
+/// A branch is replaced only when its tip is the commit this command made for it last
+/// time (recorded in the branch's git config) or when `force` is given; then a tip that
+/// holds other commits is kept as a backup branch first.
+pub fn cmd_branches(root: &Path, base: &str, force: bool) -> Result<(), Failure> {
     git::require_clean(root, "branches")?;
     let base_commit = git::git(
         root,
@@ -324,6 +431,39 @@ pub fn cmd_branches(root: &Path, base: &str) -> Result<(), Failure> {
         println!("{}", no_fences_message());
         return Ok(());
     }
+    let mut names = vec!["exercises".to_string()];
+    names.extend(sections.iter().map(|s| format!("solution/{}", s.package)));
+    let mut states = Vec::new();
+    for name in &names {
+        states.push((name.clone(), branch_state(root, name, &base_commit)?));
+    }
+    let at_risk: Vec<(String, BranchState)> = states
+        .iter()
+        .filter(|(_, state)| matches!(state, BranchState::Foreign { .. }))
+        .cloned()
+        .collect();
+    if !at_risk.is_empty() && !force {
+        return Err(refusal(&at_risk));
+    }
+    let checked_out = git::checked_out_branches(root)?;
+    let busy: Vec<&str> = states
+        .iter()
+        .filter(|(name, state)| *state != BranchState::Missing && checked_out.contains(name))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !busy.is_empty() {
+        return Err(Failure::Refused(format!(
+            "branch {} is checked out, and git does not move a checked-out branch. Nothing was \
+             changed. Switch to another branch (`git switch main`) and run `cargo xtask branches` again{}.",
+            busy.join(", "),
+            if at_risk.is_empty() {
+                "; it holds no commit of yours, so nothing is lost"
+            } else {
+                " with --force; the commits listed by a run without --force are kept in backup branches"
+            }
+        )));
+    }
+
     let worktree = root.join("target").join("xtask-branches");
     if worktree.exists() {
         let _ = git::git(
@@ -350,10 +490,27 @@ pub fn cmd_branches(root: &Path, base: &str) -> Result<(), Failure> {
             &base_commit,
         ],
     )?;
-    let result = build_branches(root, &worktree, &base_commit, &sections);
+    let built = build_branches(root, &worktree, &base_commit, &sections);
     let cleanup = git::git(root, &["worktree", "remove", "--force", &worktree_text]);
-    result?;
+    let built = built?;
     cleanup?;
+
+    for ((name, state), (built_name, commit)) in states.iter().zip(&built) {
+        debug_assert_eq!(
+            name, built_name,
+            "branches are built in the order they were checked"
+        );
+        if let BranchState::Foreign { tip, commits, .. } = state {
+            let backup = backup_name(name, tip);
+            git::git(root, &["branch", "--force", &backup, tip])?;
+            println!(
+                "kept the previous {name} ({} commit(s) not made by this command) as {backup}",
+                commits.len()
+            );
+        }
+        git::git(root, &["branch", "--force", name, commit])?;
+        git::git(root, &["config", &produced_key(name), commit])?;
+    }
     println!(
         "created branch exercises (every section stubbed) from {base} ({})",
         &base_commit[..base_commit.len().min(12)]
@@ -368,12 +525,17 @@ pub fn cmd_branches(root: &Path, base: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Makes the commits of every branch in the detached `worktree`, without touching any
+/// branch; returns `(branch, commit)` in the order `exercises`, `solution/<section>`...
 fn build_branches(
     root: &Path,
     worktree: &Path,
     base_commit: &str,
     sections: &[Section],
-) -> Result<(), Failure> {
+) -> Result<Vec<(String, String)>, Failure> {
+    let head = |dir: &Path| -> Result<String, Failure> {
+        Ok(git::git(dir, &["rev-parse", "HEAD"])?.trim().to_string())
+    };
     // The worktree's paths are the same relative paths as in the main checkout.
     let count = apply_exercise(worktree, sections)?;
     commit(
@@ -382,10 +544,10 @@ fn build_branches(
             "Exercises: {count} solution region(s) replaced by todo!() (cargo xtask branches)"
         ),
     )?;
-    git::git(worktree, &["branch", "--force", "exercises", "HEAD"])
-        .map_err(|e| branch_hint(e, "exercises"))?;
+    let exercises = head(worktree)?;
+    let mut built = vec![("exercises".to_string(), exercises.clone())];
     for section in sections {
-        git::git(worktree, &["checkout", "--quiet", "--detach", "exercises"])?;
+        git::git(worktree, &["checkout", "--quiet", "--detach", &exercises])?;
         let solution_of = |file: &str| git::show(root, base_commit, &format!("./{file}"));
         apply_solution(worktree, std::slice::from_ref(section), &solution_of)?;
         commit(
@@ -395,17 +557,9 @@ fn build_branches(
                 section.package
             ),
         )?;
-        let name = format!("solution/{}", section.package);
-        git::git(worktree, &["branch", "--force", &name, "HEAD"])
-            .map_err(|e| branch_hint(e, &name))?;
+        built.push((format!("solution/{}", section.package), head(worktree)?));
     }
-    Ok(())
-}
-
-fn branch_hint(error: Failure, name: &str) -> Failure {
-    Failure::Environment(format!(
-        "{error}\n(is branch {name} checked out? Switch back to main before regenerating the branches)"
-    ))
+    Ok(built)
 }
 
 /// Copies the workspace at `from` into `to`, without `target/`, `.git` or `target-*`
@@ -459,15 +613,47 @@ pub struct Verification {
     pub exercise_tests_fail: bool,
     /// `cargo test -p <section>` passes on the solution form.
     pub solution_passes: bool,
+    /// Warnings of the section's own code in the exercise build (a stub that leaves a
+    /// variable unused, see [`crate::stub`], or anything else): the exercise form must
+    /// compile cleanly, so a participant sees only the warnings of their own code.
+    pub exercise_warnings: Vec<String>,
     /// Where the logs of the three steps are.
     pub logs: Vec<String>,
 }
 
 impl Verification {
-    /// All three checks hold.
+    /// All checks hold.
     pub fn ok(&self) -> bool {
-        self.exercise_compiles && self.exercise_tests_fail && self.solution_passes
+        self.exercise_compiles
+            && self.exercise_tests_fail
+            && self.solution_passes
+            && self.exercise_warnings.is_empty()
     }
+}
+
+/// The warnings of a build log, each as its message and the `-->` location after it;
+/// cargo's "generated N warnings" summaries are not counted.
+pub fn exercise_warnings(log: &str) -> Vec<String> {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut found = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        let Some(message) = line.strip_prefix("warning: ") else {
+            continue;
+        };
+        if message.contains(" generated ") && message.contains(" warning") {
+            continue;
+        }
+        let location = lines
+            .get(k + 1)
+            .map(|l| l.trim().trim_start_matches("--> "))
+            .filter(|l| !l.is_empty())
+            .unwrap_or("");
+        let warning = format!("{message} at {location}");
+        if !found.contains(&warning) {
+            found.push(warning);
+        }
+    }
+    found
 }
 
 fn cargo_in(copy: &Path, target_dir: &Path, args: &[&str], log: &Path) -> Result<bool, Failure> {
@@ -516,6 +702,11 @@ pub fn verify(
             &["test", "-p", package, "--no-run"],
             &compile_log,
         )?;
+        let exercise_warnings = if exercise_compiles {
+            exercise_warnings(&read(&compile_log)?)
+        } else {
+            Vec::new()
+        };
         let exercise_tests_fail = exercise_compiles
             && !cargo_in(
                 &copy,
@@ -532,6 +723,7 @@ pub fn verify(
             exercise_compiles,
             exercise_tests_fail,
             solution_passes,
+            exercise_warnings,
             logs: vec![
                 compile_log.display().to_string(),
                 test_log.display().to_string(),
@@ -556,8 +748,11 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
         .join("exercise-check")
         .join(format!("run-{}", std::process::id()));
     // The workspace's own target directory: registry dependencies are already built there
-    // by `cargo test`, and the copy's crates live at another path, so their artifacts
-    // never clash with the originals.
+    // by `cargo test`. The copy's section crates sit at the same paths relative to their
+    // workspace, so cargo gives their artifacts the same names as the originals': while a
+    // run is in progress, building the same sections in the work tree competes for them.
+    // When the run ends the copy is removed, and cargo rebuilds those sections for the
+    // work tree on its next build (their recorded sources are gone).
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|dir| {
@@ -573,16 +768,21 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
     let _ = std::fs::remove_dir_all(work.join("workspace"));
     let rows = rows?;
     println!(
-        "{:<24} {:<20} {:<24} {:<20}",
-        "section", "exercise compiles", "tests fail on exercise", "solution passes"
+        "{:<24} {:<20} {:<24} {:<18} {:<20}",
+        "section", "exercise compiles", "tests fail on exercise", "warnings", "solution passes"
     );
     let yes_no = |b: bool| if b { "yes" } else { "NO" };
     for row in &rows {
         println!(
-            "{:<24} {:<20} {:<24} {:<20}",
+            "{:<24} {:<20} {:<24} {:<18} {:<20}",
             row.package,
             yes_no(row.exercise_compiles),
             yes_no(row.exercise_tests_fail),
+            if row.exercise_warnings.is_empty() {
+                "none".to_string()
+            } else {
+                row.exercise_warnings.len().to_string()
+            },
             yes_no(row.solution_passes)
         );
     }
@@ -601,6 +801,12 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
             println!(
                 "{}: the tests pass on the exercise form, so they do not exercise the fenced code; see {}",
                 row.package, row.logs[1]
+            );
+        }
+        for warning in &row.exercise_warnings {
+            println!(
+                "{}: the exercise form warns: {warning}; see {}",
+                row.package, row.logs[0]
             );
         }
         if !row.solution_passes {

@@ -11,7 +11,11 @@
 //! ```
 //!
 //! The **exercise form** keeps the hint and both markers and replaces only the lines
-//! between the markers with `todo!("<hint>");`, indented like the `solution-begin` marker.
+//! between the markers with `todo!("<hint>");`, indented like the `solution-begin` marker,
+//! preceded by `let _ = (&a, &b);` when the solution uses variables bound before the fence
+//! (see [`crate::stub`]), so the stub compiles without `unused variable` warnings; and the
+//! file gets one [`EXERCISE_ALLOW`] line, so helpers only the solution calls do not warn
+//! either.
 //! The statement form works both where the region is the function's tail expression (a
 //! block ending in a diverging statement has any type) and where more code follows it.
 //! Because the markers stay, the transform can be reversed: [`restore`] puts the
@@ -153,26 +157,82 @@ pub fn todo_line(region: &Region) -> String {
     format!("{}todo!(\"{escaped}\");", region.indent)
 }
 
-/// The exercise form of `text`: every region's lines replaced by its `todo!` line.
-/// Applying it twice gives the same result as once.
+/// The lines that stand for `region` of `text` in the exercise form: a `let _ = ...;`
+/// line keeping the variables the solution uses in use (see [`crate::stub`]), if any, and
+/// the `todo!` line.
+pub fn stub_lines(text: &str, region: &Region) -> Vec<String> {
+    let (lines, _) = lines_of(text);
+    let before = lines[..region.begin].join("\n");
+    let solution = lines[region.begin + 1..region.end].join("\n");
+    let mentions = crate::stub::mentions(&before, &solution);
+    let mut out: Vec<String> = crate::stub::keep_used_line(&region.indent, &mentions)
+        .into_iter()
+        .collect();
+    out.push(todo_line(region));
+    out
+}
+
+/// Whether `region` of `text` still holds its exercise stub (its `todo!` line), rather
+/// than code somebody wrote.
+pub fn holds_stub(text: &str, region: &Region) -> bool {
+    let (lines, _) = lines_of(text);
+    let todo = todo_line(region);
+    lines[region.begin + 1..region.end]
+        .iter()
+        .any(|line| line.trim() == todo.trim())
+}
+
+/// The line the exercise form adds to a fenced file, after its `//!` documentation: the
+/// helpers, fields and imports that only the solutions use would otherwise each warn
+/// (`dead_code`, `unused_imports`), and so would code after a stub that more code follows
+/// (`unreachable_code`), until the participant has written the code. [`restore`] removes
+/// it again, so a restored file is the solution's text.
+pub const EXERCISE_ALLOW: &str = "#![allow(dead_code, unused_imports, unreachable_code)] // exercise form: until your code replaces the stubs";
+
+/// The exercise form of `text`: every region's lines replaced by its stub
+/// ([`stub_lines`]), and [`EXERCISE_ALLOW`] added once. Applying it twice gives the same
+/// result as once; a file without fences is returned unchanged.
 pub fn to_exercise(text: &str) -> Result<String, FenceError> {
     let found = regions(text)?;
+    if found.is_empty() {
+        return Ok(text.to_string());
+    }
     let (lines, trailing) = lines_of(text);
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 1);
     let mut next = 0;
     for region in &found {
         out.extend(lines[next..=region.begin].iter().map(|l| l.to_string()));
-        out.push(todo_line(region));
+        out.extend(stub_lines(text, region));
         next = region.end;
     }
     out.extend(lines[next..].iter().map(|l| l.to_string()));
+    if !out.iter().any(|l| l == EXERCISE_ALLOW) {
+        let after_docs = out
+            .iter()
+            .position(|l| !l.starts_with("//!"))
+            .unwrap_or(out.len());
+        out.insert(after_docs, EXERCISE_ALLOW.to_string());
+    }
     Ok(join(&out, trailing))
 }
 
 /// Puts the solution back: each region of `current` gets the lines of the matching
 /// region (same position) of `solution`. Everything outside the regions stays as it is in
-/// `current`.
+/// `current`, except the [`EXERCISE_ALLOW`] line, which goes.
 pub fn restore(current: &str, solution: &str) -> Result<String, FenceError> {
+    let without_allow: String;
+    let current = if current.lines().any(|l| l == EXERCISE_ALLOW) {
+        let (lines, trailing) = lines_of(current);
+        let kept: Vec<String> = lines
+            .iter()
+            .filter(|l| **l != EXERCISE_ALLOW)
+            .map(|l| l.to_string())
+            .collect();
+        without_allow = join(&kept, trailing);
+        without_allow.as_str()
+    } else {
+        current
+    };
     let current_regions = regions(current)?;
     let solution_regions = regions(solution)?;
     if current_regions.len() != solution_regions.len() {

@@ -35,21 +35,28 @@ pub fn dirty_files(dir: &Path) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-/// Fails with a usage error when the work tree has uncommitted changes to tracked files.
+/// Refuses ([`Failure::Refused`], exit 3) when the work tree has uncommitted changes to
+/// tracked files: the command would overwrite them, or (for `branches`) would build from
+/// a commit that does not hold them.
 pub fn require_clean(dir: &Path, command: &str) -> Result<(), Failure> {
     let dirty = dirty_files(dir)?;
     if dirty.is_empty() {
         return Ok(());
     }
     let shown: Vec<&str> = dirty.iter().take(10).map(String::as_str).collect();
-    Err(Failure::Usage(format!(
-        "`cargo xtask {command}` refuses to run on a work tree with uncommitted changes:\n{}{}\n\
-         Commit your work first (it stays in git history){}",
+    Err(Failure::Refused(format!(
+        "the work tree has uncommitted changes, and `cargo xtask {command}` {}:\n{}{}\n\
+         Nothing was changed. Commit your work first (it stays in git history){}",
+        if command == "branches" {
+            "builds the branches from commits only"
+        } else {
+            "would overwrite them"
+        },
         shown.join("\n"),
         if dirty.len() > shown.len() {
-            "\n..."
+            format!("\n... and {} more", dirty.len() - shown.len())
         } else {
-            ""
+            String::new()
         },
         if command == "branches" {
             "."
@@ -57,6 +64,43 @@ pub fn require_clean(dir: &Path, command: &str) -> Result<(), Failure> {
             ", or pass --force to overwrite it."
         }
     )))
+}
+
+/// The commit `rev` names, as a full hash, or `None` when it names nothing.
+pub fn resolve(dir: &Path, rev: &str) -> Option<String> {
+    git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+}
+
+/// The branches checked out in any worktree of the repository (`main`, `exercises`, ...).
+pub fn checked_out_branches(dir: &Path) -> Result<Vec<String>, Failure> {
+    let listing = git(dir, &["worktree", "list", "--porcelain"])?;
+    Ok(listing
+        .lines()
+        .filter_map(|l| l.strip_prefix("branch refs/heads/"))
+        .map(str::to_string)
+        .collect())
+}
+
+/// `<short hash> <subject>` of every commit reachable from `tip` but not from `not`,
+/// newest first.
+pub fn commits_between(dir: &Path, not: &str, tip: &str) -> Result<Vec<String>, Failure> {
+    let log = git(dir, &["log", "--format=%h %s", tip, "--not", not, "--"])?;
+    Ok(log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 /// The content of `path` (relative to the repository root) at `rev`.

@@ -6,16 +6,18 @@
 //!   TLC (the default engine, a pinned and checksum-verified `tla2tools.jar`) or with the
 //!   `tla` binary of the `tla-checker` crate (`--engine tla-rs`), parse the checker's
 //!   output into one [`outcome::Outcome`], and compare it with `tla/expected.toml`.
-//! - **Exercises** (`exercise`, `solution`, `branches`, `verify-exercises`): turn the fenced
-//!   solution regions of the section crates into `todo!("<hint>")` stubs and back
-//!   (see [`fence`]).
+//! - **Exercises** (`exercise`, `solution`, `branches`, `verify-exercises`, `status`): turn
+//!   the fenced solution regions of the section crates into `todo!("<hint>")` stubs and
+//!   back (see [`fence`]), and report a participant's progress step by step
+//!   (see [`status`]).
 //! - **Figures** (`figures`): the README tables that come from seeded runs, regenerated
 //!   by running the code that prints them, or checked against it (see [`figures`]).
 //!
 //! Exit codes are part of the interface (see [`Failure::exit_code`]): 0 all good, 1 a check
 //! failed (a spec's result differs from its expectation, an exercise does not behave),
 //! 2 the environment is missing something (Java, the jar, the network, the `tla` binary,
-//! git), 64 the command line was wrong.
+//! git), 3 the command refused to overwrite your work (uncommitted changes, or commits on a
+//! branch it would replace; nothing was changed), 64 the command line was wrong.
 
 pub mod cli;
 pub mod download;
@@ -31,6 +33,8 @@ pub mod parse_tlars;
 pub mod parse_tlc;
 pub mod process;
 pub mod runner;
+pub mod status;
+pub mod stub;
 
 use std::path::{Path, PathBuf};
 
@@ -48,15 +52,31 @@ pub enum Failure {
     /// or an exercise does not compile / does not fail / its solution does not pass.
     #[error("{0}")]
     Check(String),
+    /// The command would have overwritten work of the participant's (uncommitted changes,
+    /// or commits on a branch it would replace) and stopped without changing anything.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl Failure {
-    /// Exit code of the process: 1 check failed, 2 environment, 64 usage (BSD `EX_USAGE`).
+    /// Exit code of the process: 1 check failed, 2 environment, 3 refused to overwrite
+    /// work, 64 usage (BSD `EX_USAGE`).
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Check(_) => 1,
             Failure::Environment(_) => 2,
+            Failure::Refused(_) => 3,
             Failure::Usage(_) => 64,
+        }
+    }
+
+    /// How `cargo xtask` labels this kind of failure on standard error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Usage(_) => "usage error",
+            Failure::Environment(_) => "environment problem",
+            Failure::Check(_) => "check failed",
+            Failure::Refused(_) => "refused, to keep your work",
         }
     }
 

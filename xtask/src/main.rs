@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use xtask::cli::{self, Command};
-use xtask::{Failure, exercise, figures, runner, workspace_root};
+use xtask::{Failure, exercise, figures, runner, status, workspace_root};
 
 fn run(args: &[String]) -> Result<(), Failure> {
     let root = workspace_root();
@@ -23,9 +23,10 @@ fn run(args: &[String]) -> Result<(), Failure> {
             from,
             force,
         } => exercise::cmd_solution(&root, &sections, &from, force),
-        Command::Branches { base } => exercise::cmd_branches(&root, &base),
+        Command::Branches { base, force } => exercise::cmd_branches(&root, &base, force),
         Command::VerifyExercises { sections } => exercise::cmd_verify(&root, &sections),
         Command::Figures { check } => figures::cmd_figures(&root, check),
+        Command::Status { sections } => status::cmd_status(&root, &sections),
     }
 }
 
@@ -34,12 +35,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let kind = match failure {
-                Failure::Usage(_) => "usage error",
-                Failure::Environment(_) => "environment problem",
-                Failure::Check(_) => "check failed",
-            };
-            eprintln!("error ({kind}): {failure}");
+            eprintln!("error ({}): {failure}", failure.kind());
             ExitCode::from(u8::try_from(failure.exit_code()).unwrap_or(1))
         }
     }

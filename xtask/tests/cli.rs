@@ -36,6 +36,31 @@ fn tlc_options_are_parsed() {
 }
 
 #[test]
+fn branches_takes_force_and_a_base() {
+    match cli::parse(&args("branches --force --base v2")).expect("valid") {
+        Parsed::Branches { base, force } => {
+            assert_eq!(base, "v2", "--base must be kept");
+            assert!(force, "--force must be kept");
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+}
+
+#[test]
+fn status_takes_sections_and_no_flags() {
+    match cli::parse(&args("status wal paxos")).expect("valid") {
+        Parsed::Status { sections } => assert_eq!(
+            sections,
+            vec!["wal".to_string(), "paxos".to_string()],
+            "the sections are kept in order"
+        ),
+        other => panic!("parsed as {other:?}"),
+    }
+    let error = cli::parse(&args("status --force")).expect_err("status has no --force");
+    assert_eq!(error.exit_code(), 64, "an unknown flag is a usage error");
+}
+
+#[test]
 fn usage_errors_have_their_own_exit_code() {
     for bad in [
         "",
@@ -85,6 +110,7 @@ fn help_succeeds_and_lists_every_command() {
         "solution",
         "branches",
         "verify-exercises",
+        "status",
     ] {
         assert!(text.contains(command), "help must mention {command}");
     }

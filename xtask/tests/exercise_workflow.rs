@@ -2,44 +2,12 @@
 //! section discovery, exercise/solution in place, branches in a scratch git repository,
 //! and verify-exercises building the fixture with cargo.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::process::Command;
 
+use support::{fixture, git, lib_rs, scratch_repository};
 use xtask::exercise;
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exercise-workspace")
-}
-
-fn git(dir: &Path, arguments: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.name=test", "-c", "user.email=test@localhost"])
-        .args(arguments)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {arguments:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A git repository on branch main holding a copy of the fixture workspace.
-fn scratch_repository() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    exercise::copy_workspace(&fixture(), dir.path()).expect("copy the fixture");
-    git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
-    std::fs::write(dir.path().join(".gitignore"), "/target\n").expect("write .gitignore");
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "--quiet", "-m", "solutions"]);
-    dir
-}
-
-fn lib_rs(root: &Path) -> String {
-    std::fs::read_to_string(root.join("day1/section01-demo/src/lib.rs")).expect("read demo lib.rs")
-}
 
 #[test]
 fn sections_are_the_fenced_members_under_day1_and_day2() {
@@ -89,8 +57,15 @@ fn exercise_then_solution_round_trips_and_both_refuse_a_dirty_tree() {
     let refused = exercise::cmd_solution(repo.path(), &[], "main", false).expect_err("dirty tree");
     assert_eq!(
         refused.exit_code(),
-        64,
-        "uncommitted work is never overwritten silently"
+        3,
+        "uncommitted work is never overwritten silently, and a dirty tree is not a usage error: {refused}"
+    );
+    assert!(
+        refused.to_string().contains("uncommitted changes")
+            && refused
+                .to_string()
+                .contains("day1/section01-demo/src/lib.rs"),
+        "the refusal must say why and name the changed file: {refused}"
     );
     exercise::cmd_solution(repo.path(), &[], "main", true).expect("forced restore from main");
     assert_eq!(
@@ -104,7 +79,7 @@ fn exercise_then_solution_round_trips_and_both_refuse_a_dirty_tree() {
 fn branches_hold_the_exercises_and_one_solved_section_each_without_switching_branch() {
     let repo = scratch_repository();
     let head_before = git(repo.path(), &["rev-parse", "HEAD"]);
-    exercise::cmd_branches(repo.path(), "HEAD").expect("branches from a clean main");
+    exercise::cmd_branches(repo.path(), "HEAD", false).expect("branches from a clean main");
 
     assert_eq!(
         git(repo.path(), &["branch", "--show-current"]).trim(),
@@ -159,8 +134,12 @@ fn branches_hold_the_exercises_and_one_solved_section_each_without_switching_bra
         "// edited\n",
     )
     .expect("edit");
-    let refused = exercise::cmd_branches(repo.path(), "HEAD").expect_err("dirty tree");
-    assert_eq!(refused.exit_code(), 64);
+    let refused = exercise::cmd_branches(repo.path(), "HEAD", false).expect_err("dirty tree");
+    assert_eq!(
+        refused.exit_code(),
+        3,
+        "a dirty tree has its own exit code, not the usage error's: {refused}"
+    );
 }
 
 #[test]
@@ -185,6 +164,12 @@ fn verify_exercises_passes_a_good_section_and_flags_tests_that_miss_the_fences()
         demo.solution_passes,
         "demo's solution must pass; see {}",
         demo.logs[2]
+    );
+    assert!(
+        demo.exercise_warnings.is_empty(),
+        "the exercise form must compile without warnings: {:?}; see {}",
+        demo.exercise_warnings,
+        demo.logs[0]
     );
     assert!(demo.ok());
     let untested = &rows[1];

@@ -29,19 +29,27 @@ USAGE
                        [--direct] [--random] [--fdatasync] [--file-size 64M] [--seed 42]
   littles-law sweep    --file NEW_FILE (--qd 1,2,4,8,16 | --rate 1k..20k [--steps 8]) [--step-duration 3s]
                        [--bs 4K] [--direct] [--random] [--fdatasync] [--file-size 64M] [--seed 42]
-                       [--csv FILE] [--svg littles-law-sweep.svg]
+                       [--csv FILE] [--svg target/charts/littles-law-sweep.svg]
   littles-law simulate [--service-ms 0.057] [--util 10%..99% [--steps 10] | --util 0.5,0.9]
                        [--model mm1|md1|mmc] [--servers 1] [--customers 200000] [--seed 42]
-                       [--svg littles-law-simulate.svg]
+                       [--svg target/charts/littles-law-simulate.svg]
   littles-law help
 
 UNITS
   sizes 512B, 4K (= 4KiB), 1M, 1G; durations 500ms, 10s, 2min; rates per second 5000, 5k, 5k/s;
   utilisation 39% or 0.39 (a bare 39 is refused); flags ending in -ms are milliseconds.
 
+STEPS
+  --steps N splits a range (10%..99%, 1k..20k) into N points, N >= 2; a list is used as given,
+  so --steps with a list is refused.
+
+CHARTS
+  written under target/charts/ of the current directory unless --svg says otherwise.
+
 EXIT CODES
-  0 success, 2 bad command line, 3 invalid value, 4 I/O error,
-  5 O_DIRECT not supported or misaligned, 130 interrupted by Ctrl-C (the load file is removed)
+  0 success, 2 bad command line, 3 invalid value (out of range, an unknown device, a --path
+  that does not exist), 4 I/O error, 5 O_DIRECT not supported or misaligned,
+  130 interrupted by Ctrl-C (the load file is removed)
 ";
 
 /// Why a command failed; decides the exit code.
@@ -53,6 +61,10 @@ pub enum CliError {
     /// A value could not be parsed (3).
     #[error("invalid value: {0}")]
     Unit(#[from] UnitError),
+    /// A flag's value is out of range, or names a device or path that does not exist (3).
+    /// The message quotes the flag and the text as it was typed.
+    #[error("invalid value: {0}")]
+    Invalid(String),
     /// A formula refused its inputs (3).
     #[error("invalid input: {0}")]
     Model(#[from] ModelError),
@@ -83,7 +95,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Unit(_) | CliError::Model(_) | CliError::Sim(_) | CliError::Iostat(_) => 3,
+            CliError::Unit(_)
+            | CliError::Invalid(_)
+            | CliError::Model(_)
+            | CliError::Sim(_)
+            | CliError::Iostat(_) => 3,
             CliError::Diskstats(DiskstatsError::Io { .. }) | CliError::Io { .. } => 4,
             CliError::Diskstats(_) => 3,
             CliError::Load(
@@ -147,6 +163,78 @@ fn parsed<T>(
     }
 }
 
+/// A flag parsed like [`parsed`], then checked: `check` returns why the value is out of
+/// range, and the error quotes the flag and what was typed, never a converted value
+/// (`--util 150%`, not "utilisation 1.5").
+fn checked<T: Copy>(
+    flags: &Flags,
+    name: &str,
+    default: T,
+    parse: impl Fn(&str) -> Result<T, UnitError>,
+    check: impl Fn(T) -> Option<&'static str>,
+) -> Result<T, CliError> {
+    let value = parsed(flags, name, default, parse)?;
+    match (flags.get(name), check(value)) {
+        (Some(text), Some(reason)) => {
+            Err(CliError::Invalid(format!("--{name} `{text}`: {reason}")))
+        }
+        _ => Ok(value),
+    }
+}
+
+/// Must be above zero.
+fn positive(value: f64) -> Option<&'static str> {
+    (value <= 0.0).then_some("must be above zero")
+}
+
+/// A utilisation a queue can run at: below 100%.
+fn stable_utilisation(value: f64) -> Option<&'static str> {
+    if value >= 1.0 {
+        Some("must be below 100%: at or above it the queue grows without bound")
+    } else {
+        None
+    }
+}
+
+/// A measured or capped utilisation: at most 100%.
+fn at_most_full(value: f64) -> Option<&'static str> {
+    (value > 1.0)
+        .then_some("must be at most 100%: a resource cannot be busy more than all the time")
+}
+
+/// The values of a list flag (`0.5,0.9`) or a range flag (`10%..99%`, split into `--steps`
+/// points). `--steps` only makes sense with a range, and a range needs two points.
+fn list_or_range(
+    flags: &Flags,
+    name: &str,
+    default_text: &str,
+    default_steps: u64,
+    parse: impl Fn(&str) -> Result<f64, UnitError>,
+    expected: &str,
+) -> Result<Vec<f64>, CliError> {
+    let text = flags.get(name).unwrap_or(default_text);
+    let is_range = text.contains("..");
+    if let Some(steps_text) = flags.get("steps") {
+        if !is_range {
+            return Err(usage(match flags.get(name) {
+                Some(_) => format!(
+                    "--steps `{steps_text}` splits a range (low..high); --{name} `{text}` is a list, used as given"
+                ),
+                None => format!(
+                    "--steps `{steps_text}` splits a range: give --{name} as one (the default is a list)"
+                ),
+            }));
+        }
+        if count(flags, "steps", default_steps)? < 2 {
+            return Err(usage(format!(
+                "--steps `{steps_text}`: a range needs at least 2 steps (its two ends)"
+            )));
+        }
+    }
+    let steps = count(flags, "steps", default_steps)? as usize;
+    parse_list(text, steps, parse).ok_or_else(|| usage(format!("--{name} `{text}`: {expected}")))
+}
+
 fn count(flags: &Flags, name: &str, default: u64) -> Result<u64, CliError> {
     match flags.get(name) {
         None => Ok(default),
@@ -159,6 +247,20 @@ fn required<'a>(flags: &'a Flags, name: &str, command: &str) -> Result<&'a str, 
     flags
         .get(name)
         .ok_or_else(|| usage(format!("`{command}` needs --{name}")))
+}
+
+/// Where a chart goes: `--svg PATH` as given, or `target/charts/<name>` of the current
+/// directory (created if needed: the build directory, never the repository's files).
+fn chart_path(flags: &Flags, name: &str) -> Result<PathBuf, CliError> {
+    if let Some(path) = flags.get("svg") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = Path::new("target").join("charts");
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir.join(name))
 }
 
 fn write_file(path: &Path, contents: &str) -> Result<(), CliError> {
@@ -187,24 +289,44 @@ fn lab_command(args: &[String]) -> Result<String, CliError> {
     )?;
     let d = LabInputs::default();
     let inputs = LabInputs {
-        iops: parsed(&flags, "iops", d.iops, units::parse_number)?,
+        iops: checked(&flags, "iops", d.iops, units::parse_number, positive)?,
         await_ms: parsed(&flags, "await-ms", d.await_ms, units::parse_number)?,
-        utilisation: parsed(&flags, "util", d.utilisation, units::parse_utilisation)?,
+        utilisation: checked(
+            &flags,
+            "util",
+            d.utilisation,
+            units::parse_utilisation,
+            stable_utilisation,
+        )?,
         aqu_sz: parsed(&flags, "aqu", d.aqu_sz, units::parse_number)?,
         block_bytes: parsed(&flags, "bs", d.block_bytes, units::parse_size)?,
-        target_iops: parsed(&flags, "target-iops", d.target_iops, units::parse_number)?,
-        latency_target_ms: parsed(
+        target_iops: checked(
+            &flags,
+            "target-iops",
+            d.target_iops,
+            units::parse_number,
+            positive,
+        )?,
+        latency_target_ms: checked(
             &flags,
             "latency-ms",
             d.latency_target_ms,
             units::parse_number,
+            positive,
         )?,
-        utilisation_cap: parsed(&flags, "cap", d.utilisation_cap, units::parse_utilisation)?,
-        high_utilisation: parsed(
+        utilisation_cap: checked(
+            &flags,
+            "cap",
+            d.utilisation_cap,
+            units::parse_utilisation,
+            |cap| positive(cap).or(at_most_full(cap)),
+        )?,
+        high_utilisation: checked(
             &flags,
             "high-util",
             d.high_utilisation,
             units::parse_utilisation,
+            stable_utilisation,
         )?,
     };
     Ok(lab::answer(inputs)?.render())
@@ -224,8 +346,8 @@ fn analyze_command(args: &[String]) -> Result<String, CliError> {
         .filter(|s| s.device == device)
         .collect();
     if samples.is_empty() {
-        return Err(usage(format!(
-            "device `{device}` does not appear in {}",
+        return Err(CliError::Invalid(format!(
+            "--device `{device}` does not appear in {}",
             path.display()
         )));
     }
@@ -306,7 +428,16 @@ fn device_flag(flags: &Flags, command: &str) -> Result<String, CliError> {
             "`{command}`: give --device or --path, not both"
         ))),
         (Some(name), None) => Ok(name.to_string()),
-        (None, Some(path)) => Ok(diskstats::device_for_path(Path::new(path))?),
+        (None, Some(path)) => {
+            // Only `load` may name a file it is about to create; here the path must exist,
+            // or the device of its parent directory would be measured instead.
+            if !Path::new(path).exists() {
+                return Err(CliError::Invalid(format!(
+                    "--path `{path}` does not exist: give a file or directory on the device to watch"
+                )));
+            }
+            Ok(diskstats::device_for_path(Path::new(path))?)
+        }
         (None, None) => Err(usage(format!(
             "`{command}` needs --device NAME or --path PATH"
         ))),
@@ -651,7 +782,6 @@ fn sweep_command(args: &[String], stop: &AtomicBool) -> Result<Output, CliError>
         ));
     }
     let base = load_config(&flags, "sweep", "step-duration", Duration::from_secs(3))?;
-    let steps = count(&flags, "steps", 8)? as usize;
     if flags.get("qd").is_some() && flags.get("workers").is_some() {
         return Err(usage(
             "--workers serves an open loop (--rate); in a closed loop the queue depth --qd is the number of workers"
@@ -664,44 +794,53 @@ fn sweep_command(args: &[String], stop: &AtomicBool) -> Result<Output, CliError>
                 "`sweep` needs --qd LIST (closed loop) or --rate RANGE (open loop)".to_string(),
             ));
         }
-        (Some(text), None) => parse_list(text, steps, units::parse_number)
-            .filter(|l| {
-                l.iter()
-                    .all(|&q| q >= 1.0 && q.fract() == 0.0 && q <= f64::from(loadgen::WORKERS_MAX))
-            })
-            .ok_or_else(|| {
-                usage(format!(
-                    "--qd `{text}`: give whole queue depths like 1,2,4,8"
-                ))
-            })?
-            .into_iter()
-            .map(|q| {
-                (
-                    format!("qd={q}"),
-                    Arrivals::ClosedLoop { workers: q as u32 },
-                )
-            })
-            .collect(),
+        (Some(text), None) => Some(list_or_range(
+            &flags,
+            "qd",
+            text,
+            8,
+            units::parse_number,
+            "give whole queue depths like 1,2,4,8",
+        )?)
+        .filter(|l| {
+            l.iter()
+                .all(|&q| q >= 1.0 && q.fract() == 0.0 && q <= f64::from(loadgen::WORKERS_MAX))
+        })
+        .ok_or_else(|| {
+            usage(format!(
+                "--qd `{text}`: give whole queue depths like 1,2,4,8"
+            ))
+        })?
+        .into_iter()
+        .map(|q| {
+            (
+                format!("qd={q}"),
+                Arrivals::ClosedLoop { workers: q as u32 },
+            )
+        })
+        .collect(),
         (None, Some(text)) => {
             let workers = u32::try_from(count(&flags, "workers", 64)?)
                 .map_err(|_| usage("--workers is too large".to_string()))?;
-            parse_list(text, steps, units::parse_rate)
-                .ok_or_else(|| {
-                    usage(format!(
-                        "--rate `{text}`: give rates like 1k,5k or a range 1k..20k"
-                    ))
-                })?
-                .into_iter()
-                .map(|rate_per_s| {
-                    (
-                        format!("rate={rate_per_s:.0}/s"),
-                        Arrivals::OpenLoop {
-                            rate_per_s,
-                            workers,
-                        },
-                    )
-                })
-                .collect()
+            list_or_range(
+                &flags,
+                "rate",
+                text,
+                8,
+                units::parse_rate,
+                "give rates like 1k,5k or a range 1k..20k",
+            )?
+            .into_iter()
+            .map(|rate_per_s| {
+                (
+                    format!("rate={rate_per_s:.0}/s"),
+                    Arrivals::OpenLoop {
+                        rate_per_s,
+                        workers,
+                    },
+                )
+            })
+            .collect()
         }
     };
     let device = device_of(&base.path);
@@ -848,7 +987,7 @@ fn sweep_command(args: &[String], stop: &AtomicBool) -> Result<Output, CliError>
             },
         ],
     };
-    let svg = PathBuf::from(flags.get("svg").unwrap_or("littles-law-sweep.svg"));
+    let svg = chart_path(&flags, "littles-law-sweep.svg")?;
     write_file(&svg, &chart.render())?;
     let _ = writeln!(out, "Chart written to {}", svg.display());
     Ok(Output {
@@ -873,16 +1012,24 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
         ],
         &[],
     )?;
-    let service_ms = parsed(&flags, "service-ms", 0.057, units::parse_number)?;
-    let steps = count(&flags, "steps", 10)? as usize;
-    let util_text = flags
-        .get("util")
-        .unwrap_or("0.1,0.2,0.3,0.39,0.5,0.6,0.7,0.8,0.9,0.95,0.99");
-    let utilisations = parse_list(util_text, steps, units::parse_utilisation).ok_or_else(|| {
-        usage(format!(
-            "--util `{util_text}`: give 10%..99% or a list like 0.5,0.9"
-        ))
-    })?;
+    let service_ms = checked(&flags, "service-ms", 0.057, units::parse_number, positive)?;
+    let utilisations = list_or_range(
+        &flags,
+        "util",
+        "0.1,0.2,0.3,0.39,0.5,0.6,0.7,0.8,0.9,0.95,0.99",
+        10,
+        units::parse_utilisation,
+        "give 10%..99% or a list like 0.5,0.9",
+    )?;
+    if let Some(text) = flags.get("util")
+        && let Some(reason) = utilisations
+            .iter()
+            .find_map(|&u| positive(u).or(stable_utilisation(u)))
+    {
+        return Err(CliError::Invalid(format!(
+            "--util `{text}`: every utilisation {reason}"
+        )));
+    }
     let (service, default_servers) = match flags.get("model").unwrap_or("mm1") {
         "mm1" => (Service::Exponential, 1),
         "md1" => (Service::Deterministic, 1),
@@ -951,9 +1098,18 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
         out,
         "L and lambda*W agree at every load: Little's law needs no assumption about the distributions."
     );
+    let formula = match (service, servers) {
+        (Service::Deterministic, _) => {
+            "S + S U / (2 (1 - U)) (Pollaczek-Khinchine: half the M/M/1 wait)".to_string()
+        }
+        (Service::Exponential, 1) => "S / (1 - U)".to_string(),
+        (Service::Exponential, c) => {
+            format!("S + C({c}, U) S / ({c} (1 - U)) (Erlang C: C is the chance of waiting)")
+        }
+    };
     let _ = writeln!(
         out,
-        "R follows S / (1 - U): flat at first, then the hockey stick. Near U = 1 the simulation converges"
+        "R follows {formula}: flat at first, then the hockey stick. Near U = 1 the simulation converges"
     );
     let _ = writeln!(
         out,
@@ -985,7 +1141,7 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
             },
         ],
     };
-    let svg = PathBuf::from(flags.get("svg").unwrap_or("littles-law-simulate.svg"));
+    let svg = chart_path(&flags, "littles-law-simulate.svg")?;
     write_file(&svg, &chart.render())?;
     let _ = writeln!(out, "Chart written to {}", svg.display());
     Ok(out)

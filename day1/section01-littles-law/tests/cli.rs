@@ -323,8 +323,11 @@ fn invalid_values_exit_with_code_3_and_name_the_unit() {
             "a percentage like 39% or a fraction like 0.39",
         ),
         (vec!["lab", "--iops", "-5"], "not a non-negative number"),
-        (vec!["lab", "--util", "100%"], "at or above 1"),
-        (vec!["lab", "--iops", "0"], "throughput is zero"),
+        (
+            vec!["lab", "--util", "100%"],
+            "--util `100%`: must be below 100%",
+        ),
+        (vec!["lab", "--iops", "0"], "--iops `0`: must be above zero"),
         (
             vec!["lab", "--latency-ms", "0.05"],
             "no number of disks can meet it",
@@ -339,7 +342,7 @@ fn invalid_values_exit_with_code_3_and_name_the_unit() {
         ),
         (
             vec!["simulate", "--util", "0.5,1.0", "--svg", "x.svg"],
-            "at or above 1",
+            "--util `0.5,1.0`: every utilisation must be below 100%",
         ),
     ] {
         let output = littles_law(&args, dir.path());
@@ -496,4 +499,191 @@ fn ctrl_c_during_load_removes_the_file_and_exits_130() {
         stdout(&output)
     );
     assert!(!file.exists(), "Ctrl-C must not leave the load file behind");
+}
+
+/// The faults this guards against: an error that quoted a converted value ("utilisation
+/// 1.5") where the learner typed `150%`, or a computed NaN for a zero service time.
+#[test]
+fn out_of_range_values_are_quoted_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, typed, converted) in [
+        (vec!["simulate", "--util", "150%"], "--util `150%`", "1.5"),
+        (vec!["lab", "--util", "120%"], "--util `120%`", "1.2"),
+        (vec!["lab", "--cap", "0%"], "--cap `0%`", "is zero"),
+        (
+            vec!["simulate", "--service-ms", "0"],
+            "--service-ms `0`",
+            "NaN",
+        ),
+    ] {
+        let output = littles_law(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?} is an invalid value: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(typed) && !stderr(&output).contains(converted),
+            "{args:?}: the error must quote `{typed}` as typed, not the converted `{converted}`: {}",
+            stderr(&output)
+        );
+    }
+}
+
+/// The fault this guards against: `--steps 0` (or 1) was silently ignored with a list and
+/// blamed the range with a range.
+#[test]
+fn steps_below_two_or_with_a_list_are_refused_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (
+            vec!["simulate", "--util", "10%..90%", "--steps", "0"],
+            "a range needs at least 2 steps",
+        ),
+        (
+            vec!["simulate", "--util", "10%..90%", "--steps", "1"],
+            "a range needs at least 2 steps",
+        ),
+        (
+            vec!["simulate", "--util", "0.5,0.9", "--steps", "4"],
+            "is a list, used as given",
+        ),
+        (vec!["simulate", "--steps", "0"], "the default is a list"),
+        (
+            vec!["sweep", "--file", "x", "--qd", "1,2", "--steps", "0"],
+            "is a list, used as given",
+        ),
+    ] {
+        let output = littles_law(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} is a usage error: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: stderr should say `{needle}`: {}",
+            stderr(&output)
+        );
+    }
+    assert!(
+        !dir.path().join("x").exists(),
+        "a refused sweep must not create its load file"
+    );
+}
+
+/// The faults this guards against: `analyze` called an unknown device a usage error (2)
+/// while `watch` called it an invalid value (3); and `watch --path` of a path that does
+/// not exist measured the device of its parent directory instead.
+#[test]
+fn an_unknown_device_or_a_missing_watch_path_is_an_invalid_value_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let iostat = fixture("iostat_sysstat12.txt");
+    let stats = fixture("diskstats_20_fields_t0.txt");
+    let missing = dir.path().join("no-such-dir/file");
+    let missing = missing.to_str().expect("utf-8 path");
+    for (args, needle) in [
+        (
+            vec!["analyze", "--iostat-file", &iostat, "--device", "nope"],
+            "`nope` does not appear",
+        ),
+        (
+            vec![
+                "watch",
+                "--device",
+                "nope",
+                "--diskstats",
+                &stats,
+                "--count",
+                "1",
+            ],
+            "`nope` is not in",
+        ),
+        (
+            vec![
+                "watch",
+                "--path",
+                missing,
+                "--count",
+                "1",
+                "--interval",
+                "10ms",
+            ],
+            "does not exist",
+        ),
+    ] {
+        let output = littles_law(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?}: an unknown device or path is an invalid value: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: stderr should say `{needle}`: {}",
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).is_empty(),
+            "{args:?}: nothing may be measured: {}",
+            stdout(&output)
+        );
+    }
+}
+
+/// The fault this guards against: the M/M/c and M/D/1 summaries printed the M/M/1 formula.
+#[test]
+fn each_model_summary_states_its_own_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    for (model, formula) in [
+        ("mm1", "R follows S / (1 - U)"),
+        ("md1", "R follows S + S U / (2 (1 - U))"),
+        ("mmc", "R follows S + C(4, U) S / (4 (1 - U))"),
+    ] {
+        let args = [
+            "simulate",
+            "--model",
+            model,
+            "--util",
+            "0.5",
+            "--customers",
+            "2000",
+            "--svg",
+            "m.svg",
+        ];
+        let output = littles_law(&args, dir.path());
+        assert!(output.status.success(), "{model}: {}", stderr(&output));
+        assert!(
+            stdout(&output).contains(formula),
+            "{model}: the summary must state `{formula}`:\n{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn charts_go_under_target_charts_unless_svg_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["simulate", "--util", "0.5", "--customers", "2000"];
+    let output = littles_law(&args, dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        dir.path()
+            .join("target/charts/littles-law-simulate.svg")
+            .is_file(),
+        "the default chart belongs under target/charts/: {}",
+        stdout(&output)
+    );
+    let left_in_place: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "svg"))
+        .collect();
+    assert!(
+        left_in_place.is_empty(),
+        "no chart may land in the working directory: {left_in_place:?}"
+    );
 }

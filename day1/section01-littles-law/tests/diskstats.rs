@@ -18,7 +18,7 @@ fn close(actual: f64, expected: f64, tolerance: f64, what: &str) {
 }
 
 #[test]
-fn twenty_field_lines_of_recent_kernels_parse() {
+fn step1_twenty_field_lines_of_recent_kernels_parse() {
     let devices = parse_diskstats(T0).unwrap();
     let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(
@@ -37,7 +37,7 @@ fn twenty_field_lines_of_recent_kernels_parse() {
 }
 
 #[test]
-fn eighteen_field_lines_with_discard_counters_parse() {
+fn step1_eighteen_field_lines_with_discard_counters_parse() {
     let devices = parse_diskstats(include_str!("fixtures/diskstats_18_fields.txt")).unwrap();
     let sda = find_device(&devices, "sda").unwrap();
     assert_eq!(
@@ -48,7 +48,7 @@ fn eighteen_field_lines_with_discard_counters_parse() {
 }
 
 #[test]
-fn fourteen_field_lines_of_older_kernels_parse() {
+fn step1_fourteen_field_lines_of_older_kernels_parse() {
     let devices = parse_diskstats(include_str!("fixtures/diskstats_14_fields.txt")).unwrap();
     assert_eq!(devices.len(), 2, "sda and sdb");
     let sdb = find_device(&devices, "sdb").unwrap();
@@ -62,7 +62,7 @@ fn fourteen_field_lines_of_older_kernels_parse() {
 /// Two samples one second apart, built so that the interval reproduces the lab's
 /// iostat line for vdb: 6836 w/s, 27,344 wkB/s, w_await 0.14 ms, aqu-sz 0.96, 39% util.
 #[test]
-fn rates_between_two_samples_reproduce_the_lab_iostat_line() {
+fn step1_rates_between_two_samples_reproduce_the_lab_iostat_line() {
     let (t0, t1) = (parse_diskstats(T0).unwrap(), parse_diskstats(T1).unwrap());
     let rates = DiskRates::between(
         find_device(&t0, "vdb").unwrap(),
@@ -106,7 +106,7 @@ fn rates_between_two_samples_reproduce_the_lab_iostat_line() {
 }
 
 #[test]
-fn rates_scale_with_the_interval() {
+fn step1_rates_scale_with_the_interval() {
     let (t0, t1) = (parse_diskstats(T0).unwrap(), parse_diskstats(T1).unwrap());
     let (a, b) = (
         find_device(&t0, "vdb").unwrap(),
@@ -128,7 +128,7 @@ fn rates_scale_with_the_interval() {
 }
 
 #[test]
-fn a_wrapped_32_bit_counter_still_gives_the_right_delta() {
+fn step1_a_wrapped_32_bit_counter_still_gives_the_right_delta() {
     assert_eq!(
         counter_delta(u64::from(u32::MAX) - 9, 10),
         20,
@@ -139,7 +139,7 @@ fn a_wrapped_32_bit_counter_still_gives_the_right_delta() {
 }
 
 #[test]
-fn a_missing_device_is_reported_with_the_devices_that_exist() {
+fn step1_a_missing_device_is_reported_with_the_devices_that_exist() {
     let devices = parse_diskstats(T0).unwrap();
     let error = find_device(&devices, "nvme0n1").unwrap_err();
     assert!(
@@ -149,7 +149,7 @@ fn a_missing_device_is_reported_with_the_devices_that_exist() {
 }
 
 #[test]
-fn a_line_with_an_unexpected_field_count_is_rejected_with_its_number() {
+fn step1_a_line_with_an_unexpected_field_count_is_rejected_with_its_number() {
     let text = format!("{T0}   8 0 sdz 1 2 3\n");
     let error = parse_diskstats(&text).unwrap_err();
     assert!(
@@ -159,7 +159,7 @@ fn a_line_with_an_unexpected_field_count_is_rejected_with_its_number() {
 }
 
 #[test]
-fn a_non_numeric_counter_is_rejected() {
+fn step1_a_non_numeric_counter_is_rejected() {
     let error = parse_diskstats("   8 0 sda 1 2 x 4 5 6 7 8 9 10 11\n").unwrap_err();
     assert!(
         error.to_string().contains("`x` is not a counter"),
@@ -168,7 +168,7 @@ fn a_non_numeric_counter_is_rejected() {
 }
 
 #[test]
-fn a_zero_or_negative_interval_is_rejected() {
+fn step1_a_zero_or_negative_interval_is_rejected() {
     let devices = parse_diskstats(T0).unwrap();
     let vdb = find_device(&devices, "vdb").unwrap();
     for seconds in [0.0, -1.0, f64::NAN] {
@@ -190,7 +190,7 @@ const MOUNTINFO: &str = "\
 ";
 
 #[test]
-fn the_mount_holding_a_path_is_the_longest_matching_mount_point() {
+fn step1_the_mount_holding_a_path_is_the_longest_matching_mount_point() {
     let root = mount_for(MOUNTINFO, Path::new("/home/learner/io.bin")).unwrap();
     assert_eq!(
         (root.mount_point.as_str(), root.source.as_str()),
@@ -210,7 +210,7 @@ fn the_mount_holding_a_path_is_the_longest_matching_mount_point() {
 }
 
 #[test]
-fn an_overlay_mount_exposes_its_upper_directory() {
+fn step1_an_overlay_mount_exposes_its_upper_directory() {
     let overlay = mount_for(
         MOUNTINFO,
         Path::new("/var/lib/docker/overlay2/abc/merged/tmp/io.bin"),
@@ -230,13 +230,13 @@ fn an_overlay_mount_exposes_its_upper_directory() {
 }
 
 #[test]
-fn a_path_that_only_shares_a_prefix_is_not_inside_the_mount() {
+fn step1_a_path_that_only_shares_a_prefix_is_not_inside_the_mount() {
     let entry = mount_for(MOUNTINFO, Path::new("/dev/shmem/file")).unwrap();
     assert_eq!(entry.mount_point, "/", "/dev/shmem is not under /dev/shm");
 }
 
 #[test]
-fn dev_t_splits_into_major_and_minor() {
+fn step1_dev_t_splits_into_major_and_minor() {
     assert_eq!(
         split_dev(0xfd10),
         (253, 16),

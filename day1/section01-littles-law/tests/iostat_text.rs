@@ -3,7 +3,7 @@
 use littles_law::iostat_text::{IostatError, parse_iostat};
 
 #[test]
-fn new_sysstat_columns_are_read_by_name() {
+fn step1_new_sysstat_columns_are_read_by_name() {
     let samples = parse_iostat(include_str!("fixtures/iostat_sysstat12.txt")).unwrap();
     assert_eq!(samples.len(), 6, "three reports of two devices");
     let lab_line = samples
@@ -24,7 +24,7 @@ fn new_sysstat_columns_are_read_by_name() {
 }
 
 #[test]
-fn mixed_reads_and_writes_weight_the_await_by_operations() {
+fn step1_mixed_reads_and_writes_weight_the_await_by_operations() {
     let samples = parse_iostat(include_str!("fixtures/iostat_sysstat12.txt")).unwrap();
     let mixed = samples
         .iter()
@@ -40,7 +40,7 @@ fn mixed_reads_and_writes_weight_the_await_by_operations() {
 }
 
 #[test]
-fn old_sysstat_avgqu_sz_and_decimal_commas_are_understood() {
+fn step1_old_sysstat_avgqu_sz_and_decimal_commas_are_understood() {
     let samples = parse_iostat(include_str!("fixtures/iostat_sysstat10.txt")).unwrap();
     assert_eq!(samples.len(), 2, "two reports of sda");
     assert_eq!(
@@ -57,7 +57,7 @@ fn old_sysstat_avgqu_sz_and_decimal_commas_are_understood() {
 }
 
 #[test]
-fn the_oldest_single_await_column_serves_reads_and_writes() {
+fn step1_the_oldest_single_await_column_serves_reads_and_writes() {
     let samples = parse_iostat(include_str!("fixtures/iostat_sysstat9.txt")).unwrap();
     let r = samples[0].rates;
     assert_eq!(
@@ -72,7 +72,7 @@ fn the_oldest_single_await_column_serves_reads_and_writes() {
 }
 
 #[test]
-fn text_without_a_device_header_is_rejected() {
+fn step1_text_without_a_device_header_is_rejected() {
     assert_eq!(
         parse_iostat("avg-cpu: %user\n 1.0\n"),
         Err(IostatError::NoHeader),
@@ -81,7 +81,7 @@ fn text_without_a_device_header_is_rejected() {
 }
 
 #[test]
-fn a_header_without_utilisation_is_rejected_by_name() {
+fn step1_a_header_without_utilisation_is_rejected_by_name() {
     let text = "Device r/s w/s r_await w_await aqu-sz\nsda 1 2 3 4 5\n";
     assert_eq!(
         parse_iostat(text),
@@ -94,7 +94,7 @@ fn a_header_without_utilisation_is_rejected_by_name() {
 }
 
 #[test]
-fn a_row_that_does_not_match_its_header_is_rejected_with_its_line() {
+fn step1_a_row_that_does_not_match_its_header_is_rejected_with_its_line() {
     let text = "Device r/s w/s r_await w_await aqu-sz %util\nsda 1 2 3\n";
     assert!(
         matches!(

@@ -20,7 +20,7 @@ fn assert_near(actual: f64, expected: f64, tolerance: f64, what: &str) {
 
 /// Q1, tolerance 1e-9 for the arithmetic and ±0.01 against iostat's rounded aqu-sz.
 #[test]
-fn q1_littles_law_matches_aqu_sz() {
+fn step2_q1_littles_law_matches_aqu_sz() {
     let answers = lab();
     assert_near(answers.little_l, 0.95704, 1e-9, "L = 6836/s x 0.14 ms");
     assert_near(
@@ -33,7 +33,7 @@ fn q1_littles_law_matches_aqu_sz() {
 
 /// Q2, tolerance 1e-10 ms on the unrounded S.
 #[test]
-fn q2_service_time_from_utilisation() {
+fn step2_q2_service_time_from_utilisation() {
     let answers = lab();
     assert_near(
         answers.service_time_ms,
@@ -51,7 +51,7 @@ fn q2_service_time_from_utilisation() {
 
 /// Q3, tolerance 0.05 IOPS.
 #[test]
-fn q3_max_iops_at_saturation() {
+fn step2_q3_max_iops_at_saturation() {
     let answers = lab();
     assert_near(
         answers.max_iops_lab,
@@ -69,7 +69,7 @@ fn q3_max_iops_at_saturation() {
 
 /// Q4, tolerance 0.05 IOPS.
 #[test]
-fn q4_safe_iops_at_70_percent() {
+fn step2_q4_safe_iops_at_70_percent() {
     let answers = lab();
     assert_near(answers.safe_iops_lab, 12_280.7, 0.05, "0.7 / 0.057 ms");
     assert_near(answers.safe_iops, 12_269.7, 0.05, "0.7 / S unrounded");
@@ -77,7 +77,7 @@ fn q4_safe_iops_at_70_percent() {
 
 /// Q5, tolerance 0.0005 ms (three decimals, as the lab prints them).
 #[test]
-fn q5_response_time_near_saturation() {
+fn step2_q5_response_time_near_saturation() {
     let answers = lab();
     assert_near(
         answers.high_rate_lab,
@@ -120,7 +120,7 @@ fn q5_response_time_near_saturation() {
 }
 
 #[test]
-fn q5_at_full_utilisation_there_is_no_finite_response_time() {
+fn step2_q5_at_full_utilisation_there_is_no_finite_response_time() {
     let s = 0.057e-3;
     for u in [1.0, 1.2] {
         assert!(
@@ -138,7 +138,7 @@ fn q5_at_full_utilisation_there_is_no_finite_response_time() {
 }
 
 #[test]
-fn q6_disks_needed_for_30k_iops() {
+fn step2_q6_disks_needed_for_30k_iops() {
     let answers = lab();
     assert_eq!(
         answers.disks_by_cap_lab, 3,
@@ -152,7 +152,7 @@ fn q6_disks_needed_for_30k_iops() {
 
 /// The lab's Q6 claims each of the three disks runs at 70%; it runs at 57%.
 #[test]
-fn q6_three_disks_run_at_57_percent_not_70() {
+fn step2_q6_three_disks_run_at_57_percent_not_70() {
     let plan = lab().plan_at_cap;
     assert_near(
         plan.utilisation,
@@ -171,7 +171,7 @@ fn q6_three_disks_run_at_57_percent_not_70() {
 /// The latency target (< 0.5 ms) that the lab's Q6 never checked: two disks meet it,
 /// but break the 70% policy.
 #[test]
-fn q6_latency_target_alone_would_allow_two_disks() {
+fn step2_q6_latency_target_alone_would_allow_two_disks() {
     let plan = lab().disks_by_latency;
     assert_eq!(plan.disks, 2, "two disks already keep R under 0.5 ms");
     assert_near(plan.utilisation, 0.8558, 0.0005, "15,000 IOPS per disk");
@@ -181,7 +181,7 @@ fn q6_latency_target_alone_would_allow_two_disks() {
 
 /// 6836 x 4 KiB = 27,344 KiB/s; the lab quotes 27,400 KB/s (a rounded reading), so 0.5%.
 #[test]
-fn throughput_from_iops_and_block_size() {
+fn step2_throughput_from_iops_and_block_size() {
     let answers = lab();
     assert_near(
         answers.bandwidth_kib_per_s,
@@ -199,7 +199,7 @@ fn throughput_from_iops_and_block_size() {
 
 /// The hockey-stick table (S = 0.057 ms), to four significant digits.
 #[test]
-fn hockey_stick_table_for_s_0_057_ms() {
+fn step2_hockey_stick_table_for_s_0_057_ms() {
     let table = [
         (0.39, 0.0934),
         (0.5, 0.114),
@@ -219,7 +219,7 @@ fn hockey_stick_table_for_s_0_057_ms() {
 }
 
 #[test]
-fn response_time_grows_hyperbolically_not_exponentially() {
+fn step2_response_time_grows_hyperbolically_not_exponentially() {
     let s = 1.0;
     // Halving the headroom doubles the response time: R(1 - h/2) = 2 R(1 - h).
     for headroom in [0.4, 0.2, 0.1, 0.02] {
@@ -233,7 +233,7 @@ fn response_time_grows_hyperbolically_not_exponentially() {
 }
 
 #[test]
-fn the_printed_answers_show_their_working() {
+fn step2_the_printed_answers_show_their_working() {
     let text = lab().render();
     for step in [
         "L = lambda x W = 6836 /s x 0.14 ms",
@@ -254,7 +254,7 @@ fn the_printed_answers_show_their_working() {
 }
 
 #[test]
-fn a_latency_target_below_the_service_time_is_unreachable() {
+fn step2_a_latency_target_below_the_service_time_is_unreachable() {
     let inputs = LabInputs {
         latency_target_ms: 0.01,
         ..LabInputs::default()

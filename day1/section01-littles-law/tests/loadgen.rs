@@ -22,7 +22,7 @@ fn config(dir: &Path, millis: u64) -> LoadConfig {
 /// mean number of writes in flight seen by an independent sampler within 25%: the
 /// sampler reads a gauge about every millisecond on a shared machine.
 #[test]
-fn end_to_end_little_l_agrees_with_the_sampled_concurrency() {
+fn step1_end_to_end_little_l_agrees_with_the_sampled_concurrency() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), 300);
     config.arrivals = Arrivals::ClosedLoop { workers: 2 };
@@ -68,7 +68,7 @@ fn end_to_end_little_l_agrees_with_the_sampled_concurrency() {
 }
 
 #[test]
-fn an_open_loop_run_completes_and_removes_its_file() {
+fn step1_an_open_loop_run_completes_and_removes_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), 200);
     config.arrivals = Arrivals::OpenLoop {
@@ -98,7 +98,7 @@ fn an_open_loop_run_completes_and_removes_its_file() {
 }
 
 #[test]
-fn an_existing_file_is_neither_overwritten_nor_removed() {
+fn step1_an_existing_file_is_neither_overwritten_nor_removed() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), 100);
     std::fs::write(&config.path, b"precious").unwrap();
@@ -116,7 +116,7 @@ fn an_existing_file_is_neither_overwritten_nor_removed() {
 
 /// Ctrl-C in the CLI only sets the stop flag; here another thread sets it mid-run.
 #[test]
-fn the_file_is_removed_when_the_run_is_cancelled() {
+fn step1_the_file_is_removed_when_the_run_is_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), 60_000);
     let stop = AtomicBool::new(false);
@@ -147,7 +147,7 @@ fn the_file_is_removed_when_the_run_is_cancelled() {
 /// the generator must not fall back silently: it runs with O_DIRECT in effect, or it
 /// fails with DirectIoUnsupported, and the file is gone afterwards.
 #[test]
-fn direct_io_on_tmpfs_either_works_or_fails_loudly() {
+fn step1_direct_io_on_tmpfs_either_works_or_fails_loudly() {
     let shm = Path::new("/dev/shm");
     let dir = if shm.is_dir() {
         tempfile::tempdir_in(shm)
@@ -178,7 +178,7 @@ fn direct_io_on_tmpfs_either_works_or_fails_loudly() {
 }
 
 #[test]
-fn einval_under_o_direct_is_reported_as_unsupported_direct_io() {
+fn step1_einval_under_o_direct_is_reported_as_unsupported_direct_io() {
     let path = Path::new("/mnt/ramdisk/load.bin");
     let einval = || std::io::Error::from_raw_os_error(libc::EINVAL);
     let error = classify_error(path, true, "open", einval());
@@ -200,7 +200,7 @@ fn einval_under_o_direct_is_reported_as_unsupported_direct_io() {
 }
 
 #[test]
-fn o_direct_needs_a_block_size_that_is_a_multiple_of_the_alignment() {
+fn step1_o_direct_needs_a_block_size_that_is_a_multiple_of_the_alignment() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), 50);
     config.direct = true;
@@ -224,7 +224,7 @@ fn o_direct_needs_a_block_size_that_is_a_multiple_of_the_alignment() {
 }
 
 #[test]
-fn impossible_configurations_are_refused_before_any_file_is_created() {
+fn step1_impossible_configurations_are_refused_before_any_file_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let base = config(dir.path(), 50);
     let cases = [
@@ -271,7 +271,7 @@ fn impossible_configurations_are_refused_before_any_file_is_created() {
 }
 
 #[test]
-fn aligned_buffers_start_on_the_requested_boundary() {
+fn step1_aligned_buffers_start_on_the_requested_boundary() {
     for align in [512usize, 4096] {
         let buffer = AlignedBuffer::new(8192, align, 0xA5);
         assert_eq!(
@@ -288,7 +288,7 @@ fn aligned_buffers_start_on_the_requested_boundary() {
 }
 
 #[test]
-fn histogram_quantiles_are_within_the_bucket_precision() {
+fn step1_histogram_quantiles_are_within_the_bucket_precision() {
     let mut histogram = LatencyHistogram::new();
     for value in 1..=100_000u64 {
         histogram.record(value * 10);
@@ -310,7 +310,7 @@ fn histogram_quantiles_are_within_the_bucket_precision() {
 }
 
 #[test]
-fn merged_histograms_count_every_sample() {
+fn step1_merged_histograms_count_every_sample() {
     let (mut a, mut b) = (LatencyHistogram::new(), LatencyHistogram::new());
     (0..10).for_each(|v| a.record(v));
     (100..150).for_each(|v| b.record(v * 1000));

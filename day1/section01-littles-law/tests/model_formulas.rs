@@ -3,7 +3,7 @@
 use littles_law::model::{self, ModelError};
 
 #[test]
-fn negative_or_non_finite_inputs_are_rejected() {
+fn step2_negative_or_non_finite_inputs_are_rejected() {
     assert!(
         matches!(
             model::littles_law_l(-1.0, 0.1),
@@ -35,7 +35,7 @@ fn negative_or_non_finite_inputs_are_rejected() {
 }
 
 #[test]
-fn zero_throughput_leaves_the_service_time_undefined() {
+fn step2_zero_throughput_leaves_the_service_time_undefined() {
     assert_eq!(
         model::service_time_s(0.39, 0.0),
         Err(ModelError::Zero { what: "throughput" }),
@@ -48,7 +48,7 @@ fn zero_throughput_leaves_the_service_time_undefined() {
 }
 
 #[test]
-fn utilisation_law_round_trips() {
+fn step2_utilisation_law_round_trips() {
     let s = model::service_time_s(0.39, 6836.0).unwrap();
     let u = model::utilisation(6836.0, s).unwrap();
     assert!(
@@ -58,7 +58,7 @@ fn utilisation_law_round_trips() {
 }
 
 #[test]
-fn erlang_c_with_one_server_is_the_utilisation() {
+fn step2_erlang_c_with_one_server_is_the_utilisation() {
     for u in [0.1, 0.5, 0.9] {
         let c = model::erlang_c(1, u).unwrap();
         assert!((c - u).abs() < 1e-12, "M/M/1: P(wait) = U = {u}, got {c}");
@@ -66,7 +66,7 @@ fn erlang_c_with_one_server_is_the_utilisation() {
 }
 
 #[test]
-fn erlang_c_matches_the_textbook_value_for_two_servers() {
+fn step2_erlang_c_matches_the_textbook_value_for_two_servers() {
     // c = 2, a = 1 (U = 0.5): C = (a^2/2! * 2/(2-a)) / (1 + a + a^2/2! * 2/(2-a)) = 1/3.
     let c = model::erlang_c(2, 0.5).unwrap();
     assert!(
@@ -76,7 +76,7 @@ fn erlang_c_matches_the_textbook_value_for_two_servers() {
 }
 
 #[test]
-fn mmc_with_one_server_reduces_to_mm1() {
+fn step2_mmc_with_one_server_reduces_to_mm1() {
     let s = 0.057e-3;
     for u in [0.3, 0.7, 0.95] {
         let mmc = model::mmc_response_s(s, 1, u).unwrap();
@@ -89,7 +89,7 @@ fn mmc_with_one_server_reduces_to_mm1() {
 }
 
 #[test]
-fn pooling_servers_cuts_the_wait_at_the_same_utilisation() {
+fn step2_pooling_servers_cuts_the_wait_at_the_same_utilisation() {
     let s = 1.0;
     let one = model::mmc_wait_s(s, 1, 0.9).unwrap();
     let four = model::mmc_wait_s(s, 4, 0.9).unwrap();
@@ -100,7 +100,7 @@ fn pooling_servers_cuts_the_wait_at_the_same_utilisation() {
 }
 
 #[test]
-fn constant_service_halves_the_queueing_delay() {
+fn step2_constant_service_halves_the_queueing_delay() {
     let s = 1.0;
     for u in [0.5, 0.9] {
         let md1_wait = model::md1_response_s(s, u).unwrap() - s;
@@ -113,7 +113,7 @@ fn constant_service_halves_the_queueing_delay() {
 }
 
 #[test]
-fn disks_needed_rounds_up_but_never_past_an_exact_fit() {
+fn step2_disks_needed_rounds_up_but_never_past_an_exact_fit() {
     assert_eq!(
         model::disks_needed(30_000.0, 10_000.0).unwrap(),
         3,
@@ -132,7 +132,7 @@ fn disks_needed_rounds_up_but_never_past_an_exact_fit() {
 }
 
 #[test]
-fn saturation_throughput_is_the_inverse_service_time() {
+fn step2_saturation_throughput_is_the_inverse_service_time() {
     let x = model::max_throughput_per_s(0.057e-3, 1.0).unwrap();
     assert!(
         (x - 17_543.859_649).abs() < 1e-3,

@@ -15,7 +15,7 @@ fn relative(actual: f64, expected: f64) -> f64 {
 /// M/M/1 at U = 0.5 with a million customers: R within 2% of S / (1 − U), and the
 /// measured time-average L within 1% of the measured λ · W.
 #[test]
-fn mm1_at_half_load_matches_s_over_one_minus_u_and_littles_law() {
+fn step3_mm1_at_half_load_matches_s_over_one_minus_u_and_littles_law() {
     let config = QueueConfig::at_utilisation(S, 0.5, Service::Exponential, 1, 1_000_000, SEED);
     let run = simulate(&config).unwrap();
     let analytic = S / (1.0 - 0.5);
@@ -41,7 +41,7 @@ fn mm1_at_half_load_matches_s_over_one_minus_u_and_littles_law() {
 }
 
 #[test]
-fn littles_law_holds_at_every_load_and_for_every_queue() {
+fn step3_littles_law_holds_at_every_load_and_for_every_queue() {
     for (service, servers) in [
         (Service::Exponential, 1),
         (Service::Deterministic, 1),
@@ -62,7 +62,7 @@ fn littles_law_holds_at_every_load_and_for_every_queue() {
 }
 
 #[test]
-fn md1_matches_pollaczek_khinchine() {
+fn step3_md1_matches_pollaczek_khinchine() {
     let config = QueueConfig::at_utilisation(S, 0.7, Service::Deterministic, 1, 400_000, SEED);
     let run = simulate(&config).unwrap();
     let analytic = model::md1_response_s(S, 0.7).unwrap();
@@ -76,7 +76,7 @@ fn md1_matches_pollaczek_khinchine() {
 }
 
 #[test]
-fn mmc_waiting_probability_matches_erlang_c() {
+fn step3_mmc_waiting_probability_matches_erlang_c() {
     let config = QueueConfig::at_utilisation(S, 0.8, Service::Exponential, 4, 400_000, SEED);
     let run = simulate(&config).unwrap();
     let erlang = model::erlang_c(4, 0.8).unwrap();
@@ -96,7 +96,7 @@ fn mmc_waiting_probability_matches_erlang_c() {
 }
 
 #[test]
-fn measured_throughput_equals_the_arrival_rate_below_saturation() {
+fn step3_measured_throughput_equals_the_arrival_rate_below_saturation() {
     let config = QueueConfig::at_utilisation(S, 0.7, Service::Exponential, 1, 200_000, SEED);
     let run = simulate(&config).unwrap();
     assert!(
@@ -115,7 +115,7 @@ fn measured_throughput_equals_the_arrival_rate_below_saturation() {
 }
 
 #[test]
-fn the_simulated_curve_is_a_hockey_stick() {
+fn step3_the_simulated_curve_is_a_hockey_stick() {
     let points = sweep(
         S,
         Service::Exponential,
@@ -139,7 +139,7 @@ fn the_simulated_curve_is_a_hockey_stick() {
 }
 
 #[test]
-fn a_seed_replays_exactly() {
+fn step3_a_seed_replays_exactly() {
     let config = QueueConfig::at_utilisation(S, 0.8, Service::Exponential, 2, 50_000, 7);
     assert_eq!(
         simulate(&config).unwrap(),
@@ -155,7 +155,7 @@ fn a_seed_replays_exactly() {
 }
 
 #[test]
-fn an_unstable_queue_has_no_analytic_answer() {
+fn step3_an_unstable_queue_has_no_analytic_answer() {
     let config = QueueConfig::at_utilisation(S, 1.0, Service::Exponential, 1, 1000, SEED);
     assert!(
         config.analytic_response_s().is_err(),
@@ -168,7 +168,7 @@ fn an_unstable_queue_has_no_analytic_answer() {
 }
 
 #[test]
-fn nonsense_queues_are_rejected() {
+fn step3_nonsense_queues_are_rejected() {
     let good = QueueConfig::at_utilisation(S, 0.5, Service::Exponential, 1, 1000, SEED);
     assert!(
         matches!(

@@ -21,16 +21,20 @@ USAGE
   failures table    [--mttf 3y | --afr 2%] [--n 1,10,100,1000,10000,100000] [--period 1d] [--model linear|exp]
   failures need     [--mttf 3y | --afr 2%] [--prob 0.99] [--period 1d] [--model linear|exp]
   failures replicas [--mttf 3y | --afr 2%] [--mttr 24h] [--r 1..5] [--objects 1e6] [--n 10000]
-                    [--years 10] [--seed 42] [--svg failures-replicas.svg]
-  failures simulate [--mttf 3y | --afr 2%] [--n 10000] [--days 30] [--seed 42] [--svg failures-per-day.svg]
+                    [--years 10] [--seed 42] [--svg target/charts/failures-replicas.svg]
+  failures simulate [--mttf 3y | --afr 2%] [--n 10000] [--days 30] [--seed 42]
+                    [--svg target/charts/failures-per-day.svg]
   failures help
 
 UNITS
   durations: number + unit, one of min, h, d, w, y (a year is 365 days): 3y, 1095d, 26280h
   AFR: a percentage, 2%   probabilities: 0.99 or 99%   counts: 10000, 1e6, 1_000_000
 
+CHARTS
+  written under target/charts/ of the current directory unless --svg says otherwise.
+
 EXIT CODES
-  0 success, 2 bad command line, 3 invalid value, 4 could not write a file
+  0 success, 2 bad command line, 3 invalid value (quoted as typed), 4 could not write a file
 ";
 
 /// Why a command failed, which decides the exit code.
@@ -42,6 +46,17 @@ pub enum CliError {
     /// A value was understood but is not valid (exit code 3).
     #[error("invalid input: {0}")]
     Invalid(#[from] FailuresError),
+    /// A flag's value is not valid (exit code 3): the message quotes the flag and the text
+    /// as it was typed, not a value converted from it.
+    #[error("invalid input: --{flag} `{typed}`: {reason}")]
+    Flag {
+        /// The flag, without its dashes.
+        flag: &'static str,
+        /// Its value as typed.
+        typed: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A chart could not be written (exit code 4).
     #[error("could not write {path}: {source}")]
     Io {
@@ -57,7 +72,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Invalid(_) => 3,
+            CliError::Invalid(_) | CliError::Flag { .. } => 3,
             CliError::Io { .. } => 4,
         }
     }
@@ -86,17 +101,49 @@ fn usage(message: String) -> CliError {
     CliError::Usage(UsageError(message))
 }
 
+/// The error for flag `flag` typed as `typed`: the reason without the value the library
+/// converted it to (`--mttf 0y` is not "0 h", `--prob 100%` is not "1").
+fn flag_error(flag: &'static str, typed: &str, error: FailuresError) -> CliError {
+    let reason = match error {
+        FailuresError::NonPositiveMttf { .. } => "MTTF must be greater than zero".to_string(),
+        FailuresError::AfrOutOfRange { .. } => {
+            "the annual failure rate must be strictly between 0% and 100%".to_string()
+        }
+        FailuresError::ProbabilityOutOfRange { .. } => {
+            "must be strictly between 0 and 1 (0% and 100%)".to_string()
+        }
+        FailuresError::ZeroDuration { .. } => "must be greater than zero".to_string(),
+        other => other.to_string(),
+    };
+    CliError::Flag {
+        flag,
+        typed: typed.to_string(),
+        reason,
+    }
+}
+
 fn mttf_flag(flags: &Flags) -> Result<Mttf, CliError> {
     match (flags.get("mttf"), flags.get("afr")) {
         (Some(_), Some(_)) => Err(usage("give either --mttf or --afr, not both".to_string())),
-        (Some(text), None) => Ok(Mttf::parse(text)?),
-        (None, Some(text)) => Ok(Mttf::from_afr(Afr::parse(text)?)),
+        (Some(text), None) => Mttf::parse(text).map_err(|e| flag_error("mttf", text, e)),
+        (None, Some(text)) => Afr::parse(text)
+            .map(Mttf::from_afr)
+            .map_err(|e| flag_error("afr", text, e)),
         (None, None) => Ok(Mttf::parse("3y")?),
     }
 }
 
-fn span_flag(flags: &Flags, name: &str, default: &str) -> Result<TimeSpan, CliError> {
-    Ok(TimeSpan::parse(flags.get(name).unwrap_or(default))?)
+fn span_flag(flags: &Flags, name: &'static str, default: &str) -> Result<TimeSpan, CliError> {
+    let text = flags.get(name).unwrap_or(default);
+    let span = TimeSpan::parse(text).map_err(|e| flag_error(name, text, e))?;
+    if span.hours() <= 0.0 {
+        return Err(flag_error(
+            name,
+            text,
+            FailuresError::ZeroDuration { what: "a duration" },
+        ));
+    }
+    Ok(span)
 }
 
 fn count_flag(flags: &Flags, name: &str, default: u64) -> Result<u64, CliError> {
@@ -115,8 +162,18 @@ fn model_flag(flags: &Flags) -> Result<Model, CliError> {
     }
 }
 
-fn svg_flag(flags: &Flags, default: &str) -> PathBuf {
-    PathBuf::from(flags.get("svg").unwrap_or(default))
+/// Where a chart goes: `--svg PATH` as given, or `target/charts/<name>` of the current
+/// directory (created if needed: the build directory, never the repository's files).
+fn svg_flag(flags: &Flags, name: &str) -> Result<PathBuf, CliError> {
+    if let Some(path) = flags.get("svg") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = Path::new("target").join("charts");
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir.join(name))
 }
 
 fn write_chart(path: &Path, chart: &Chart) -> Result<String, CliError> {
@@ -386,6 +443,16 @@ fn need_command(args: &[String]) -> Result<String, CliError> {
     let target_text = flags.get("prob").unwrap_or("0.99");
     let target = parse_probability(target_text)
         .ok_or_else(|| usage(format!("--prob `{target_text}`: write 0.99 or 99%")))?;
+    if !(target > 0.0 && target < 1.0) {
+        return Err(flag_error(
+            "prob",
+            target_text,
+            FailuresError::ProbabilityOutOfRange {
+                what: "the target probability",
+                value: target,
+            },
+        ));
+    }
     let period = span_flag(&flags, "period", "1d")?;
     let model = model_flag(&flags)?;
     let p = fleet::failure_probability(mttf, period, model)?;
@@ -449,6 +516,15 @@ fn replicas_command(args: &[String]) -> Result<String, CliError> {
     let objects = count_flag(&flags, "objects", 1_000_000)?;
     let disks = count_flag(&flags, "n", 10_000)?;
     let years = count_flag(&flags, "years", 10)?;
+    if years == 0 {
+        return Err(flag_error(
+            "years",
+            flags.get("years").unwrap_or("0"),
+            FailuresError::ZeroDuration {
+                what: "the simulated span",
+            },
+        ));
+    }
     let seed = count_flag(&flags, "seed", 42)?;
     let duration = TimeSpan::from_years(years as f64)?;
     let year = TimeSpan::from_years(1.0)?;
@@ -568,7 +644,7 @@ fn replicas_command(args: &[String]) -> Result<String, CliError> {
         ],
     };
     out.push_str(&write_chart(
-        &svg_flag(&flags, "failures-replicas.svg"),
+        &svg_flag(&flags, "failures-replicas.svg")?,
         &chart,
     )?);
     Ok(out)
@@ -596,7 +672,11 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
     let days = count_flag(&flags, "days", 30)?;
     let seed = count_flag(&flags, "seed", 42)?;
     if days == 0 {
-        return Err(FailuresError::ZeroDuration { what: "--days" }.into());
+        return Err(flag_error(
+            "days",
+            flags.get("days").unwrap_or("0"),
+            FailuresError::ZeroDuration { what: "--days" },
+        ));
     }
     let config = FleetConfig {
         disks,
@@ -708,7 +788,7 @@ fn simulate_command(args: &[String]) -> Result<String, CliError> {
         ],
     };
     out.push_str(&write_chart(
-        &svg_flag(&flags, "failures-per-day.svg"),
+        &svg_flag(&flags, "failures-per-day.svg")?,
         &chart,
     )?);
     Ok(out)

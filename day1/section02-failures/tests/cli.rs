@@ -251,3 +251,61 @@ fn an_unwritable_chart_exits_with_code_4() {
         stderr(&output)
     );
 }
+
+/// The fault this guards against: errors quoted the value converted from what was typed
+/// (`--mttf 0y` reported "got 0 h", `--prob 100%` reported "got 1").
+#[test]
+fn invalid_values_are_quoted_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, typed, converted) in [
+        (vec!["fleet", "--mttf", "0y"], "--mttf `0y`", "0 h"),
+        (vec!["fleet", "--mttf", "-3y"], "--mttf `-3y`", "-26280"),
+        (vec!["need", "--prob", "100%"], "--prob `100%`", "got 1"),
+        (
+            vec!["fleet", "--period", "0d"],
+            "--period `0d`",
+            "the period",
+        ),
+        (
+            vec!["replicas", "--years", "0", "--objects", "10"],
+            "--years `0`",
+            "simulated span",
+        ),
+    ] {
+        let output = failures(&args, dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?} is an invalid value: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(typed) && !stderr(&output).contains(converted),
+            "{args:?}: the error must quote `{typed}` as typed, not `{converted}`: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn charts_go_under_target_charts_unless_svg_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = failures(&["simulate", "--n", "100", "--days", "3"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        dir.path()
+            .join("target/charts/failures-per-day.svg")
+            .is_file(),
+        "the default chart belongs under target/charts/: {}",
+        stdout(&output)
+    );
+    let left_in_place: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "svg"))
+        .collect();
+    assert!(
+        left_in_place.is_empty(),
+        "no chart may land in the working directory: {left_in_place:?}"
+    );
+}

@@ -22,7 +22,7 @@ fn assert_close(actual: f64, expected: f64, what: &str) {
 }
 
 #[test]
-fn daily_failure_probability_for_3y_mttf_is_one_in_1095() {
+fn step1_daily_failure_probability_for_3y_mttf_is_one_in_1095() {
     let stats = daily_stats(three_years(), 1, Model::Linear).unwrap();
     assert_close(
         stats.p_fail,
@@ -32,7 +32,7 @@ fn daily_failure_probability_for_3y_mttf_is_one_in_1095() {
 }
 
 #[test]
-fn daily_survival_probability_is_the_complement() {
+fn step1_daily_survival_probability_is_the_complement() {
     let stats = daily_stats(three_years(), 1, Model::Linear).unwrap();
     assert_close(
         stats.p_survive,
@@ -47,7 +47,7 @@ fn daily_survival_probability_is_the_complement() {
 }
 
 #[test]
-fn all_10k_disks_survive_a_day_only_about_one_time_in_ten_thousand() {
+fn step1_all_10k_disks_survive_a_day_only_about_one_time_in_ten_thousand() {
     let stats = daily_stats(three_years(), 10_000, Model::Linear).unwrap();
     assert_close(
         stats.p_all_survive,
@@ -57,7 +57,7 @@ fn all_10k_disks_survive_a_day_only_about_one_time_in_ten_thousand() {
 }
 
 #[test]
-fn at_least_one_of_10k_disks_fails_almost_every_day() {
+fn step1_at_least_one_of_10k_disks_fails_almost_every_day() {
     let stats = daily_stats(three_years(), 10_000, Model::Linear).unwrap();
     assert_close(
         stats.p_any_fail,
@@ -67,7 +67,7 @@ fn at_least_one_of_10k_disks_fails_almost_every_day() {
 }
 
 #[test]
-fn expected_failures_per_day_for_10k_disks_is_about_nine() {
+fn step1_expected_failures_per_day_for_10k_disks_is_about_nine() {
     let stats = daily_stats(three_years(), 10_000, Model::Linear).unwrap();
     assert_close(
         stats.expected_failures,
@@ -77,7 +77,7 @@ fn expected_failures_per_day_for_10k_disks_is_about_nine() {
 }
 
 #[test]
-fn mean_time_between_failures_in_a_10k_fleet_is_2_6_hours() {
+fn step1_mean_time_between_failures_in_a_10k_fleet_is_2_6_hours() {
     let stats = daily_stats(three_years(), 10_000, Model::Linear).unwrap();
     let gap = stats.mean_gap.expect("a non-empty fleet has a mean gap");
     assert_close(gap.hours(), 2.628, "mean time between failures in hours");
@@ -90,7 +90,7 @@ fn mean_time_between_failures_in_a_10k_fleet_is_2_6_hours() {
 
 /// The README asks about fleets of 1 to 100,000 disks: every column of that table.
 #[test]
-fn scale_table_matches_the_lab_questions() {
+fn step2_scale_table_matches_the_lab_questions() {
     // disks, P(all survive), P(>=1 fails), E[failures/day], mean gap in hours
     let table = [
         (1, 0.999087, 0.000913242, 0.000913242, 26280.0),
@@ -127,7 +127,7 @@ fn scale_table_matches_the_lab_questions() {
 }
 
 #[test]
-fn expected_failures_grow_linearly_but_the_chance_of_a_failure_saturates() {
+fn step2_expected_failures_grow_linearly_but_the_chance_of_a_failure_saturates() {
     let small = daily_stats(three_years(), 1_000, Model::Linear).unwrap();
     let large = daily_stats(three_years(), 10_000, Model::Linear).unwrap();
     assert_close(
@@ -144,7 +144,7 @@ fn expected_failures_grow_linearly_but_the_chance_of_a_failure_saturates() {
 }
 
 #[test]
-fn exponential_model_gives_almost_the_same_daily_numbers() {
+fn step2_exponential_model_gives_almost_the_same_daily_numbers() {
     let stats = daily_stats(three_years(), 10_000, Model::Exponential).unwrap();
     assert_close(
         stats.p_fail,
@@ -166,7 +166,7 @@ fn exponential_model_gives_almost_the_same_daily_numbers() {
 /// With p around 1e-12, `1 - (1 - p)` keeps only four significant digits in floating
 /// point; computing through `ln_1p`/`expm1` keeps them all.
 #[test]
-fn a_tiny_failure_probability_keeps_its_digits() {
+fn step2_a_tiny_failure_probability_keeps_its_digits() {
     let mttf = Mttf::parse("1000000000y").unwrap();
     let stats = daily_stats(mttf, 1, Model::Linear).unwrap();
     let relative = (stats.p_any_fail - stats.p_fail).abs() / stats.p_fail;
@@ -179,7 +179,7 @@ fn a_tiny_failure_probability_keeps_its_digits() {
 }
 
 #[test]
-fn an_empty_fleet_never_fails_and_has_no_mean_gap() {
+fn step2_an_empty_fleet_never_fails_and_has_no_mean_gap() {
     let stats = daily_stats(three_years(), 0, Model::Linear).unwrap();
     assert_eq!(stats.p_all_survive, 1.0, "no disks, so all of them survive");
     assert_eq!(stats.p_any_fail, 0.0, "no disks, so none can fail");
@@ -190,7 +190,7 @@ fn an_empty_fleet_never_fails_and_has_no_mean_gap() {
 }
 
 #[test]
-fn a_week_is_seven_times_as_risky_as_a_day_in_the_linear_model() {
+fn step2_a_week_is_seven_times_as_risky_as_a_day_in_the_linear_model() {
     let day =
         failure_probability(three_years(), TimeSpan::parse("1d").unwrap(), Model::Linear).unwrap();
     let week = period_stats(

@@ -5,7 +5,7 @@ use failures::fleet::fleet_size_for_probability;
 const P_DAY: f64 = 1.0 / 1095.0;
 
 #[test]
-fn half_the_days_see_a_failure_from_759_disks_on() {
+fn step3_half_the_days_see_a_failure_from_759_disks_on() {
     let size = fleet_size_for_probability(P_DAY, 0.5).unwrap();
     assert!(
         (size.exact - 758.65).abs() < 0.005,
@@ -26,7 +26,7 @@ fn half_the_days_see_a_failure_from_759_disks_on() {
 }
 
 #[test]
-fn a_daily_failure_is_99_percent_certain_from_5041_disks_on() {
+fn step3_a_daily_failure_is_99_percent_certain_from_5041_disks_on() {
     let size = fleet_size_for_probability(P_DAY, 0.99).unwrap();
     assert!(
         (size.exact - 5040.36).abs() < 0.005,
@@ -41,7 +41,7 @@ fn a_daily_failure_is_99_percent_certain_from_5041_disks_on() {
 }
 
 #[test]
-fn the_answer_is_always_the_smallest_fleet_that_reaches_the_target() {
+fn step3_the_answer_is_always_the_smallest_fleet_that_reaches_the_target() {
     for target in [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999] {
         let size = fleet_size_for_probability(P_DAY, target).unwrap();
         assert!(
@@ -56,7 +56,7 @@ fn the_answer_is_always_the_smallest_fleet_that_reaches_the_target() {
 }
 
 #[test]
-fn targets_of_zero_or_one_have_no_answer() {
+fn step3_targets_of_zero_or_one_have_no_answer() {
     assert!(
         fleet_size_for_probability(P_DAY, 1.0).is_err(),
         "certainty needs an infinite fleet"

@@ -13,7 +13,7 @@ fn one_day() -> TimeSpan {
 }
 
 #[test]
-fn two_replicas_with_a_one_day_repair_last_mttf_squared_over_twice_mttr() {
+fn step4_two_replicas_with_a_one_day_repair_last_mttf_squared_over_twice_mttr() {
     for repair in [Repair::Parallel, Repair::OneAtATime] {
         let two = mttdl(mttf(), one_day(), 2, repair).unwrap();
         assert!(
@@ -25,7 +25,7 @@ fn two_replicas_with_a_one_day_repair_last_mttf_squared_over_twice_mttr() {
 }
 
 #[test]
-fn one_replica_is_lost_as_often_as_its_disk_fails() {
+fn step4_one_replica_is_lost_as_often_as_its_disk_fails() {
     let one = mttdl(mttf(), one_day(), 1, Repair::Parallel).unwrap();
     assert_eq!(
         one,
@@ -35,7 +35,7 @@ fn one_replica_is_lost_as_often_as_its_disk_fails() {
 }
 
 #[test]
-fn the_textbook_factorial_assumes_one_repair_at_a_time() {
+fn step4_the_textbook_factorial_assumes_one_repair_at_a_time() {
     let parallel = mttdl(mttf(), one_day(), 3, Repair::Parallel).unwrap();
     let serial = mttdl(mttf(), one_day(), 3, Repair::OneAtATime).unwrap();
     assert!(
@@ -49,7 +49,7 @@ fn the_textbook_factorial_assumes_one_repair_at_a_time() {
 }
 
 #[test]
-fn each_extra_replica_divides_the_loss_rate_by_about_mttf_over_mttr() {
+fn step4_each_extra_replica_divides_the_loss_rate_by_about_mttf_over_mttr() {
     let mut previous = mttdl(mttf(), one_day(), 2, Repair::Parallel).unwrap();
     for r in 3..=5u32 {
         let next = mttdl(mttf(), one_day(), r, Repair::Parallel).unwrap();
@@ -65,7 +65,7 @@ fn each_extra_replica_divides_the_loss_rate_by_about_mttf_over_mttr() {
 }
 
 #[test]
-fn zero_replicas_or_zero_repair_time_are_rejected() {
+fn step4_zero_replicas_or_zero_repair_time_are_rejected() {
     assert_eq!(
         mttdl(mttf(), one_day(), 0, Repair::Parallel),
         Err(FailuresError::ZeroReplicas)
@@ -100,7 +100,7 @@ fn two_replica_config(seed: u64) -> ReplicaConfig {
 /// that many events the standard error is about 2 %; losses cluster (one unlucky pair
 /// of disks loses every object they share), so the tolerance is 8 %.
 #[test]
-fn monte_carlo_loss_count_agrees_with_the_closed_form_for_two_replicas() {
+fn step4_monte_carlo_loss_count_agrees_with_the_closed_form_for_two_replicas() {
     let config = two_replica_config(42);
     let run = ReplicaRun::simulate(config).unwrap();
     let closed = mttdl(mttf(), one_day(), 2, Repair::Parallel).unwrap();
@@ -122,7 +122,7 @@ fn monte_carlo_loss_count_agrees_with_the_closed_form_for_two_replicas() {
 /// With one replica every object on a failed disk is lost: the rate is 1 / MTTF
 /// (slightly less, because a disk in repair cannot fail again).
 #[test]
-fn monte_carlo_single_copy_losses_follow_the_disk_failure_rate() {
+fn step4_monte_carlo_single_copy_losses_follow_the_disk_failure_rate() {
     let mut config = two_replica_config(7);
     config.replicas = 1;
     config.objects = 20_000;
@@ -138,7 +138,7 @@ fn monte_carlo_single_copy_losses_follow_the_disk_failure_rate() {
 }
 
 #[test]
-fn more_replicas_lose_fewer_objects_in_the_same_fleet_history() {
+fn step4_more_replicas_lose_fewer_objects_in_the_same_fleet_history() {
     let mut losses = Vec::new();
     for replicas in 1..=3 {
         let mut config = two_replica_config(3);
@@ -152,7 +152,7 @@ fn more_replicas_lose_fewer_objects_in_the_same_fleet_history() {
 }
 
 #[test]
-fn the_same_seed_replays_the_same_losses_and_another_seed_does_not() {
+fn step4_the_same_seed_replays_the_same_losses_and_another_seed_does_not() {
     let first = ReplicaRun::simulate(two_replica_config(11)).unwrap();
     let again = ReplicaRun::simulate(two_replica_config(11)).unwrap();
     let other = ReplicaRun::simulate(two_replica_config(12)).unwrap();
@@ -164,7 +164,7 @@ fn the_same_seed_replays_the_same_losses_and_another_seed_does_not() {
 }
 
 #[test]
-fn replicas_need_as_many_distinct_disks() {
+fn step4_replicas_need_as_many_distinct_disks() {
     let mut config = two_replica_config(1);
     config.fleet.disks = 2;
     config.replicas = 3;
@@ -179,7 +179,7 @@ fn replicas_need_as_many_distinct_disks() {
 }
 
 #[test]
-fn annual_loss_probability_of_two_replicas_is_about_six_in_ten_thousand() {
+fn step4_annual_loss_probability_of_two_replicas_is_about_six_in_ten_thousand() {
     let two = mttdl(mttf(), one_day(), 2, Repair::Parallel).unwrap();
     let p = loss_probability(two, TimeSpan::from_years(1.0).unwrap());
     // 1 - exp(-365 / 599512.5) = 6.0864e-4

@@ -16,7 +16,7 @@ fn config(days: f64, seed: u64) -> FleetConfig {
 /// 365 days at 9.13 failures a day is about 3,333 failures: the standard error of the
 /// mean rate is 1.7 %, so 6 % is a 3.5-sigma band.
 #[test]
-fn simulated_failures_per_day_average_to_n_over_mttf() {
+fn step5_simulated_failures_per_day_average_to_n_over_mttf() {
     let run = FleetRun::simulate(config(365.0, 42)).unwrap();
     let per_day = run.per_day();
     assert_eq!(per_day.len(), 365, "one count per simulated day");
@@ -29,7 +29,7 @@ fn simulated_failures_per_day_average_to_n_over_mttf() {
 }
 
 #[test]
-fn simulated_gaps_average_to_mttf_over_n() {
+fn step5_simulated_gaps_average_to_mttf_over_n() {
     let run = FleetRun::simulate(config(365.0, 42)).unwrap();
     let gaps = run.gaps_hours();
     let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
@@ -40,7 +40,7 @@ fn simulated_gaps_average_to_mttf_over_n() {
 }
 
 #[test]
-fn daily_counts_vary_even_though_the_rate_is_constant() {
+fn step5_daily_counts_vary_even_though_the_rate_is_constant() {
     let run = FleetRun::simulate(config(60.0, 5)).unwrap();
     let per_day = run.per_day();
     let (min, max) = (per_day.iter().min().unwrap(), per_day.iter().max().unwrap());
@@ -51,7 +51,7 @@ fn daily_counts_vary_even_though_the_rate_is_constant() {
 }
 
 #[test]
-fn the_longest_quiet_stretch_is_much_longer_than_the_mean_gap() {
+fn step5_the_longest_quiet_stretch_is_much_longer_than_the_mean_gap() {
     let run = FleetRun::simulate(config(30.0, 42)).unwrap();
     let quiet = run.longest_quiet();
     assert!(
@@ -65,7 +65,7 @@ fn the_longest_quiet_stretch_is_much_longer_than_the_mean_gap() {
 }
 
 #[test]
-fn failures_come_out_in_time_order_and_inside_the_run() {
+fn step5_failures_come_out_in_time_order_and_inside_the_run() {
     let run = FleetRun::simulate(config(30.0, 9)).unwrap();
     assert!(
         run.failures
@@ -82,7 +82,7 @@ fn failures_come_out_in_time_order_and_inside_the_run() {
 }
 
 #[test]
-fn a_seed_replays_exactly() {
+fn step5_a_seed_replays_exactly() {
     let first = FleetRun::simulate(config(30.0, 1234)).unwrap();
     let second = FleetRun::simulate(config(30.0, 1234)).unwrap();
     assert_eq!(

@@ -8,11 +8,24 @@ use common::rng::SimRng;
 use std::sync::Arc;
 use wal::{Config, ManualClock, Wal};
 
+/// The optional seed argument: a whole number, or nothing for 3; anything else
+/// is refused with the usage, never silently replaced by the default.
+fn seed_from_args(default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match &args[..] {
+        [] => default,
+        [seed] if seed.parse::<u64>().is_ok() => seed.parse().unwrap_or(default),
+        _ => {
+            eprintln!(
+                "usage: cargo run -p wal --example crash_and_recover [seed]   (the seed is one whole number; got {args:?})"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let seed = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let seed = seed_from_args(3);
     let fs = SimFs::new(SimFsConfig::default(), SimRng::derive(seed, "fs"));
     let dir = fs.dir("node/wal");
     let clock = Arc::new(ManualClock::new(1_000));

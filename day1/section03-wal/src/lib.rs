@@ -29,10 +29,15 @@
 //!    whole.
 //! 4. **Recovery** (on [`Wal::open`]): scan every segment and verify every checksum. The
 //!    only damage a crash can do to a correct log is a torn tail: the last, unsynced
-//!    append cut short or half-written. Recovery cuts the last segment back to its last
-//!    valid frame and reports the bytes discarded. A bad frame anywhere else is not a
-//!    crash but corruption, and the log refuses to open, naming the segment and offset:
-//!    silently skipping it would lose acknowledged entries.
+//!    append cut short or half-written, with nothing valid after it. Recovery cuts the
+//!    last segment back to its last valid frame and reports the bytes discarded. A bad
+//!    frame anywhere else, or one followed by a valid frame, is not a torn append but
+//!    corruption, and the log refuses to open, naming the segment and offset: cutting or
+//!    skipping it could lose acknowledged entries. Giving them up is the operator's call
+//!    ([`inspect::discard_corrupt_tail`], `wal recover --discard-corrupt-tail`). A power
+//!    cut inside a group-commit batch can also leave a torn frame before a surviving one
+//!    of the same (unacknowledged) batch; the bytes cannot tell the two apart, so recovery
+//!    refuses there too rather than guess.
 //! 5. **Truncate** ([`Wal::truncate`]): remove an index and everything after it (a Raft
 //!    follower does this when its log conflicts with the leader's). Durable before it
 //!    returns, so the removed entries cannot reappear after a crash.

@@ -5,7 +5,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Result, WalError};
 use crate::frame::{self, DEFAULT_MAX_ENTRY_BYTES, Entry, EntryType, Frame, HEADER_BYTES};
 use crate::retention::{self, SegmentInfo};
-use crate::segment::{self, parse_segment_name, segment_name};
+use crate::segment::{self, SegmentScan, parse_segment_name, segment_name};
 use common::fileio::{Dir, FileIo};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -68,8 +68,8 @@ impl Config {
 pub enum Warning {
     /// A file in the log directory that is not a segment; it was left alone.
     StrayFile(String),
-    /// The last segment ended in an incomplete or invalid frame (a write cut by a crash);
-    /// the log was truncated to the last valid frame.
+    /// The last segment ended in an incomplete or invalid frame with no valid frame after
+    /// it (a write cut by a crash); the log was truncated to the last valid frame.
     TornTail {
         /// The segment.
         segment: String,
@@ -208,9 +208,10 @@ impl<D: Dir> Wal<D> {
     }
 
     /// Open (or create) the log in `dir` with the given clock, running recovery: every
-    /// segment is scanned and every checksum verified; a torn tail of the last segment is
-    /// cut off (see [`Wal::recovery_report`]); a bad frame anywhere else is an error
-    /// naming the segment and the offset.
+    /// segment is scanned and every checksum verified; a torn tail of the last segment (a
+    /// bad frame with no valid frame after it) is cut off (see
+    /// [`Wal::recovery_report`]); a bad frame anywhere else, or one followed by a valid
+    /// frame, is an error naming the segment and the offset, and nothing is discarded.
     pub fn open_with_clock(dir: D, config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
         config.validate()?;
         let mut report = RecoveryReport::default();
@@ -254,7 +255,7 @@ impl<D: Dir> Wal<D> {
     }
 
     fn recover(&mut self, found: BTreeMap<u64, String>) -> Result<()> {
-        // exercise: scan each segment in base order; cut a torn tail of the last segment (truncate + sync, warn); any other bad frame or a gap between segments is a Corrupt error
+        // exercise: scan each segment in base order (segment::scan); a gap between segments, or a bad frame in any segment but the last, is a Corrupt error; a bad frame in the last segment goes to cut_torn_tail; keep every segment with its entries' offsets and timestamps
         // solution-begin
         let count = found.len();
         let mut previous_last: Option<u64> = None;
@@ -290,27 +291,7 @@ impl<D: Dir> Wal<D> {
                         reason: problem.reason.clone(),
                     });
                 }
-                // Read the segment a second time before cutting anything: a flipped bit on
-                // the way from the disk must not make recovery discard valid entries.
-                let mut again = vec![0u8; len as usize];
-                file.read_exact_at(0, &mut again)
-                    .map_err(|e| WalError::io("re-reading a segment", &name, e))?;
-                if again != bytes {
-                    return Err(WalError::Corrupt {
-                        segment: name,
-                        offset: problem.offset,
-                        reason: "two reads of the segment disagree; refusing to cut a tail read from unstable storage".into(),
-                    });
-                }
-                file.truncate(scan.valid_len)
-                    .and_then(|()| file.sync())
-                    .map_err(|e| WalError::io("cutting a torn tail", &name, e))?;
-                self.report.warnings.push(Warning::TornTail {
-                    segment: name.clone(),
-                    offset: scan.valid_len,
-                    discarded_bytes: len - scan.valid_len,
-                    reason: problem.reason.clone(),
-                });
+                self.cut_torn_tail(&name, &mut file, &bytes, base, &scan)?;
             }
             let mut segment = Segment {
                 base,
@@ -327,6 +308,61 @@ impl<D: Dir> Wal<D> {
             previous_last = Some(segment.last_index());
             self.segments.insert(base, segment);
         }
+        Ok(())
+        // solution-end
+    }
+
+    /// The last segment, `name` with base `base`, read once into `bytes`, stopped its
+    /// `scan` at a bad frame. A torn tail (nothing valid after the damage) is cut off and
+    /// reported; anything else is corruption, and nothing is cut.
+    fn cut_torn_tail(
+        &mut self,
+        name: &str,
+        file: &mut D::File,
+        bytes: &[u8],
+        base: u64,
+        scan: &SegmentScan,
+    ) -> Result<()> {
+        // exercise: a valid frame after the bad one (segment::valid_frame_after) means corruption: a Corrupt error, nothing cut; otherwise read the segment again (refuse if the two reads differ), truncate it to the last valid frame, sync, and record a TornTail warning
+        // solution-begin
+        let Some(problem) = &scan.problem else {
+            return Ok(());
+        };
+        // A crash tears only what comes last. A valid frame after the bad one means the
+        // damage is in data written (and possibly acknowledged) before it.
+        if let Some(after) = segment::valid_frame_after(
+            bytes,
+            problem.offset,
+            scan.last_index(base),
+            self.config.max_entry_bytes,
+        ) {
+            return Err(WalError::Corrupt {
+                segment: name.to_string(),
+                offset: problem.offset,
+                reason: segment::damage_before_valid_frame(&problem.reason, &after),
+            });
+        }
+        // Read the segment a second time before cutting anything: a flipped bit on the way
+        // from the disk must not make recovery discard valid entries.
+        let mut again = vec![0u8; bytes.len()];
+        file.read_exact_at(0, &mut again)
+            .map_err(|e| WalError::io("re-reading a segment", name, e))?;
+        if again != bytes {
+            return Err(WalError::Corrupt {
+                segment: name.to_string(),
+                offset: problem.offset,
+                reason: "two reads of the segment disagree; refusing to cut a tail read from unstable storage".into(),
+            });
+        }
+        file.truncate(scan.valid_len)
+            .and_then(|()| file.sync())
+            .map_err(|e| WalError::io("cutting a torn tail", name, e))?;
+        self.report.warnings.push(Warning::TornTail {
+            segment: name.to_string(),
+            offset: scan.valid_len,
+            discarded_bytes: bytes.len() as u64 - scan.valid_len,
+            reason: problem.reason.clone(),
+        });
         Ok(())
         // solution-end
     }

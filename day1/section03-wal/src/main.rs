@@ -29,6 +29,9 @@ commands:
   dump <dir>                 list every frame: type, index, generation, timestamp, crc ok/bad
   verify <dir>               check every frame; exit 0 clean, 1 torn tail, 4 corrupt
   recover <dir> [--dry-run]  run recovery (cut a torn tail); --dry-run only reports
+  recover <dir> --discard-corrupt-tail
+                             the operator's repair when a bad frame in the last segment is
+                             followed by valid frames: cut there, losing those entries
   truncate <dir> <index>     remove <index> and every later entry
   append <dir> <text>...     append each text as one entry (fsynced)
   bench [--dir <path>] [--seconds <s>] [--payload <bytes>]
@@ -186,6 +189,24 @@ fn print_verdict(verdict: &Verdict) -> u8 {
             );
             EXIT_TORN_TAIL
         }
+        Verdict::CorruptBeforeValidFrames {
+            segment,
+            offset,
+            reason,
+            valid_offset,
+            entries_at_risk,
+            ..
+        } => {
+            println!(
+                "corrupt: {segment} at byte {offset}: {reason}; a valid frame follows at byte {valid_offset}, \
+                 so this is damage to data written before it, not a torn tail; recovery would refuse to open the log"
+            );
+            println!(
+                "  entries after the damage: {}; `wal recover <dir> --discard-corrupt-tail` would cut them (only if they can be given up)",
+                describe_indices(entries_at_risk)
+            );
+            EXIT_CORRUPT
+        }
         Verdict::Corrupt {
             segment,
             offset,
@@ -196,6 +217,15 @@ fn print_verdict(verdict: &Verdict) -> u8 {
             );
             EXIT_CORRUPT
         }
+    }
+}
+
+/// `none`, `7`, or `7..=9 (3 entries)`.
+fn describe_indices(indices: &[u64]) -> String {
+    match indices {
+        [] => "none (only padding)".to_string(),
+        [one] => one.to_string(),
+        [first, .., last] => format!("{first}..={last} ({} entries)", indices.len()),
     }
 }
 
@@ -221,20 +251,64 @@ fn verify(args: &[String]) -> Result<u8, Failure> {
 }
 
 fn recover(args: &[String]) -> Result<u8, Failure> {
-    let dry_run = match args {
-        [_] => false,
-        [_, flag] if flag == "--dry-run" => true,
-        _ => return Err(usage("recover takes <dir> [--dry-run]")),
+    #[derive(PartialEq)]
+    enum Mode {
+        Recover,
+        DryRun,
+        DiscardCorruptTail,
+    }
+    let mode = match args {
+        [_] => Mode::Recover,
+        [_, flag] if flag == "--dry-run" => Mode::DryRun,
+        [_, flag] if flag == "--discard-corrupt-tail" => Mode::DiscardCorruptTail,
+        _ => {
+            return Err(usage(
+                "recover takes <dir> [--dry-run | --discard-corrupt-tail]",
+            ));
+        }
     };
     let dir = existing_dir(args.first())?;
-    if dry_run {
+    if mode == Mode::DryRun {
         let report = inspect::inspect(&dir, DEFAULT_MAX_ENTRY_BYTES)?;
         for stray in &report.stray_files {
             println!("warning: would ignore stray file {stray}");
         }
         return Ok(print_verdict(&report.verdict()));
     }
-    let wal = Wal::open(dir, Config::default())?;
+    if mode == Mode::DiscardCorruptTail {
+        match inspect::discard_corrupt_tail(&dir, DEFAULT_MAX_ENTRY_BYTES)? {
+            Some(cut) => println!(
+                "discarded by the operator's decision: {} cut at byte {} ({} bytes; entries {})",
+                cut.segment,
+                cut.offset,
+                cut.discarded_bytes,
+                describe_indices(&cut.lost_entries)
+            ),
+            None => {
+                println!("no bad frame before valid frames in the last segment; nothing discarded")
+            }
+        }
+    }
+    let wal = match Wal::open(dir, Config::default()) {
+        Ok(wal) => wal,
+        Err(error @ WalError::Corrupt { .. }) => {
+            let mut failure = Failure::from(error);
+            let again = existing_dir(args.first())
+                .and_then(|dir| Ok(inspect::inspect(&dir, DEFAULT_MAX_ENTRY_BYTES)?.verdict()));
+            if let Ok(Verdict::CorruptBeforeValidFrames {
+                entries_at_risk, ..
+            }) = again
+            {
+                failure.message.push_str(&format!(
+                    "\nnothing was changed. Entries {} follow the damage; if they can be given up, run `wal recover {} --discard-corrupt-tail`",
+                    describe_indices(&entries_at_risk),
+                    args[0]
+                ));
+            }
+            return Err(failure);
+        }
+        Err(error) => return Err(error.into()),
+    };
     let report = wal.recovery_report();
     for warning in &report.warnings {
         println!("warning: {warning:?}");

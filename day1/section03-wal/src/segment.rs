@@ -117,6 +117,93 @@ pub fn scan(bytes: &[u8], base: u64, max_entry_bytes: u32) -> SegmentScan {
     // solution-end
 }
 
+/// The first frame at or after byte `from` that decodes with a valid checksum and could
+/// only have been written after entry `after_index`: a data frame with a higher index, or a
+/// padding frame. `None` when there is none.
+///
+/// Recovery asks this after [`scan`] stopped at a bad frame in the last segment. A crash
+/// in the middle of a single append leaves nothing valid after the damage: that is a torn
+/// tail, and cutting it loses nothing that was acknowledged. A valid frame *after* the bad
+/// one means the bad frame was followed by more writes, so cutting there could discard
+/// synced, acknowledged entries: that is corruption, and recovery refuses. (A power cut in
+/// the middle of a group-commit batch can tear an earlier frame of the batch and keep a
+/// later one; the bytes cannot tell that from damage to synced data, so recovery does not
+/// guess, and the operator decides; see `inspect::discard_corrupt_tail`.)
+///
+/// Every byte offset is tried, because the damaged field may be the bad frame's own length.
+/// A cheap look at the header (type code, index, length) rules out almost every offset
+/// before a checksum is computed, so the search is linear in practice.
+pub fn valid_frame_after(
+    bytes: &[u8],
+    from: u64,
+    after_index: u64,
+    max_entry_bytes: u32,
+) -> Option<ScannedFrame> {
+    let start = usize::try_from(from).ok()?;
+    let last_start = bytes.len().checked_sub(HEADER_BYTES)?;
+    let u32_at =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let u64_at = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_be_bytes(b)
+    };
+    for offset in start..=last_start {
+        let index = u64_at(offset + 16);
+        let plausible = match EntryType::from_code(u32_at(offset + 4)) {
+            Some(EntryType::Data) => {
+                // No more entries fit after the bad frame than 40-byte headers do.
+                let most = after_index + ((bytes.len() - start) / HEADER_BYTES) as u64;
+                index > after_index && index <= most
+            }
+            Some(EntryType::Padding) => index == 0,
+            None => false,
+        };
+        if !plausible {
+            continue;
+        }
+        if let Ok((frame, len)) = frame::decode(&bytes[offset..], max_entry_bytes) {
+            return Some(ScannedFrame {
+                offset: offset as u64,
+                len: len as u64,
+                frame,
+            });
+        }
+    }
+    None
+}
+
+/// The reason recovery gives when a bad frame is followed by the valid frame `after`.
+pub fn damage_before_valid_frame(reason: &str, after: &ScannedFrame) -> String {
+    let what = match after.frame.entry_type {
+        EntryType::Data => format!("entry {}", after.frame.index),
+        EntryType::Padding => "a padding frame".to_string(),
+    };
+    format!(
+        "{reason}, but a valid frame follows at byte {} ({what}): damaged data before a later write, not a torn tail; nothing was discarded",
+        after.offset
+    )
+}
+
+/// The indices of the data entries in the run of valid frames that starts at `offset`
+/// (following each frame's length until a frame does not decode).
+pub fn data_indices_from(bytes: &[u8], offset: u64, max_entry_bytes: u32) -> Vec<u64> {
+    let mut indices = Vec::new();
+    let mut at = usize::try_from(offset).unwrap_or(usize::MAX);
+    while at < bytes.len() {
+        match frame::decode(&bytes[at..], max_entry_bytes) {
+            Ok((frame, len)) => {
+                if frame.entry_type == EntryType::Data {
+                    indices.push(frame.index);
+                }
+                at += len;
+            }
+            Err(_) => break,
+        }
+    }
+    indices
+}
+
 /// Bytes a frame of `data_len` bytes occupies.
 pub fn frame_bytes(data_len: usize) -> u64 {
     (HEADER_BYTES + data_len) as u64

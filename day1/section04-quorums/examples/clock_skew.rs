@@ -41,7 +41,19 @@ fn run(recorder: Recorder, reader: &str) -> Result<bool, Box<dyn std::error::Err
     Ok(lesson.finish())
 }
 
+/// This example takes no arguments: anything given is refused, not silently ignored.
+fn refuse_arguments() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        eprintln!(
+            "usage: cargo run -p quorums --example clock_skew   (it takes no arguments; got {args:?})"
+        );
+        std::process::exit(2);
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    refuse_arguments();
     println!("######## recorded as the original did: the failed write is `fail`");
     let as_fail = run(
         Recorder::recording_failed_writes_as_fail(),

@@ -6,7 +6,19 @@
 use quorums::Config;
 use quorums::lab::Lesson;
 
+/// This example takes no arguments: anything given is refused, not silently ignored.
+fn refuse_arguments() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        eprintln!(
+            "usage: cargo run -p quorums --example quorum_overlap   (it takes no arguments; got {args:?})"
+        );
+        std::process::exit(2);
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    refuse_arguments();
     let mut lesson = Lesson::new(
         &["athens", "byzantium", "cyrene"],
         Config::default(),

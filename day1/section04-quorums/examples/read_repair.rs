@@ -8,9 +8,16 @@ use quorums::lab::{Lesson, all_hold};
 use quorums::{Config, ReadRepair, Replica};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mode = match std::env::args().nth(1).as_deref() {
-        Some("async") => ReadRepair::Async,
-        _ => ReadRepair::Sync,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] | ["sync"] => ReadRepair::Sync,
+        ["async"] => ReadRepair::Async,
+        _ => {
+            eprintln!(
+                "usage: cargo run -p quorums --example read_repair [sync|async]   (got {args:?})"
+            );
+            std::process::exit(2);
+        }
     };
     println!("read repair: {mode:?}");
     let mut lesson = Lesson::new(

@@ -9,7 +9,17 @@ use quorums::Config;
 use quorums::lab::Lesson;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let majority = std::env::args().nth(1).as_deref() == Some("majority");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let majority = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => false,
+        ["majority"] => true,
+        _ => {
+            eprintln!(
+                "usage: cargo run -p quorums --example stale_read [majority]   (got {args:?})"
+            );
+            std::process::exit(2);
+        }
+    };
     let config = if majority {
         Config::default()
     } else {

@@ -9,9 +9,16 @@ use quorums::lab::Lesson;
 use quorums::{Config, ReadRepair, Versioning};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let versioning = match std::env::args().nth(1).as_deref() {
-        Some("timestamp-only") => Versioning::TimestampOnly,
-        _ => Versioning::WallClock,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let versioning = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => Versioning::WallClock,
+        ["timestamp-only"] => Versioning::TimestampOnly,
+        _ => {
+            eprintln!(
+                "usage: cargo run -p quorums --example tie [timestamp-only]   (got {args:?})"
+            );
+            std::process::exit(2);
+        }
     };
     println!("versions: {versioning:?}");
     let config = Config {

@@ -84,7 +84,7 @@ fn skewed_majority_loses_to_failed_minority_write(
 /// happen"), reading its value is impossible under any order: neither linearizable nor
 /// sequentially consistent.
 #[test]
-fn clock_skew_lets_failed_minority_write_win() {
+fn step2_clock_skew_lets_failed_minority_write_win() {
     let recorder = Recorder::recording_failed_writes_as_fail();
     skewed_majority_loses_to_failed_minority_write(&recorder, MINORITY_CLIENT);
     let history = recorder.history();
@@ -118,7 +118,7 @@ fn clock_skew_lets_failed_minority_write_win() {
 /// lands, then the read. Linearizable! The store did nothing wrong by its own rules;
 /// what a client must take from a failed write is "it may still happen, and win".
 #[test]
-fn clock_skew_history_is_linearizable_when_the_failed_write_is_recorded_as_info() {
+fn step2_clock_skew_history_is_linearizable_when_the_failed_write_is_recorded_as_info() {
     let recorder = Recorder::new();
     skewed_majority_loses_to_failed_minority_write(&recorder, "minority-client-2");
     let history = recorder.history();
@@ -171,7 +171,7 @@ fn tied_writes(versioning: Versioning, read_repair: ReadRepair) -> Cluster<Msg> 
 /// reconciled and the replicas disagreed forever. With the node id as tie-break every
 /// replica keeps byzantium's write ("byzantium" > "athens"), whatever the arrival order.
 #[test]
-fn tied_timestamps_converge_with_node_id_tiebreak() {
+fn step1_tied_timestamps_converge_with_node_id_tiebreak() {
     let mut cluster = tied_writes(Versioning::WallClock, ReadRepair::Off);
     wait_until_all_hold(&mut cluster, "title", "from-byzantium", SETTLE_TICKS)
         .expect("tied writes must converge on the one with the larger node id, without any read");
@@ -181,7 +181,7 @@ fn tied_timestamps_converge_with_node_id_tiebreak() {
 /// keeps it, athens and byzantium keep athens's, and not even synchronous read repair
 /// reconciles them, because a tie is never "newer".
 #[test]
-fn timestamp_only_versions_let_tied_writes_diverge_forever() {
+fn step2_timestamp_only_versions_let_tied_writes_diverge_forever() {
     let mut cluster = tied_writes(Versioning::TimestampOnly, ReadRepair::Sync);
     assert_eq!(
         stored(&cluster, ATHENS, "title").as_deref(),
@@ -207,7 +207,7 @@ fn timestamp_only_versions_let_tied_writes_diverge_forever() {
 /// Regression for the original rejecting timestamps <= 0: its INTERNAL_SET constructor
 /// threw inside the coordinator when a clock was set to zero or below.
 #[test]
-fn coordinator_with_clock_at_zero_still_writes() {
+fn step1_coordinator_with_clock_at_zero_still_writes() {
     let mut cluster = three(Config::default());
     cluster.clock(ATHENS).skew(-1_000_000);
     assert_eq!(
@@ -234,7 +234,7 @@ fn coordinator_with_clock_at_zero_still_writes() {
 /// v2 was acknowledged still returns v1; with a hybrid logical clock cyrene stamps v2
 /// above every version it has seen, and v2 wins.
 #[test]
-fn hybrid_clock_orders_a_write_after_every_version_its_coordinator_has_seen() {
+fn step2_hybrid_clock_orders_a_write_after_every_version_its_coordinator_has_seen() {
     for (versioning, expected) in [(Versioning::WallClock, "v1"), (Versioning::Hybrid, "v2")] {
         let config = Config {
             versioning,
@@ -275,7 +275,7 @@ fn hybrid_clock_orders_a_write_after_every_version_its_coordinator_has_seen() {
 /// `(timestamp, athens)` replicas kept whichever arrived first and could disagree. A
 /// coordinator now stamps each write strictly after its previous one.
 #[test]
-fn two_writes_coordinated_in_the_same_millisecond_get_distinct_versions() {
+fn step1_two_writes_coordinated_in_the_same_millisecond_get_distinct_versions() {
     let mut cluster = three(Config::default());
     cluster.add_client(BOB);
     let first = quorums::client::set(&mut cluster, ALICE, ATHENS, "title", "from-alice");

@@ -10,7 +10,7 @@ use quorums::{Config, GetOutcome, SetOutcome};
 use support::*;
 
 #[test]
-fn quorum_write_succeeds_and_reaches_all() {
+fn step1_quorum_write_succeeds_and_reaches_all() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     let outcome = recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "Microservices");
@@ -27,7 +27,7 @@ fn quorum_write_succeeds_and_reaches_all() {
 /// cyrene misses the write; later the read quorum {athens, cyrene} still meets the
 /// write quorum {athens, byzantium} in athens, which holds the value.
 #[test]
-fn quorum_read_overlaps_write_quorum() {
+fn step2_quorum_read_overlaps_write_quorum() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
@@ -56,7 +56,7 @@ fn quorum_read_overlaps_write_quorum() {
 }
 
 #[test]
-fn sequential_reads_follow_shifting_quorums() {
+fn step2_sequential_reads_follow_shifting_quorums() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     cluster.partition(&[&[CYRENE], &[ATHENS, BYZANTIUM]]);
@@ -94,7 +94,7 @@ fn sequential_reads_follow_shifting_quorums() {
 }
 
 #[test]
-fn incomplete_write_leaves_minority_stale() {
+fn step1_incomplete_write_leaves_minority_stale() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     assert_eq!(
@@ -122,7 +122,7 @@ fn incomplete_write_leaves_minority_stale() {
 /// The original's client saw a timeout here, because coordinator and client waited
 /// equally long. The coordinator now gives up first and says so.
 #[test]
-fn write_fails_without_majority() {
+fn step1_write_fails_without_majority() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE]]);
@@ -169,7 +169,7 @@ fn coordinator_times_out_before_client_so_failures_are_definite() {
 
 /// Regression for the original's GET that answered "not found" when the quorum failed.
 #[test]
-fn failed_read_is_not_reported_as_not_found() {
+fn step2_failed_read_is_not_reported_as_not_found() {
     let mut cluster = three(Config::default());
     let recorder = Recorder::new();
     assert_eq!(

@@ -16,7 +16,7 @@ const MAJORITY_CLIENT: &str = "majority-client";
 /// fails but stays on both minority replicas; the majority's later write wins after
 /// the heal because it is newer.
 #[test]
-fn split_brain_prevented_majority_value_wins_after_heal() {
+fn step2_split_brain_prevented_majority_value_wins_after_heal() {
     let mut cluster = five(Config::default());
     let recorder = Recorder::new();
     cluster.add_client(MINORITY_CLIENT);
@@ -76,7 +76,7 @@ fn split_brain_prevented_majority_value_wins_after_heal() {
 /// from the majority, still says v0 after v1 was acknowledged. Each client's own view
 /// is consistent, so the history is sequentially consistent but not linearizable.
 #[test]
-fn local_stale_read_breaks_linearizability_not_sc() {
+fn step1_local_stale_read_breaks_linearizability_not_sc() {
     let mut cluster = five(Config::default());
     cluster.add_client("client1");
     let recorder = Recorder::new();
@@ -128,7 +128,7 @@ fn local_stale_read_breaks_linearizability_not_sc() {
 /// consistent.) The delayed writes were already in flight, so they land across the
 /// later partition.
 #[test]
-fn ddia_link_delay_race_alice_new_then_bob_old() {
+fn step2_ddia_link_delay_race_alice_new_then_bob_old() {
     let config = Config {
         coordinator_timeout_ticks: 30,
         client_timeout_ticks: 40,
@@ -217,7 +217,7 @@ fn ddia_link_delay_race_alice_new_then_bob_old() {
 /// cyrene alone need not meet: cyrene, cut off, answers with the old value. The same
 /// situation with majority quorums makes the read fail instead of lying.
 #[test]
-fn stale_read_when_read_and_write_quorums_do_not_intersect() {
+fn step2_stale_read_when_read_and_write_quorums_do_not_intersect() {
     let one = Config {
         read_quorum: Some(1),
         write_quorum: Some(1),

@@ -62,7 +62,7 @@ fn stale_cyrene(
 /// When the read returns, a majority holds the value (that is all sync repair promises);
 /// cyrene, whose stale answer came after the quorum, is repaired from its late answer.
 #[test]
-fn sync_read_repair_updates_stale_replica() {
+fn step2_sync_read_repair_updates_stale_replica() {
     let recorder = Recorder::new();
     let mut cluster = stale_cyrene(&recorder, ReadRepair::Sync, "title", "v_old", "v_new");
     let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
@@ -81,7 +81,7 @@ fn sync_read_repair_updates_stale_replica() {
 }
 
 #[test]
-fn async_read_repair_eventually_updates_stale_replica() {
+fn step2_async_read_repair_eventually_updates_stale_replica() {
     let recorder = Recorder::new();
     let mut cluster = stale_cyrene(&recorder, ReadRepair::Async, "config:version", "1.0", "2.0");
     let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "config:version");
@@ -94,7 +94,7 @@ fn async_read_repair_eventually_updates_stale_replica() {
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
 /// and repair spreads the larger one.
 #[test]
-fn read_repair_picks_latest_timestamp() {
+fn step2_read_repair_picks_latest_timestamp() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
     let recorder = Recorder::new();
     assert_eq!(
@@ -139,7 +139,7 @@ fn read_repair_picks_latest_timestamp() {
 /// byzantium while athens is cut off again; 200 is newer, and repair overwrites athens's
 /// leftover 100.
 #[test]
-fn read_repair_after_failed_isolated_write() {
+fn step2_read_repair_after_failed_isolated_write() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
     let recorder = Recorder::new();
     cluster.add_client("client-b");
@@ -180,7 +180,7 @@ fn read_repair_after_failed_isolated_write() {
 }
 
 #[test]
-fn read_repair_multiple_keys() {
+fn step2_read_repair_multiple_keys() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
     let recorder = Recorder::new();
     for key in ["key1", "key2"] {
@@ -212,7 +212,7 @@ fn read_repair_multiple_keys() {
 /// Regression for the original broadcasting repair writes to all N replicas on every
 /// read, even when they all agreed: nothing is stale, so nothing is sent.
 #[test]
-fn read_repair_noop_when_replicas_agree() {
+fn step2_read_repair_noop_when_replicas_agree() {
     for mode in [ReadRepair::Sync, ReadRepair::Async] {
         let mut cluster = three(Config::with_read_repair(mode));
         let recorder = Recorder::new();
@@ -242,7 +242,7 @@ fn read_repair_noop_when_replicas_agree() {
 /// Only the stale replica is repaired: one repair message for one stale replica among
 /// five, and the up-to-date replicas never see a repair write.
 #[test]
-fn read_repair_targets_only_stale_replicas() {
+fn step2_read_repair_targets_only_stale_replicas() {
     let mut cluster = five(Config::with_read_repair(ReadRepair::Async));
     let recorder = Recorder::new();
     cluster.add_client(ALICE);
@@ -297,7 +297,7 @@ fn read_repair_targets_only_stale_replicas() {
 /// still on athens alone. Answering w would let a later read miss it: new, then old.
 /// The read must fail instead, and the history stays linearizable.
 #[test]
-fn sync_repair_failure_is_not_reported_as_success() {
+fn step2_sync_repair_failure_is_not_reported_as_success() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
     cluster.add_client(BOB);
     let recorder = Recorder::new();
@@ -340,7 +340,7 @@ fn sync_repair_failure_is_not_reported_as_success() {
 }
 
 #[test]
-fn simple_sync_read_repair() {
+fn step2_simple_sync_read_repair() {
     let mut cluster = build_cluster(
         &["node-a", "node-b", "node-c"],
         Config::with_read_repair(ReadRepair::Sync),
@@ -374,7 +374,7 @@ fn simple_sync_read_repair() {
 /// One client, sync repair: write v0, write v1 past a cut-off cyrene, read v1, wait for
 /// cyrene's repair, read v1 again. The exact history, and it is linearizable.
 #[test]
-fn sync_read_repair_single_client_history_is_linearizable() {
+fn step2_sync_read_repair_single_client_history_is_linearizable() {
     let mut cluster = three(Config::with_read_repair(ReadRepair::Sync));
     let recorder = Recorder::new();
     assert_eq!(
@@ -421,7 +421,7 @@ fn sync_read_repair_single_client_history_is_linearizable() {
 /// cyrene's late answer (v1) arrives it is newer than what the read returned (v0): it
 /// must not be "repaired" with the older version.
 #[test]
-fn late_answer_newer_than_the_returned_version_is_not_repaired() {
+fn step2_late_answer_newer_than_the_returned_version_is_not_repaired() {
     let config = Config {
         read_repair: ReadRepair::Async,
         coordinator_timeout_ticks: 30,

@@ -15,7 +15,7 @@ use quorums::simulation::{Variant, run_seed, table, tally};
 /// to check: completed operations, under faults (88 completed operations and 16.6
 /// planned faults a seed when this was written).
 #[test]
-fn sync_read_repair_with_lockstep_clocks_is_linearizable_on_every_seed() {
+fn step2_sync_read_repair_with_lockstep_clocks_is_linearizable_on_every_seed() {
     let summary = sim::sweep(1000, |seed| {
         run_seed(Variant::MajoritySyncRepair, seed).into_result()
     });
@@ -43,7 +43,7 @@ fn sync_read_repair_with_lockstep_clocks_is_linearizable_on_every_seed() {
 /// weaker variants must each be caught on some seed; sync read repair with lockstep
 /// clocks never.
 #[test]
-fn weaker_configurations_are_caught_and_the_table_is_printed() {
+fn step2_weaker_configurations_are_caught_and_the_table_is_printed() {
     let seeds = Seeds::from_env(300).unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
     let tallies: Vec<_> = Variant::ALL
         .iter()
@@ -100,7 +100,7 @@ fn weaker_configurations_are_caught_and_the_table_is_printed() {
 /// recorded as `fail`, must be rejected by the checker (a write that "did not happen"
 /// shows up later).
 #[test]
-fn negative_control_failed_writes_recorded_as_fail_are_caught() {
+fn step2_negative_control_failed_writes_recorded_as_fail_are_caught() {
     let failure = sim::find_failure(50, |seed| {
         run_seed(Variant::MajoritySyncRepairFailedWritesAsFail, seed).into_result()
     });
@@ -113,7 +113,7 @@ fn negative_control_failed_writes_recorded_as_fail_are_caught() {
 /// Negative control for the clocks: sync read repair under clock jumps and drift is
 /// caught (a write stamped by a slow clock loses to an older one).
 #[test]
-fn negative_control_clock_skew_is_caught() {
+fn step2_negative_control_clock_skew_is_caught() {
     let failure = sim::find_failure(50, |seed| {
         run_seed(Variant::MajoritySyncRepairClockSkew, seed).into_result()
     });
@@ -125,7 +125,7 @@ fn negative_control_clock_skew_is_caught() {
 
 /// A seed is a complete description of a run: twice the same seed, the same trace.
 #[test]
-fn a_seed_replays_to_the_same_trace_and_history() {
+fn step2_a_seed_replays_to_the_same_trace_and_history() {
     for variant in [
         Variant::MajoritySyncRepair,
         Variant::MajoritySyncRepairClockSkew,

@@ -41,7 +41,19 @@ fn run(style: CoordinatorStyle) -> Cluster<Msg> {
     cluster
 }
 
+/// This example takes no arguments: anything given is refused, not silently ignored.
+fn refuse_arguments() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        eprintln!(
+            "usage: cargo run -p naive-replication --example coordinator_styles   (it takes no arguments; got {args:?})"
+        );
+        std::process::exit(2);
+    }
+}
+
 fn main() {
+    refuse_arguments();
     println!("callbacks:");
     let callbacks = run(CoordinatorStyle::Callbacks);
     println!("state machine:");

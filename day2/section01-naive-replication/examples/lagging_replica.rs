@@ -22,7 +22,19 @@ fn show_replicas(cluster: &Cluster<Msg>, key: &str) {
     }
 }
 
+/// This example takes no arguments: anything given is refused, not silently ignored.
+fn refuse_arguments() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        eprintln!(
+            "usage: cargo run -p naive-replication --example lagging_replica   (it takes no arguments; got {args:?})"
+        );
+        std::process::exit(2);
+    }
+}
+
 fn main() {
+    refuse_arguments();
     let workload = CounterWorkload::default();
     let key = workload.key.clone();
     let mut cluster = Cluster::builder()

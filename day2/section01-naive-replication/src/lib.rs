@@ -39,7 +39,7 @@
 //!
 //! An acknowledged operation is now staged on a majority before anyone is told. But if
 //! the coordinator disappears between steps 2 and 3, the others keep the staged
-//! operation forever: nothing finishes it (`two_phase_blocks_after_coordinator_loss`).
+//! operation forever: nothing finishes it (`step2_two_phase_blocks_after_coordinator_loss`).
 //!
 //! ## 3. Query, accept, commit ([`ThreePhaseServer`])
 //!
@@ -70,13 +70,13 @@
 //!
 //! | bug of the original | fix | tests |
 //! |---|---|---|
-//! | recovery re-stages an operation on the old coordinator, which applies it twice | memory of applied ids | `recovery_does_not_double_apply_on_reachable_old_coordinator`, `late_commit_after_recovery_is_not_applied_twice` |
-//! | "largest id wins" can finish an unacknowledged operation and abandon an acknowledged one | finish every reported orphan | `recovery_finishes_the_operation_the_old_coordinator_applied` |
-//! | a query reports one staged operation | report all | `recovery_finishes_every_orphan_not_just_one` |
-//! | the request that triggered a recovery is never answered | run it after the recovery | `three_phase_coordinator_failure_recovery` |
-//! | a failed coordination answers nothing, then an undecodable empty payload | explicit `Failed` reply | `coordinator_timeout_reply_is_a_decodable_failure`, `three_phase_query_timeout_reply_is_a_decodable_failure` |
-//! | a commit reaching a server that missed the accept is ignored | `Commit` carries the operation | `commit_applies_on_a_server_that_missed_the_accept` |
-//! | the next request is swallowed when commits are slow | recovery is idempotent | `next_request_is_not_swallowed_when_commits_are_slow` |
+//! | recovery re-stages an operation on the old coordinator, which applies it twice | memory of applied ids | `step3_recovery_does_not_double_apply_on_reachable_old_coordinator`, `step3_late_commit_after_recovery_is_not_applied_twice` |
+//! | "largest id wins" can finish an unacknowledged operation and abandon an acknowledged one | finish every reported orphan | `step3_recovery_finishes_the_operation_the_old_coordinator_applied` |
+//! | a query reports one staged operation | report all | `step3_recovery_finishes_every_orphan_not_just_one` |
+//! | the request that triggered a recovery is never answered | run it after the recovery | `step3_three_phase_coordinator_failure_recovery` |
+//! | a failed coordination answers nothing, then an undecodable empty payload | explicit `Failed` reply | `step2_coordinator_timeout_reply_is_a_decodable_failure`, `step3_three_phase_query_timeout_reply_is_a_decodable_failure` |
+//! | a commit reaching a server that missed the accept is ignored | `Commit` carries the operation | `step2_commit_applies_on_a_server_that_missed_the_accept` |
+//! | the next request is swallowed when commits are slow | recovery is idempotent | `step3_next_request_is_not_swallowed_when_commits_are_slow` |
 //! | random UUIDs make runs irreproducible | `(seq, coordinator, incarnation)` ids | every test replays from its seed |
 //!
 //! A `Failed` answer (like a timeout) means *unknown*, not *not applied*: staged copies
@@ -96,7 +96,7 @@
 //! ## What this section leaves out
 //!
 //! * **Durability.** Nothing is persisted: a restarted server is empty
-//!   (`restarted_server_remembers_nothing_in_this_section`). The write-ahead log section
+//!   (`step3_restarted_server_remembers_nothing_in_this_section`). The write-ahead log section
 //!   and generation voting add it.
 //! * **Ordering.** No variant agrees on a total order of operations; increments commute
 //!   and hide it, `Set` shows it. Replicated logs (Paxos log, Multi-Paxos, Raft) come later.
@@ -105,9 +105,9 @@
 //!   numbers (section 02) are for.
 //! * **Linearizable reads and answers.** Reads come from one server's copy and answers
 //!   from the coordinator's copy, so even the corrected three-phase server produces
-//!   non-linearizable histories (`three_phase_histories_are_not_linearizable_either`).
+//!   non-linearizable histories (`step3_three_phase_histories_are_not_linearizable_either`).
 //! * **Client request de-duplication.** A duplicated request becomes a second operation
-//!   (`duplicated_messages_apply_each_operation_once_but_a_duplicated_request_twice`).
+//!   (`step2_duplicated_messages_apply_each_operation_once_but_a_duplicated_request_twice`).
 //! * **Garbage collection** of the applied-id memory, which grows without bound.
 #![deny(missing_docs)]
 

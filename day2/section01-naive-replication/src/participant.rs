@@ -131,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn a_corrected_participant_applies_a_re_accepted_and_re_committed_operation_once() {
+    fn step2_a_corrected_participant_applies_a_re_accepted_and_re_committed_operation_once() {
         let mut p = Participant::new(Behaviour::Corrected);
         let op = Operation::increment("k", 10);
         p.stage(txn(1), op.clone());
@@ -145,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn the_original_participant_applies_a_re_accepted_operation_twice() {
+    fn step2_the_original_participant_applies_a_re_accepted_operation_twice() {
         let mut p = Participant::new(Behaviour::Original);
         let op = Operation::increment("k", 10);
         p.stage(txn(1), op.clone());
@@ -157,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn the_original_ignores_a_commit_it_never_staged_and_the_corrected_applies_it() {
+    fn step2_the_original_ignores_a_commit_it_never_staged_and_the_corrected_applies_it() {
         let op = Operation::increment("k", 1);
         let mut original = Participant::new(Behaviour::Original);
         assert_eq!(original.commit(txn(1), op.clone()), None);
@@ -166,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn a_query_reports_every_staged_operation_but_the_original_only_one() {
+    fn step2_a_query_reports_every_staged_operation_but_the_original_only_one() {
         let mut corrected = Participant::new(Behaviour::Corrected);
         let mut original = Participant::new(Behaviour::Original);
         for p in [&mut corrected, &mut original] {

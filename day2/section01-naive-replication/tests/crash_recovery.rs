@@ -10,7 +10,7 @@ use support::*;
 /// Athens staged +10 on a majority, applied it, and crashed before its COMMITs left:
 /// the survivors find the orphan with their query and finish it.
 #[test]
-fn survivors_finish_the_orphan_of_a_crashed_coordinator() {
+fn step3_survivors_finish_the_orphan_of_a_crashed_coordinator() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         cluster
@@ -38,7 +38,7 @@ fn survivors_finish_the_orphan_of_a_crashed_coordinator() {
 /// operations, and its local reads are wrong until something overwrites them. Durable
 /// state is the subject of the write-ahead log section and of generation voting.
 #[test]
-fn restarted_server_remembers_nothing_in_this_section() {
+fn step3_restarted_server_remembers_nothing_in_this_section() {
     let mut cluster = three_phase(Config::default());
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 10));
     assert_eq!(new_value(cluster.run(&reply)), Ok(10));
@@ -60,7 +60,7 @@ fn restarted_server_remembers_nothing_in_this_section() {
 /// The coordinator crashes before anything reached a majority: the client times out, and
 /// its outcome stays unknown (here: it was never applied anywhere).
 #[test]
-fn coordinator_crash_before_the_accept_quorum_leaves_the_client_with_a_timeout() {
+fn step3_coordinator_crash_before_the_accept_quorum_leaves_the_client_with_a_timeout() {
     let mut cluster = three_phase(Config::default());
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 10));
     cluster.tick_n(2); // the query is out; athens has not proposed yet

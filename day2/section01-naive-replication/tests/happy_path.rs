@@ -32,7 +32,7 @@ fn single_server_applies_each_operation_and_answers_with_the_new_value() {
 /// Naive replication, the original's test: REPLICATE delayed on both follower links; the
 /// client is told "2" while neither follower has the value.
 #[test]
-fn client_sees_success_before_followers_apply_replication() {
+fn step1_client_sees_success_before_followers_apply_replication() {
     let mut cluster = naive();
     cluster
         .net()
@@ -54,7 +54,7 @@ fn client_sees_success_before_followers_apply_replication() {
 
 /// "Two-phase", the original's test, with the payload and the followers asserted too.
 #[test]
-fn client_sees_success_after_commit_executes_on_coordinator() {
+fn step2_client_sees_success_after_commit_executes_on_coordinator() {
     let mut cluster = two_phase(Config::default());
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 2));
     assert_eq!(
@@ -71,7 +71,7 @@ fn client_sees_success_after_commit_executes_on_coordinator() {
 }
 
 #[test]
-fn two_phase_answers_after_a_majority_accepted_which_takes_four_ticks() {
+fn step2_two_phase_answers_after_a_majority_accepted_which_takes_four_ticks() {
     let mut cluster = two_phase(Config::default());
     let start = cluster.now();
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 1));
@@ -84,7 +84,7 @@ fn two_phase_answers_after_a_majority_accepted_which_takes_four_ticks() {
 }
 
 #[test]
-fn three_phase_happy_path() {
+fn step3_three_phase_happy_path() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         let reply = cluster.call(ALICE, ATHENS, increment(KEY, 5));
@@ -106,7 +106,7 @@ fn three_phase_happy_path() {
 }
 
 #[test]
-fn three_phase_multiple_operations() {
+fn step3_three_phase_multiple_operations() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         let first = cluster.call(ALICE, ATHENS, increment(KEY, 3));
@@ -136,7 +136,7 @@ fn three_phase_multiple_operations() {
 /// request's query finds the first operation still staged; the original swallows the
 /// request, the corrected server finishes the first operation (once) and runs the second.
 #[test]
-fn next_request_is_not_swallowed_when_commits_are_slow() {
+fn step3_next_request_is_not_swallowed_when_commits_are_slow() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         cluster
@@ -165,7 +165,7 @@ fn next_request_is_not_swallowed_when_commits_are_slow() {
 }
 
 #[test]
-fn the_original_swallows_the_next_request_when_commits_are_slow_and_double_applies() {
+fn step3_the_original_swallows_the_next_request_when_commits_are_slow_and_double_applies() {
     let mut cluster = three_phase(Config::original());
     cluster
         .net()

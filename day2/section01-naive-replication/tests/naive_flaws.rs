@@ -9,7 +9,7 @@ use support::*;
 /// The leader acknowledges, its REPLICATE messages are lost, it is cut off: a follower
 /// knows nothing of a write the client was told succeeded.
 #[test]
-fn naive_loses_acked_write_when_leader_isolated() {
+fn step1_naive_loses_acked_write_when_leader_isolated() {
     let mut cluster = naive();
     cluster
         .net()
@@ -27,7 +27,7 @@ fn naive_loses_acked_write_when_leader_isolated() {
 
 /// The same with a real crash: the leader's memory is gone, and so is the only copy.
 #[test]
-fn naive_loses_acked_write_when_leader_crashes_before_replicating() {
+fn step1_naive_loses_acked_write_when_leader_crashes_before_replicating() {
     let mut cluster = naive();
     // The REPLICATEs never leave the machine before it dies.
     cluster
@@ -49,7 +49,7 @@ fn naive_loses_acked_write_when_leader_crashes_before_replicating() {
 /// from athens. Every replica applies both sets, in different orders, and they never
 /// agree again.
 #[test]
-fn naive_diverges_on_reordered_non_commutative_ops() {
+fn step1_naive_diverges_on_reordered_non_commutative_ops() {
     let mut cluster = naive();
     cluster.net().delay_kind("Replicate", ATHENS, CYRENE, 5);
     let from_alice = cluster.call(ALICE, ATHENS, set(KEY, 1));
@@ -71,7 +71,7 @@ fn naive_diverges_on_reordered_non_commutative_ops() {
 
 /// One follower's REPLICATE is dropped: it never catches up, nothing notices.
 #[test]
-fn naive_diverges_on_dropped_replication() {
+fn step1_naive_diverges_on_dropped_replication() {
     let mut cluster = naive();
     cluster.net().drop_kind("Replicate", ATHENS, CYRENE);
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 3));
@@ -87,7 +87,7 @@ fn naive_diverges_on_dropped_replication() {
 /// Two increments through two leaders, one after the other: with replication still in
 /// flight, both clients are told 1. No single counter can answer 1 twice.
 #[test]
-fn naive_tells_two_clients_the_same_new_value() {
+fn step1_naive_tells_two_clients_the_same_new_value() {
     let mut cluster = naive();
     cluster.net().delay_kind("Replicate", ATHENS, BYZANTIUM, 5);
     let first = cluster.call(ALICE, ATHENS, increment(KEY, 1));

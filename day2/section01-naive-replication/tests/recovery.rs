@@ -32,7 +32,7 @@ fn orphan_on_byzantium_and_cyrene(config: Config) -> Cluster<Msg> {
 /// staging +10 everywhere and applying it alone; bob's +20 at byzantium makes byzantium
 /// find the orphan, finish it on byzantium and cyrene, and then run bob's own +20.
 #[test]
-fn three_phase_coordinator_failure_recovery() {
+fn step3_three_phase_coordinator_failure_recovery() {
     for style in STYLES {
         let config = Config::default().with_style(style);
         let mut cluster = orphan_on_byzantium_and_cyrene(config);
@@ -56,7 +56,7 @@ fn three_phase_coordinator_failure_recovery() {
 /// Negative control (the original): the request that triggered the recovery is dropped.
 /// Bob is never answered and his +20 is never applied.
 #[test]
-fn original_recovery_drops_the_triggering_request() {
+fn step3_original_recovery_drops_the_triggering_request() {
     let mut cluster = orphan_on_byzantium_and_cyrene(Config::original());
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE, ALICE, BOB]]);
     let reply = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
@@ -77,7 +77,7 @@ fn original_recovery_drops_the_triggering_request() {
 /// Negative control (the original): athens, which already applied +10, is reachable
 /// during the recovery; it stages +10 again and applies it a second time.
 #[test]
-fn three_phase_recovery_double_applies_on_reachable_old_coordinator() {
+fn step3_three_phase_recovery_double_applies_on_reachable_old_coordinator() {
     let mut cluster = orphan_on_byzantium_and_cyrene(Config::original());
     let _dropped = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
     cluster.tick_n(20);
@@ -91,7 +91,7 @@ fn three_phase_recovery_double_applies_on_reachable_old_coordinator() {
 /// Regression for the double apply: every server remembers what it applied, so the
 /// re-sent ACCEPT and COMMIT leave athens alone, and every replica ends at 10 + 20.
 #[test]
-fn recovery_does_not_double_apply_on_reachable_old_coordinator() {
+fn step3_recovery_does_not_double_apply_on_reachable_old_coordinator() {
     for style in STYLES {
         let mut cluster = orphan_on_byzantium_and_cyrene(Config::default().with_style(style));
         let reply = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
@@ -147,7 +147,7 @@ fn two_orphans(config: Config) -> Cluster<Msg> {
 /// Negative control (the original): "largest id wins" finishes B and abandons A, which
 /// a client was told had succeeded. The survivors and athens disagree for good.
 #[test]
-fn three_phase_wrong_tiebreak_diverges() {
+fn step3_three_phase_wrong_tiebreak_diverges() {
     let mut cluster = two_orphans(Config::original());
     let _dropped = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
     cluster.tick_n(50);
@@ -161,7 +161,7 @@ fn three_phase_wrong_tiebreak_diverges() {
 /// Regression for the tie-break: recovery finishes every reported orphan, so A (which
 /// alice was told about) reaches the survivors, and so does B, then bob's +20.
 #[test]
-fn recovery_finishes_the_operation_the_old_coordinator_applied() {
+fn step3_recovery_finishes_the_operation_the_old_coordinator_applied() {
     for style in STYLES {
         let mut cluster = two_orphans(Config::default().with_style(style));
         let reply = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
@@ -177,7 +177,7 @@ fn recovery_finishes_the_operation_the_old_coordinator_applied() {
 /// Regression for "a query reports one staged operation": two orphans staged on the same
 /// servers are both reported and both finished.
 #[test]
-fn recovery_finishes_every_orphan_not_just_one() {
+fn step3_recovery_finishes_every_orphan_not_just_one() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         // Commits and the queries' view of each other are lost: two orphans pile up.
@@ -236,7 +236,7 @@ fn recovery_finishes_every_orphan_not_just_one() {
 /// (not lost), recovery finishes the orphan, and then the held COMMITs arrive late. They
 /// must not apply +10 a second time.
 #[test]
-fn late_commit_after_recovery_is_not_applied_twice() {
+fn step3_late_commit_after_recovery_is_not_applied_twice() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         let held = cluster
@@ -269,7 +269,7 @@ fn late_commit_after_recovery_is_not_applied_twice() {
 /// The three-phase coordinator's first wait, the query, also ends in a decodable failure
 /// when it times out (regression for the original's empty-payload timeout reply).
 #[test]
-fn three_phase_query_timeout_reply_is_a_decodable_failure() {
+fn step3_three_phase_query_timeout_reply_is_a_decodable_failure() {
     for style in STYLES {
         let mut cluster = three_phase(Config::default().with_style(style));
         cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE, BOB]]);

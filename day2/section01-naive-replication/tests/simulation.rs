@@ -89,7 +89,7 @@ fn three_phase_run(seed: u64, config: Config, check: Check) -> SimRun<CounterOp,
 /// replication produces a counter history no single counter could have produced, within
 /// a few seeds.
 #[test]
-fn naive_replication_is_caught_producing_a_non_linearizable_history() {
+fn step1_naive_replication_is_caught_producing_a_non_linearizable_history() {
     let failure = sim::find_failure(5, |seed| naive_run(seed).into_result())
         .expect("naive replication must be caught by the linearizability check within 5 seeds");
     assert!(
@@ -103,7 +103,7 @@ fn naive_replication_is_caught_producing_a_non_linearizable_history() {
 /// applies an operation twice or applies one a majority has not staged, and every
 /// operation finishes once the network heals.
 #[test]
-fn three_phase_never_applies_an_operation_twice_under_network_faults() {
+fn step3_three_phase_never_applies_an_operation_twice_under_network_faults() {
     sim::sweep(500, |seed| {
         three_phase_run(seed, Config::default(), Check::None).into_result()
     });
@@ -112,7 +112,7 @@ fn three_phase_never_applies_an_operation_twice_under_network_faults() {
 /// Negative control for the invariant above: the original's recovery re-stages
 /// operations on servers that already applied them, and the runner catches it.
 #[test]
-fn original_three_phase_is_caught_applying_an_operation_twice() {
+fn step3_original_three_phase_is_caught_applying_an_operation_twice() {
     let failure = sim::find_failure(40, |seed| {
         three_phase_run(seed, Config::original(), Check::None).into_result()
     })
@@ -128,7 +128,7 @@ fn original_three_phase_is_caught_applying_an_operation_twice() {
 /// answered from one server's copy and answers from the coordinator's copy, so the
 /// history is not linearizable either. (Consensus and read quorums come later.)
 #[test]
-fn three_phase_histories_are_not_linearizable_either() {
+fn step3_three_phase_histories_are_not_linearizable_either() {
     let failure = sim::find_failure(20, |seed| {
         three_phase_run(seed, Config::default(), Check::Linearizable).into_result()
     })
@@ -141,7 +141,7 @@ fn three_phase_histories_are_not_linearizable_either() {
 }
 
 #[test]
-fn a_seed_replays_to_the_same_trace() {
+fn step3_a_seed_replays_to_the_same_trace() {
     for seed in [3, 11] {
         let first = three_phase_run(seed, Config::default(), Check::None);
         let second = three_phase_run(seed, Config::default(), Check::None);
@@ -155,7 +155,7 @@ fn a_seed_replays_to_the_same_trace() {
 /// The two ways of writing the coordinator are the same protocol: under the same seed
 /// and faults they send the same messages at the same ticks, so their traces hash alike.
 #[test]
-fn callback_and_state_machine_coordinators_produce_identical_traces() {
+fn step3_callback_and_state_machine_coordinators_produce_identical_traces() {
     use naive_replication::CoordinatorStyle::{Callbacks, StateMachine};
     for seed in 0..10 {
         let callbacks = three_phase_run(seed, Config::default().with_style(Callbacks), Check::None);

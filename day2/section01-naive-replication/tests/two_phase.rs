@@ -11,7 +11,7 @@ use support::*;
 /// out, long before the client's own timeout. (The original said nothing, then sent an
 /// empty payload the client could not decode.)
 #[test]
-fn coordinator_timeout_reply_is_a_decodable_failure() {
+fn step2_coordinator_timeout_reply_is_a_decodable_failure() {
     let mut cluster = two_phase(Config::default());
     cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE, BOB]]);
     let start = cluster.now();
@@ -43,7 +43,7 @@ fn coordinator_timeout_reply_is_a_decodable_failure() {
 /// COMMITs from athens are dropped, then athens is cut off: the followers keep the
 /// staged operation forever and never apply it. Nothing in this server finishes it.
 #[test]
-fn two_phase_blocks_after_coordinator_loss() {
+fn step2_two_phase_blocks_after_coordinator_loss() {
     let mut cluster = two_phase(Config::default());
     cluster
         .net()
@@ -70,7 +70,7 @@ fn two_phase_blocks_after_coordinator_loss() {
 /// Negative control (the original): ACCEPT to cyrene is lost, so cyrene ignores the
 /// COMMIT (it carries only an id there) and diverges for good.
 #[test]
-fn two_phase_commit_without_accept_is_ignored() {
+fn step2_two_phase_commit_without_accept_is_ignored() {
     let mut cluster = two_phase(Config::original());
     cluster.net().drop_kind("Accept", ATHENS, CYRENE);
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 4));
@@ -86,7 +86,7 @@ fn two_phase_commit_without_accept_is_ignored() {
 /// Regression for the ignored commit: the COMMIT carries the operation, so the server that
 /// missed the ACCEPT applies it anyway (a majority staged it, so it is decided).
 #[test]
-fn commit_applies_on_a_server_that_missed_the_accept() {
+fn step2_commit_applies_on_a_server_that_missed_the_accept() {
     let mut cluster = two_phase(Config::default());
     cluster.net().drop_kind("Accept", ATHENS, CYRENE);
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 4));
@@ -99,7 +99,7 @@ fn commit_applies_on_a_server_that_missed_the_accept() {
 /// de-duplicating client requests (an idempotency key per request) is left out of this
 /// section, and this test shows what that costs.
 #[test]
-fn duplicated_messages_apply_each_operation_once_but_a_duplicated_request_twice() {
+fn step2_duplicated_messages_apply_each_operation_once_but_a_duplicated_request_twice() {
     let mut cluster = two_phase(Config::default());
     cluster.net().set_duplicate(1.0);
     let reply = cluster.call(ALICE, ATHENS, increment(KEY, 4));

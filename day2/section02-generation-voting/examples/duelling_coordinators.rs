@@ -16,11 +16,24 @@ use generation_voting::{Config, GenerationServer, Msg};
 const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
+/// The optional seed argument: a whole number, or nothing for 2; anything else
+/// is refused with the usage, never silently replaced by the default.
+fn seed_from_args(default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match &args[..] {
+        [] => default,
+        [seed] if seed.parse::<u64>().is_ok() => seed.parse().unwrap_or(default),
+        _ => {
+            eprintln!(
+                "usage: cargo run -p generation-voting --example duelling_coordinators [seed]   (the seed is one whole number; got {args:?})"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
-    let seed = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    let seed = seed_from_args(2);
     let mut cluster = Cluster::builder()
         .seed(seed)
         .servers(SERVERS)

@@ -19,7 +19,7 @@
 //! each hand out the same number. Voting fixes that, *if the votes are remembered*: the
 //! Java workshop in its current form keeps them only in memory, so a restarted voter
 //! grants a number it already granted and the same generation is won twice
-//! (`negative_control_volatile_generation_duplicates`).
+//! (`step2_negative_control_volatile_generation_duplicates`).
 //!
 //! ## The protocol, step by step
 //!
@@ -68,7 +68,7 @@
 //! an earlier write's generation) is refused with `Fenced`. A stale leader that still
 //! believes in its old generation can therefore not complete a majority write once a
 //! newer generation was won: every server that voted for the newer one refuses it
-//! (`stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one`).
+//! (`step3_stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one`).
 //!
 //! The resource obeys the same rule as the voter: its content and its high-water mark
 //! (the highest generation it has accepted) are raised in memory first, written with a
@@ -81,12 +81,12 @@
 //!
 //! | bug of the original | fix | test |
 //! |---|---|---|
-//! | the promise is not persisted, a restart forgets votes | persist before replying, load on start | `restart_preserves_promise`, `no_reply_before_durable_write` |
-//! | obsolete or exhausted elections never answer the client | `Superseded` and `ElectionFailed` replies | `exactly_one_of_overlapping_elections_wins`, `minority_side_coordinator_cannot_win` |
-//! | a lost obsolete election retries and overtakes the newest one | check obsolescence on the loss path and after the pause | `superseded_election_does_not_retry_and_overtake_the_newest` |
-//! | a rejection reporting a higher number voids an election that won | obsolete means "a newer election started here", not "a higher number exists" | `won_election_is_not_discarded_because_a_rejection_reported_a_higher_number` |
-//! | duelling coordinators retry in lockstep | random pause before a retry | `duelling_coordinators_terminate` |
-//! | the multi-coordinator test ran on real sockets with a random seed | deterministic simulation, last voter awaited | `different_nodes_can_coordinate_elections` |
+//! | the promise is not persisted, a restart forgets votes | persist before replying, load on start | `step1_restart_preserves_promise`, `step2_no_reply_before_durable_write` |
+//! | obsolete or exhausted elections never answer the client | `Superseded` and `ElectionFailed` replies | `step2_exactly_one_of_overlapping_elections_wins`, `step2_minority_side_coordinator_cannot_win` |
+//! | a lost obsolete election retries and overtakes the newest one | check obsolescence on the loss path and after the pause | `step2_superseded_election_does_not_retry_and_overtake_the_newest` |
+//! | a rejection reporting a higher number voids an election that won | obsolete means "a newer election started here", not "a higher number exists" | `step2_won_election_is_not_discarded_because_a_rejection_reported_a_higher_number` |
+//! | duelling coordinators retry in lockstep | random pause before a retry | `step2_duelling_coordinators_terminate` |
+//! | the multi-coordinator test ran on real sockets with a random seed | deterministic simulation, last voter awaited | `step2_different_nodes_can_coordinate_elections` |
 //!
 //! [`VoterMode`] keeps two broken voters as negative controls: `Volatile` (the original
 //! as it is now) and `ReplyBeforePersist`.

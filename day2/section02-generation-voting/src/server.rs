@@ -60,6 +60,16 @@ impl GenerationServer {
         self.highest_seen
     }
 
+    /// The candidate of the newest election started here (0 before any).
+    pub fn latest_started(&self) -> u64 {
+        self.latest_started
+    }
+
+    /// The settings this server runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The numbers elections coordinated here won, since the last restart.
     pub fn won(&self) -> &[u64] {
         &self.won

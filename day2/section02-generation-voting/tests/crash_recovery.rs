@@ -10,7 +10,7 @@ use generation_voting::{Config, GenerationServer, Msg, VoterMode};
 use support::*;
 
 #[test]
-fn restart_preserves_promise() {
+fn step1_restart_preserves_promise() {
     let mut cluster = three(Config::default());
     let vote = cluster.call(ALICE, BYZANTIUM, Msg::Prepare { generation: 7 });
     assert_eq!(cluster.run(&vote), Ok(Msg::Promise { generation: 7 }));
@@ -68,7 +68,7 @@ fn win_restart_win_again(config: Config) -> (Cluster<Msg>, History<NextGeneratio
 /// the restarts byzantium votes for 1 again and the same number is handed out twice;
 /// the history check catches the duplicate.
 #[test]
-fn negative_control_volatile_generation_duplicates() {
+fn step2_negative_control_volatile_generation_duplicates() {
     let (_cluster, history) =
         win_restart_win_again(Config::default().with_voter(VoterMode::Volatile));
     let numbers: Vec<u64> = history
@@ -85,7 +85,7 @@ fn negative_control_volatile_generation_duplicates() {
 
 /// The same scenario with durable promises: byzantium remembers 1, so bob gets 2.
 #[test]
-fn durable_promises_survive_the_restarts_and_the_next_number_is_higher() {
+fn step2_durable_promises_survive_the_restarts_and_the_next_number_is_higher() {
     let (_cluster, history) = win_restart_win_again(Config::default());
     let numbers: Vec<u64> = history
         .ops()
@@ -135,7 +135,7 @@ fn crash_voter_during_write(config: Config) -> (Cluster<Msg>, common::Promise<Ms
 /// cannot win 1, and the restarted byzantium may vote for 1 again without creating a
 /// second winner of 1.
 #[test]
-fn no_reply_before_durable_write() {
+fn step2_no_reply_before_durable_write() {
     let (mut cluster, alice) = crash_voter_during_write(Config::default());
     cluster.tick_n(2);
     assert!(
@@ -160,7 +160,7 @@ fn no_reply_before_durable_write() {
 /// byzantium's announced vote; byzantium crashes before the write lands, restarts
 /// without it, and votes for 1 again: 1 is handed out twice.
 #[test]
-fn negative_control_reply_before_persist_duplicates() {
+fn step2_negative_control_reply_before_persist_duplicates() {
     let (mut cluster, alice) =
         crash_voter_during_write(Config::default().with_voter(VoterMode::ReplyBeforePersist));
     let alice_number = decoded_after(&mut cluster, &alice);

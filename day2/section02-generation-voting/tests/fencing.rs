@@ -12,7 +12,7 @@ use support::*;
 /// every server that has seen 2 refuses, so her write never reaches a majority. Bob's
 /// write with 2 is accepted everywhere, after which even athens refuses alice.
 #[test]
-fn stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one() {
+fn step3_stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one() {
     let mut cluster = three(Config::default());
     let stale = next_generation(&mut cluster, ALICE, ATHENS).expect("alice gets a generation");
     cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE, ALICE, BOB, CAROL]]);
@@ -74,7 +74,7 @@ fn stale_generation_write_is_rejected_by_every_node_that_saw_a_newer_one() {
 /// The same leader writing twice with its own generation is fine: fencing refuses only
 /// lower generations.
 #[test]
-fn a_leader_may_write_repeatedly_with_its_own_generation() {
+fn step3_a_leader_may_write_repeatedly_with_its_own_generation() {
     let mut cluster = three(Config::default());
     let mine = next_generation(&mut cluster, ALICE, ATHENS).expect("alice gets a generation");
     for value in ["first", "second"] {

@@ -9,7 +9,7 @@ use support::*;
 /// and each number is above every earlier one because every two majorities share a
 /// voter that remembers.
 #[test]
-fn generations_stay_monotonic_across_rotating_majority_partitions() {
+fn step2_generations_stay_monotonic_across_rotating_majority_partitions() {
     let mut cluster = three(Config::default());
     cluster.partition(&[&[ATHENS, BYZANTIUM, ALICE, BOB, CAROL], &[CYRENE]]);
     assert_eq!(next_generation(&mut cluster, ALICE, ATHENS), Ok(1));
@@ -61,7 +61,7 @@ fn generations_stay_monotonic_across_rotating_majority_partitions() {
 /// The original ran this on real sockets with a random seed and checked every voter
 /// immediately; here it is deterministic, and the last voter is awaited explicitly.
 #[test]
-fn different_nodes_can_coordinate_elections() {
+fn step2_different_nodes_can_coordinate_elections() {
     let mut cluster = three(Config::default());
     assert_eq!(next_generation(&mut cluster, ALICE, ATHENS), Ok(1));
     assert_eq!(next_generation(&mut cluster, ALICE, BYZANTIUM), Ok(2));
@@ -75,7 +75,7 @@ fn different_nodes_can_coordinate_elections() {
 /// athens before any tick; none is answered yet; then every one is resolved, at least
 /// one succeeds, the successful numbers are unique, and every voter ends at the largest.
 #[test]
-fn overlapping_requests_produce_unique_generations() {
+fn step2_overlapping_requests_produce_unique_generations() {
     let mut cluster = three(Config::default());
     let replies: Vec<_> = [ALICE, BOB, CAROL]
         .iter()
@@ -108,7 +108,7 @@ fn overlapping_requests_produce_unique_generations() {
 /// to athens in one tick; exactly one wins (the newest), the two older ones are told
 /// explicitly that they were superseded, and every voter ends at the winning number.
 #[test]
-fn exactly_one_of_overlapping_elections_wins() {
+fn step2_exactly_one_of_overlapping_elections_wins() {
     let mut cluster = three(Config::default());
     let replies: Vec<_> = [ALICE, BOB, CAROL]
         .iter()
@@ -140,7 +140,7 @@ fn exactly_one_of_overlapping_elections_wins() {
 /// elections lose (their voters' promises moved on to 3 before the writes completed);
 /// they must not retry with 4 and overtake the newest one.
 #[test]
-fn superseded_election_does_not_retry_and_overtake_the_newest() {
+fn step2_superseded_election_does_not_retry_and_overtake_the_newest() {
     let mut cluster = three(Config::default());
     let replies: Vec<_> = [ALICE, BOB, CAROL]
         .iter()
@@ -154,13 +154,18 @@ fn superseded_election_does_not_retry_and_overtake_the_newest() {
         "no voter may ever have been asked for more than 3"
     );
     assert_eq!(cluster.node::<GenerationServer>(ATHENS).won(), &[3]);
+    assert_eq!(
+        cluster.node::<GenerationServer>(ATHENS).latest_started(),
+        3,
+        "the newest election started at athens is 3: no retry started a fourth"
+    );
 }
 
 /// Over many seeds, with random latencies and no FIFO order (voters see the prepares in
 /// any order), overlapping requests to one coordinator still produce exactly one
 /// generation and explicit answers for the others.
 #[test]
-fn exactly_one_of_overlapping_elections_wins_whatever_the_message_order() {
+fn step2_exactly_one_of_overlapping_elections_wins_whatever_the_message_order() {
     for seed in 0..50 {
         let mut cluster = common::Cluster::builder()
             .seed(seed)
@@ -202,7 +207,7 @@ fn exactly_one_of_overlapping_elections_wins_whatever_the_message_order() {
 /// The number a client receives is durable on a majority: a crash of any minority
 /// afterwards cannot make it be handed out again.
 #[test]
-fn a_won_number_is_durable_on_a_majority_before_the_client_hears_it() {
+fn step2_a_won_number_is_durable_on_a_majority_before_the_client_hears_it() {
     let mut cluster = three(Config::default());
     let won = next_generation(&mut cluster, ALICE, ATHENS).expect("a healthy cluster elects");
     let durable = THREE

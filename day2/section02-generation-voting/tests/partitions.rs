@@ -9,7 +9,7 @@ use support::*;
 /// Cyrene is cut off with its client: each of its five elections times out, and bob is
 /// told so explicitly, while the majority side keeps issuing numbers.
 #[test]
-fn minority_side_coordinator_cannot_win() {
+fn step2_minority_side_coordinator_cannot_win() {
     let mut cluster = three(Config::default());
     cluster.partition(&[&[CYRENE, BOB], &[ATHENS, BYZANTIUM, ALICE, CAROL]]);
     let bob = cluster.call(BOB, CYRENE, Msg::NextGeneration);
@@ -27,7 +27,7 @@ fn minority_side_coordinator_cannot_win() {
 /// (cyrene's failed elections left it at 5) arrives while athens's election for 1 wins
 /// anyway. The win stands and alice is answered; only later elections go above 5.
 #[test]
-fn won_election_is_not_discarded_because_a_rejection_reported_a_higher_number() {
+fn step2_won_election_is_not_discarded_because_a_rejection_reported_a_higher_number() {
     let mut cluster = three(Config::default());
     cluster.partition(&[&[CYRENE, BOB], &[ATHENS, BYZANTIUM, ALICE, CAROL]]);
     // Cyrene's failed elections also left athens and byzantium untouched at 0.
@@ -58,7 +58,7 @@ fn won_election_is_not_discarded_because_a_rejection_reported_a_higher_number() 
 /// with randomised backoff every request ends with a number or an explicit failure,
 /// never a timeout, and no number is handed out twice.
 #[test]
-fn duelling_coordinators_terminate() {
+fn step2_duelling_coordinators_terminate() {
     let mut seeds_with_a_winner = 0;
     for seed in 0..100 {
         let mut cluster = common::Cluster::builder()
@@ -107,7 +107,7 @@ fn duelling_coordinators_terminate() {
 }
 
 #[test]
-fn five_node_cluster_tolerates_two_failures() {
+fn step2_five_node_cluster_tolerates_two_failures() {
     let mut cluster = cluster_of(&FIVE, 1, Config::default());
     cluster.crash(DELPHI);
     cluster.crash(EPHESUS);
@@ -116,7 +116,7 @@ fn five_node_cluster_tolerates_two_failures() {
 }
 
 #[test]
-fn five_node_cluster_cannot_elect_with_three_failures() {
+fn step2_five_node_cluster_cannot_elect_with_three_failures() {
     let mut cluster = cluster_of(&FIVE, 1, Config::default());
     for id in [CYRENE, DELPHI, EPHESUS] {
         cluster.crash(id);
@@ -133,7 +133,7 @@ fn five_node_cluster_cannot_elect_with_three_failures() {
 /// Two majorities of five that share only cyrene: cyrene's memory alone carries the
 /// order from the first election to the second.
 #[test]
-fn five_node_majorities_sharing_one_voter_stay_monotonic() {
+fn step2_five_node_majorities_sharing_one_voter_stay_monotonic() {
     let mut cluster = cluster_of(&FIVE, 1, Config::default());
     cluster.partition(&[&[ATHENS, BYZANTIUM, CYRENE, ALICE, BOB], &[DELPHI, EPHESUS]]);
     assert_eq!(next_generation(&mut cluster, ALICE, ATHENS), Ok(1));

@@ -82,14 +82,14 @@ fn run(seed: u64, config: Config) -> SimRun<NextGeneration, u64> {
 
 /// Durable voting under crashes and network faults: unique, monotonic numbers.
 #[test]
-fn generations_stay_unique_and_monotonic_under_crashes_and_partitions() {
+fn step2_generations_stay_unique_and_monotonic_under_crashes_and_partitions() {
     sim::sweep(1000, |seed| run(seed, Config::default()).into_result());
 }
 
 /// Negative control: volatile promises. The same runner must catch a duplicate or a
 /// number going backwards within a few dozen seeds.
 #[test]
-fn volatile_promises_are_caught_handing_out_a_number_twice() {
+fn step2_volatile_promises_are_caught_handing_out_a_number_twice() {
     let failure = sim::find_failure(50, |seed| {
         run(seed, Config::default().with_voter(VoterMode::Volatile)).into_result()
     })
@@ -104,7 +104,7 @@ fn volatile_promises_are_caught_handing_out_a_number_twice() {
 /// Negative control: voters that reply before their write is durable. A crash inside the
 /// write's window forgets a vote that was counted; the runner must catch the result.
 #[test]
-fn reply_before_persist_is_caught_handing_out_a_number_twice() {
+fn step2_reply_before_persist_is_caught_handing_out_a_number_twice() {
     let failure = sim::find_failure(300, |seed| {
         run(
             seed,
@@ -121,7 +121,7 @@ fn reply_before_persist_is_caught_handing_out_a_number_twice() {
 }
 
 #[test]
-fn a_seed_replays_to_the_same_trace() {
+fn step2_a_seed_replays_to_the_same_trace() {
     for seed in [2, 9] {
         let first = run(seed, Config::default());
         let second = run(seed, Config::default());

@@ -11,15 +11,24 @@ use paxos::{Config, Msg};
 const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
-fn main() {
-    let seed = match std::env::args().nth(1).map(|s| s.parse::<u64>()) {
-        None => 36,
-        Some(Ok(seed)) => seed,
-        Some(Err(_)) => {
-            eprintln!("usage: duelling_proposers [seed]   (the seed must be a whole number)");
+/// The optional seed argument: a whole number, or nothing for 36; anything else
+/// is refused with the usage, never silently replaced by the default.
+fn seed_from_args(default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match &args[..] {
+        [] => default,
+        [seed] if seed.parse::<u64>().is_ok() => seed.parse().unwrap_or(default),
+        _ => {
+            eprintln!(
+                "usage: cargo run -p paxos --example duelling_proposers [seed]   (the seed is one whole number; got {args:?})"
+            );
             std::process::exit(2);
         }
-    };
+    }
+}
+
+fn main() {
+    let seed = seed_from_args(36);
     let builder = Cluster::builder()
         .seed(seed)
         .servers(SERVERS)

@@ -7,7 +7,19 @@
 use common::{Cluster, StoreConfig};
 use paxos::{AcceptorMode, Config, Msg, Operation, Server};
 
+/// This example takes no arguments: anything given is refused, not silently ignored.
+fn refuse_arguments() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        eprintln!(
+            "usage: cargo run -p paxos --example reply_before_sync   (it takes no arguments; got {args:?})"
+        );
+        std::process::exit(2);
+    }
+}
+
 fn main() {
+    refuse_arguments();
     for mode in [AcceptorMode::ReplyBeforeSync, AcceptorMode::Durable] {
         play(mode);
         println!();

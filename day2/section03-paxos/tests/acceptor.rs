@@ -37,7 +37,7 @@ fn proposal(round: u64, node: &str, value: &str) -> Proposal {
 }
 
 #[test]
-fn acceptor_promises_a_ballot_above_its_promise() {
+fn step1_acceptor_promises_a_ballot_above_its_promise() {
     let mut cluster = three(0);
     let ballot = Ballot::new(5, ATHENS);
     let reply = prepare(&mut cluster, BYZANTIUM, &ballot);
@@ -53,7 +53,7 @@ fn acceptor_promises_a_ballot_above_its_promise() {
 }
 
 #[test]
-fn acceptor_rejects_prepare_below_its_promise() {
+fn step1_acceptor_rejects_prepare_below_its_promise() {
     let mut cluster = three(0);
     let high = Ballot::new(5, ATHENS);
     let promised = prepare(&mut cluster, BYZANTIUM, &high);
@@ -80,7 +80,7 @@ fn acceptor_rejects_prepare_below_its_promise() {
 
 /// Same round, lower node id: ballots order by round, then by node.
 #[test]
-fn acceptor_rejects_prepare_of_the_same_round_from_a_lower_node() {
+fn step1_acceptor_rejects_prepare_of_the_same_round_from_a_lower_node() {
     let mut cluster = three(0);
     let promised = prepare(&mut cluster, BYZANTIUM, &Ballot::new(3, CYRENE));
     cluster.run(&promised).expect("answered");
@@ -94,7 +94,7 @@ fn acceptor_rejects_prepare_of_the_same_round_from_a_lower_node() {
 /// Ballots are unique to their proposer, so a prepare of the ballot already promised is
 /// a duplicate: it is promised again (after its own write), never refused.
 #[test]
-fn acceptor_promises_a_duplicate_prepare_again() {
+fn step1_acceptor_promises_a_duplicate_prepare_again() {
     let mut cluster = three(0);
     let ballot = Ballot::new(2, ATHENS);
     let first = prepare(&mut cluster, BYZANTIUM, &ballot);
@@ -107,7 +107,7 @@ fn acceptor_promises_a_duplicate_prepare_again() {
 }
 
 #[test]
-fn acceptor_accepts_at_its_promise_and_reports_it_in_later_promises() {
+fn step1_acceptor_accepts_at_its_promise_and_reports_it_in_later_promises() {
     let mut cluster = three(0);
     let p = proposal(3, ATHENS, "Paxos");
     let promised = prepare(&mut cluster, BYZANTIUM, &p.ballot);
@@ -132,7 +132,7 @@ fn acceptor_accepts_at_its_promise_and_reports_it_in_later_promises() {
 }
 
 #[test]
-fn acceptor_rejects_accept_below_its_promise() {
+fn step1_acceptor_rejects_accept_below_its_promise() {
     let mut cluster = three(0);
     let promised = prepare(&mut cluster, BYZANTIUM, &Ballot::new(7, CYRENE));
     cluster.run(&promised).expect("answered");
@@ -157,7 +157,7 @@ fn acceptor_rejects_accept_below_its_promise() {
 /// An `Accept` above the promise (its prepare never reached this acceptor) is accepted,
 /// and raises the promise with it.
 #[test]
-fn accept_above_the_promise_raises_the_promise() {
+fn step1_accept_above_the_promise_raises_the_promise() {
     let mut cluster = three(0);
     let p = proposal(9, CYRENE, "late joiner");
     let reply = accept(&mut cluster, BYZANTIUM, &p);
@@ -171,7 +171,7 @@ fn accept_above_the_promise_raises_the_promise() {
 
 /// Storage takes 5 ticks: the promise must not be announced before it is on disk.
 #[test]
-fn acceptor_replies_only_after_its_write_is_durable() {
+fn step1_acceptor_replies_only_after_its_write_is_durable() {
     let mut cluster = cluster_with(0, &THREE, paxos::Config::default(), slow_store(5));
     let ballot = Ballot::new(1, ATHENS);
     let reply = prepare(&mut cluster, BYZANTIUM, &ballot);
@@ -199,7 +199,7 @@ fn acceptor_replies_only_after_its_write_is_durable() {
 /// The broken acceptor of the negative control answers while its write is in flight: the
 /// one-step counterexample of the `BrokenDurableDecision` model (`ResponseImpliesDurable`).
 #[test]
-fn reply_before_sync_acceptor_announces_a_promise_that_is_not_on_disk() {
+fn step1_reply_before_sync_acceptor_announces_a_promise_that_is_not_on_disk() {
     let mut cluster = cluster_with(0, &THREE, paxos::Config::reply_before_sync(), slow_store(5));
     let ballot = Ballot::new(1, ATHENS);
     let reply = prepare(&mut cluster, BYZANTIUM, &ballot);
@@ -222,7 +222,7 @@ fn reply_before_sync_acceptor_announces_a_promise_that_is_not_on_disk() {
 }
 
 #[test]
-fn acceptor_restart_keeps_promise_and_accept() {
+fn step1_acceptor_restart_keeps_promise_and_accept() {
     let mut cluster = three(0);
     let p = proposal(5, ATHENS, "durable");
     let promised = prepare(&mut cluster, BYZANTIUM, &p.ballot);

@@ -60,7 +60,7 @@ fn run_checked(
 }
 
 #[test]
-fn durable_acceptor_keeps_the_chosen_value_across_a_crash_after_its_reply() {
+fn step3_durable_acceptor_keeps_the_chosen_value_across_a_crash_after_its_reply() {
     let (alice, bob) = crash_between_reply_and_sync(Config::default());
     assert!(
         alice.won,
@@ -79,7 +79,7 @@ fn durable_acceptor_keeps_the_chosen_value_across_a_crash_after_its_reply() {
 /// is synced. byzantium forgets the acceptance it announced, cyrene's majority sees no
 /// value, and bob's value is chosen too: the invariant checker must catch it.
 #[test]
-fn reply_before_sync_lets_two_values_be_chosen() {
+fn step3_reply_before_sync_lets_two_values_be_chosen() {
     let (alice, bob) = crash_between_reply_and_sync(Config::reply_before_sync());
     assert!(alice.won, "alice was told her value was chosen");
     match bob {
@@ -104,7 +104,7 @@ fn reply_before_sync_lets_two_values_be_chosen() {
 /// The broken run, seen by clients alone (no invariants installed): both are told they
 /// won, which the history check rejects.
 #[test]
-fn reply_before_sync_tells_two_clients_that_they_won() {
+fn step3_reply_before_sync_tells_two_clients_that_they_won() {
     let builder = common::ClusterBuilder::new()
         .seed(0)
         .servers(THREE)
@@ -139,7 +139,7 @@ fn reply_before_sync_tells_two_clients_that_they_won() {
 /// Every node crashes and restarts after the decision: the committed value, the state
 /// machine built from it, and the answer to a late client all survive.
 #[test]
-fn committed_value_survives_a_full_cluster_restart() {
+fn step3_committed_value_survives_a_full_cluster_restart() {
     let mut cluster = three(0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     decided(&mut cluster, &reply, ALICE);
@@ -170,7 +170,7 @@ fn committed_value_survives_a_full_cluster_restart() {
 /// acceptor's promises: the clients it served time out, and a later request through it
 /// still reaches the one decision.
 #[test]
-fn proposer_crash_mid_run_leaves_one_decision() {
+fn step3_proposer_crash_mid_run_leaves_one_decision() {
     for crash_after in 1..12 {
         let mut cluster = three(crash_after);
         let alice = paxos::execute_within(&mut cluster, ALICE, ATHENS, 1, increment("counter"), 40);

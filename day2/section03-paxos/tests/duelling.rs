@@ -83,7 +83,7 @@ const DUEL_TICKS_MAX: u64 = 40;
 /// `DUEL_TICKS_MAX` ticks. At least half the seeds must really duel, a proposer losing
 /// an attempt and backing off (199 of 200 when this was written).
 #[test]
-fn duelling_proposers_terminate_with_backoff() {
+fn step3_duelling_proposers_terminate_with_backoff() {
     let mut duels = 0;
     for seed in 0..DUEL_SEEDS {
         let duel = three_way_duel(seed, Config::default());

@@ -7,7 +7,7 @@ use support::*;
 /// alice asks athens to increment a counter; the cluster chooses it and every replica
 /// applies it once.
 #[test]
-fn basic_consensus_chooses_and_applies_one_increment() {
+fn step3_basic_consensus_chooses_and_applies_one_increment() {
     let mut cluster = three(0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     let decision = decided(&mut cluster, &reply, ALICE);
@@ -33,7 +33,7 @@ fn basic_consensus_chooses_and_applies_one_increment() {
 
 /// alice sets a key through athens; every replica holds the value.
 #[test]
-fn set_value_is_chosen_and_visible_on_every_replica() {
+fn step3_set_value_is_chosen_and_visible_on_every_replica() {
     let mut cluster = three(0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, set("author", "Martin"));
     let decision = decided(&mut cluster, &reply, ALICE);
@@ -52,7 +52,7 @@ fn set_value_is_chosen_and_visible_on_every_replica() {
 /// alice (through athens) and bob (through byzantium) propose different titles in the
 /// same tick: exactly one wins, both see the same result, every replica converges.
 #[test]
-fn concurrent_proposals_converge_on_one_value() {
+fn step3_concurrent_proposals_converge_on_one_value() {
     for seed in 0..20 {
         let mut cluster = three(seed);
         let a = paxos::execute(
@@ -96,7 +96,7 @@ fn concurrent_proposals_converge_on_one_value() {
 /// A request that reaches a node after the decision is answered from the learned value
 /// at once, without a new ballot.
 #[test]
-fn a_request_after_the_decision_is_answered_without_a_new_ballot() {
+fn step3_a_request_after_the_decision_is_answered_without_a_new_ballot() {
     let mut cluster = three(0);
     let first = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     decided(&mut cluster, &first, ALICE);

@@ -9,7 +9,7 @@ use support::*;
 /// off. After the partition heals, alice's request (asked again with the same id)
 /// is chosen.
 #[test]
-fn minority_partition_cannot_choose() {
+fn step3_minority_partition_cannot_choose() {
     let mut cluster = three(0);
     cluster.partition(&[&[ATHENS, ALICE], &[BYZANTIUM, CYRENE]]);
     let cut_off = paxos::execute_within(&mut cluster, ALICE, ATHENS, 1, increment("counter"), 150);
@@ -41,7 +41,7 @@ fn minority_partition_cannot_choose() {
 /// cyrene is cut off; athens and byzantium are a majority and decide without it. Once
 /// healed, cyrene learns the same value.
 #[test]
-fn majority_chooses_while_a_minority_is_cut_off() {
+fn step3_majority_chooses_while_a_minority_is_cut_off() {
     let mut cluster = three(0);
     cluster.isolate(CYRENE);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
@@ -68,7 +68,7 @@ fn majority_chooses_while_a_minority_is_cut_off() {
 /// value but not learned it. A later request through cyrene runs a ballot, finds the
 /// accepted value, commits it to itself and applies it exactly once.
 #[test]
-fn lost_commit_is_learned_later() {
+fn step3_lost_commit_is_learned_later() {
     let mut cluster = three(0);
     cluster
         .net()
@@ -104,7 +104,7 @@ fn lost_commit_is_learned_later() {
 /// Only the first `Commit` to cyrene is lost: the proposer retransmits to the node that
 /// did not acknowledge, and cyrene learns without any new request.
 #[test]
-fn lost_commit_is_retransmitted_until_acknowledged() {
+fn step3_lost_commit_is_retransmitted_until_acknowledged() {
     let mut cluster = three(0);
     cluster.net().drop_nth_kind("Commit", ATHENS, CYRENE, 1);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
@@ -125,7 +125,7 @@ fn lost_commit_is_retransmitted_until_acknowledged() {
 /// Five servers: with two of them down, the other three are a majority and decide; the
 /// two learn the value when they come back.
 #[test]
-fn five_node_cluster_tolerates_two_failures() {
+fn step3_five_node_cluster_tolerates_two_failures() {
     let mut cluster = five(0);
     cluster.crash(DELPHI);
     cluster.crash(EPHESUS);
@@ -157,7 +157,7 @@ fn five_node_cluster_tolerates_two_failures() {
 
 /// Five servers with three down: two cannot form a majority, so nothing is chosen.
 #[test]
-fn five_node_cluster_cannot_choose_with_three_failures() {
+fn step2_five_node_cluster_cannot_choose_with_three_failures() {
     let mut cluster = five(0);
     for id in [CYRENE, DELPHI, EPHESUS] {
         cluster.crash(id);

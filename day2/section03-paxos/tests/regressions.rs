@@ -12,7 +12,7 @@ use support::*;
 /// chosen increment, committed it again and every counter went to 2 (reported as
 /// success). Here the second request loses, and each node applies the value once.
 #[test]
-fn second_increment_is_not_reapplied() {
+fn step3_second_increment_is_not_reapplied() {
     let mut cluster = three(0);
     let first = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     assert_eq!(decided(&mut cluster, &first, ALICE).result, "1");
@@ -47,7 +47,7 @@ fn second_increment_is_not_reapplied() {
 /// refusal would overtake the promise waiting for its write and fail the round forever),
 /// and a duplicate commit is acknowledged again but not applied again.
 #[test]
-fn duplicated_messages_neither_block_the_round_nor_reapply_the_commit() {
+fn step3_duplicated_messages_neither_block_the_round_nor_reapply_the_commit() {
     let mut cluster = three(0);
     cluster.net().set_duplicate(1.0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
@@ -67,7 +67,7 @@ fn duplicated_messages_neither_block_the_round_nor_reapply_the_commit() {
 /// node acknowledges the commit once it is durable, and the proposer's commit requests
 /// all complete.
 #[test]
-fn commit_response_is_sent_so_the_commit_round_does_not_time_out() {
+fn step3_commit_response_is_sent_so_the_commit_round_does_not_time_out() {
     let mut cluster = three(0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     decided(&mut cluster, &reply, ALICE);
@@ -95,7 +95,7 @@ fn commit_response_is_sent_so_the_commit_round_does_not_time_out() {
 /// Java generations were a bare per-node counter, so two proposers both used
 /// generation 1. Ballots carry the node id: every prepared ballot has one owner.
 #[test]
-fn generations_of_two_proposers_never_collide() {
+fn step3_generations_of_two_proposers_never_collide() {
     let mut cluster = three(0);
     let a = paxos::execute(&mut cluster, ALICE, ATHENS, 1, set("title", "A"));
     let b = paxos::execute(&mut cluster, BOB, BYZANTIUM, 1, set("title", "B"));
@@ -132,7 +132,7 @@ fn generations_of_two_proposers_never_collide() {
 /// behind could not catch up within its 5 attempts. Here the next round jumps past the
 /// promise reported in the rejection.
 #[test]
-fn retry_jumps_past_the_promise_reported_in_a_rejection() {
+fn step3_retry_jumps_past_the_promise_reported_in_a_rejection() {
     let mut cluster = three(0);
     let high = Ballot::new(40, CYRENE);
     for acceptor in [BYZANTIUM, CYRENE] {
@@ -159,7 +159,7 @@ fn retry_jumps_past_the_promise_reported_in_a_rejection() {
 /// and could reuse a generation it had already proposed in. Rounds are reserved
 /// durably before use, so a new incarnation never prepares a ballot it used before.
 #[test]
-fn volatile_generation_counter_cannot_reuse_a_ballot_after_restart() {
+fn step3_volatile_generation_counter_cannot_reuse_a_ballot_after_restart() {
     let mut cluster = three(0);
     cluster.store_mut(ATHENS).set_delay(3, 3);
     let cut = cluster
@@ -210,7 +210,7 @@ fn volatile_generation_counter_cannot_reuse_a_ballot_after_restart() {
 /// Java never rebuilt the state machine after a restart, although the committed value
 /// was on disk. Here a restarted node applies its durable commit in `on_start`.
 #[test]
-fn state_machine_is_rebuilt_from_durable_commit_after_restart() {
+fn step3_state_machine_is_rebuilt_from_durable_commit_after_restart() {
     let mut cluster = three(0);
     let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
     decided(&mut cluster, &reply, ALICE);
@@ -235,7 +235,7 @@ fn state_machine_is_rebuilt_from_durable_commit_after_restart() {
 /// Java decided "did my operation win?" by value equality, so two clients proposing
 /// equal operations were both told they won. The value carries the request id.
 #[test]
-fn equal_operations_from_two_clients_have_one_winner() {
+fn step3_equal_operations_from_two_clients_have_one_winner() {
     for seed in 0..10 {
         let mut cluster = three(seed);
         let a = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
@@ -254,7 +254,7 @@ fn equal_operations_from_two_clients_have_one_winner() {
 /// The request id also tells a client whose answer was lost that its operation won,
 /// when it asks again with the same id at another node.
 #[test]
-fn a_client_that_lost_its_answer_learns_it_won_by_asking_again() {
+fn step3_a_client_that_lost_its_answer_learns_it_won_by_asking_again() {
     let mut cluster = three(0);
     cluster.net().drop_kind("Executed", ATHENS, ALICE);
     let lost = paxos::execute_within(&mut cluster, ALICE, ATHENS, 7, increment("counter"), 30);
@@ -275,7 +275,7 @@ fn a_client_that_lost_its_answer_learns_it_won_by_asking_again() {
 /// that learned only through the commit held accepted > promised. Here the commit
 /// raises the promise with it.
 #[test]
-fn commit_never_leaves_the_accepted_ballot_above_the_promise() {
+fn step3_commit_never_leaves_the_accepted_ballot_above_the_promise() {
     let mut cluster = three(0);
     cluster.net().drop_kind("Prepare", ATHENS, CYRENE);
     cluster.net().drop_kind("Accept", ATHENS, CYRENE);
@@ -298,7 +298,7 @@ fn commit_never_leaves_the_accepted_ballot_above_the_promise() {
 /// Java only logged a failed storage write and sent nothing, leaving the proposer to
 /// time out. Here the acceptor rejects at once, saying why.
 #[test]
-fn failed_storage_write_is_rejected_not_ignored() {
+fn step1_failed_storage_write_is_rejected_not_ignored() {
     let mut cluster = three(0);
     cluster.store_mut(BYZANTIUM).fail_next(1);
     let ballot = Ballot::new(1, ATHENS);
@@ -335,7 +335,7 @@ fn failed_storage_write_is_rejected_not_ignored() {
 /// Java mixed `int` generations in messages with `long` in state. Rounds are `u64`
 /// everywhere: a promise beyond 32 bits is compared and jumped past correctly.
 #[test]
-fn mixed_integer_widths_cannot_truncate_a_round() {
+fn step3_mixed_integer_widths_cannot_truncate_a_round() {
     let mut cluster = three(0);
     let huge = Ballot::new((1 << 33) + 5, CYRENE);
     for acceptor in [BYZANTIUM, CYRENE] {
@@ -357,7 +357,7 @@ fn mixed_integer_widths_cannot_truncate_a_round() {
 /// out. Here the waiting clients are told `Undecided` (outcome unknown) as soon as the
 /// proposer gives up.
 #[test]
-fn exhausted_retries_answer_undecided_instead_of_silence() {
+fn step2_exhausted_retries_answer_undecided_instead_of_silence() {
     let config = paxos::Config {
         max_attempts: 2,
         ..paxos::Config::default()

@@ -18,7 +18,7 @@ const SWARM_SEEDS: u64 = 300;
 /// The sweep must really be under faults: several per seed on average, and a crash in
 /// most seeds (14.3 planned faults a seed, a crash in every seed, when this was written).
 #[test]
-fn random_faults_never_choose_two_values() {
+fn step3_random_faults_never_choose_two_values() {
     let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
     let figures = summary.exercised;
     if summary.seeds.replay {
@@ -44,7 +44,7 @@ fn random_faults_never_choose_two_values() {
 /// faults are frequent and crashes common (6.0 planned faults a seed, a crash in 68 % of
 /// seeds, when this was written).
 #[test]
-fn swarm_configurations_never_choose_two_values() {
+fn step3_swarm_configurations_never_choose_two_values() {
     let summary = sim::sweep(SWARM_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
     let figures = summary.exercised;
     if summary.seeds.replay {
@@ -69,7 +69,7 @@ fn swarm_configurations_never_choose_two_values() {
 /// promise or an acceptance, and two different values get chosen. The runner must find
 /// such a seed and print the command that replays it.
 #[test]
-fn reply_before_sync_is_caught_by_the_fault_runner() {
+fn step3_reply_before_sync_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
         run_seed(seed, &Config::reply_before_sync()).map(drop)
     })
@@ -88,7 +88,7 @@ fn reply_before_sync_is_caught_by_the_fault_runner() {
 /// the values reported in its promises overwrites a chosen value; the value-preservation
 /// invariant must catch it.
 #[test]
-fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
+fn step3_ignoring_accepted_values_is_caught_by_the_fault_runner() {
     let failure = sim::find_failure(CI_SEEDS, |seed| {
         run_seed(seed, &Config::ignore_accepted_values()).map(drop)
     })
@@ -102,7 +102,7 @@ fn ignoring_accepted_values_is_caught_by_the_fault_runner() {
 
 /// The same seed replays the same run, event for event.
 #[test]
-fn a_seed_replays_exactly() {
+fn step3_a_seed_replays_exactly() {
     let hash = |seed| {
         let config = support::sim::fault_config(seed);
         let mut workload = support::sim::Proposals::default();

@@ -25,7 +25,7 @@ fn alice_value() -> RequestId {
 /// then prepares with cyrene: nobody in its majority accepted anything, so it may choose
 /// bob's value. Exactly one value ends up chosen, and every replica learns it.
 #[test]
-fn value_survives_proposer_crash_after_minority_accept_when_no_promise_reports_it() {
+fn step3_value_survives_proposer_crash_after_minority_accept_when_no_promise_reports_it() {
     let mut cluster = three(0);
     cluster
         .net()
@@ -54,7 +54,7 @@ fn value_survives_proposer_crash_after_minority_accept_when_no_promise_reports_i
 /// byzantium's promise majority: its durable acceptance is reported, and byzantium must
 /// propose alice's value instead of bob's.
 #[test]
-fn value_survives_proposer_crash_after_minority_accept_when_a_promise_reports_it() {
+fn step3_value_survives_proposer_crash_after_minority_accept_when_a_promise_reports_it() {
     let mut cluster = three(0);
     cluster
         .net()
@@ -91,7 +91,7 @@ fn value_survives_proposer_crash_after_minority_accept_when_a_promise_reports_it
 /// hears nothing back and is cut off. cyrene's new ballot meets byzantium's acceptance
 /// and must propose alice's value again.
 #[test]
-fn value_survives_proposer_crash_after_majority_accept() {
+fn step3_value_survives_proposer_crash_after_majority_accept() {
     let mut cluster = three(0);
     cluster.net().drop_kind("Accept", ATHENS, CYRENE);
     cluster.net().drop_kind("Accepted", BYZANTIUM, ATHENS);
@@ -133,7 +133,7 @@ fn value_survives_proposer_crash_after_majority_accept() {
 /// higher (1, byzantium) with cyrene and gets bob's value chosen. athens's late
 /// proposal is refused by both, and athens's retry adopts bob's value.
 #[test]
-fn higher_ballot_fences_lower_proposal() {
+fn step3_higher_ballot_fences_lower_proposal() {
     let mut cluster = three(0);
     let held = cluster
         .net()

@@ -1,8 +1,10 @@
 //! Helpers shared by the test files.
 #![allow(dead_code)]
 
-use common::fileio::{CrashPolicy, Dir, LocalDir, SimDir, SimFs, SimFsConfig};
+use common::fileio::{CrashPolicy, Dir, FileIo, LocalDir, SimDir, SimFs, SimFsConfig};
 use common::rng::SimRng;
+use proptest::prelude::ProptestConfig;
+use std::process::{Command, Output};
 use std::sync::Arc;
 use wal::{Config, ManualClock, Wal};
 
@@ -76,4 +78,86 @@ macro_rules! on_both_backends {
             } )*
         }
     };
+}
+
+/// The first segment of a log (base 0).
+pub const FIRST_SEGMENT: &str = "wal_00000000000000000000.log";
+
+/// A property-test configuration with a fixed seed and no regression files.
+pub fn proptest_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed),
+        ..ProptestConfig::default()
+    }
+}
+
+/// The bytes of a one-segment log of five entries of different sizes, and the entries.
+pub fn small_log() -> (Vec<u8>, Vec<Vec<u8>>) {
+    let fs = sim_fs(100);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    let entries: Vec<Vec<u8>> = [0usize, 7, 1, 60, 13]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| payload(i as u64, *n))
+        .collect();
+    for data in &entries {
+        wal.append(data).expect("append");
+    }
+    (
+        fs.file_bytes(&dir.path_of(FIRST_SEGMENT)).expect("segment"),
+        entries,
+    )
+}
+
+/// A simulated log directory whose first segment holds exactly `bytes`, synced.
+pub fn log_from_bytes(bytes: &[u8], seed: u64) -> (SimFs, SimDir) {
+    let fs = sim_fs(seed);
+    let dir = fs.dir("wal");
+    let mut file = dir.create(FIRST_SEGMENT).expect("create");
+    file.write_at(0, bytes).expect("write");
+    file.sync().expect("sync");
+    dir.sync().expect("dir sync");
+    (fs, dir)
+}
+
+/// Every entry's data, in index order.
+pub fn data_of<D: Dir>(wal: &Wal<D>) -> Vec<Vec<u8>> {
+    wal.read_all()
+        .expect("read")
+        .into_iter()
+        .map(|e| e.data)
+        .collect()
+}
+
+/// A readable payload of `len` bytes, `entry-<tag>-` padded with `x`.
+pub fn text(len: usize, tag: u64) -> Vec<u8> {
+    let mut bytes = format!("entry-{tag:02}-").into_bytes();
+    bytes.resize(len, b'x');
+    bytes
+}
+
+/// The segment file names of a log, oldest first.
+pub fn segment_names<D: Dir>(wal: &Wal<D>) -> Vec<String> {
+    wal.segments().into_iter().map(|s| s.name).collect()
+}
+
+/// Runs the `wal` binary with `args`.
+pub fn wal_cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wal"))
+        .args(args)
+        .output()
+        .expect("run the wal binary")
+}
+
+/// The exit code of a finished command.
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("exit code")
+}
+
+/// Its standard output.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -1,13 +1,21 @@
-//! Logs in an ordered key-value store: key layout, order, several logs, recovery.
+//! Step 9, logs in a key-value store (`kv_log::log_key`) and the torn-write lesson
+//! (`TwoSlotStore::{load, save}`): keys whose byte order is numeric order, several logs in
+//! one store, and a record larger than a sector that survives a power cut in two slots.
+
+mod support;
 
 use common::StoreConfig;
+use common::fileio::{Dir, SimFs};
+use common::rng::SimRng;
 use proptest::prelude::*;
+use support::{code, stdout, wal_cli};
 use wal::kv_log::{
     KvLogError, KvWal, LogStore, MemKv, OrderedKv, SimKvStore, index_of_key, log_key,
 };
+use wal::torn::{AcceptorState, TwoSlotStore, in_place, run_demo};
 
 #[test]
-fn log_key_layout_and_ordering() {
+fn step9_log_key_layout_and_ordering() {
     let key = log_key("shard1", 1);
     assert_eq!(&key[..6], b"shard1");
     assert_eq!(&key[6..10], b"rftl", "the separator follows the log id");
@@ -24,7 +32,7 @@ fn log_key_layout_and_ordering() {
 }
 
 #[test]
-fn index_128_sorts_after_127_as_unsigned_bytes() {
+fn step9_index_128_sorts_after_127_as_unsigned_bytes() {
     assert!(
         log_key("a", 127) < log_key("a", 128),
         "compared as signed bytes, 0x80 would sort before 0x7f"
@@ -33,7 +41,7 @@ fn index_128_sorts_after_127_as_unsigned_bytes() {
 }
 
 #[test]
-fn append_to_multiple_logs() {
+fn step9_append_to_multiple_logs() {
     let mut store = LogStore::open(MemKv::new(), &["shard1", "shard2", "shard3"]).expect("open");
     assert_eq!(store.append("shard1", b"a").expect("append"), 1);
     assert_eq!(store.append("shard1", b"b").expect("append"), 2);
@@ -48,7 +56,7 @@ fn append_to_multiple_logs() {
 }
 
 #[test]
-fn last_index_tracked_per_log() {
+fn step9_last_index_tracked_per_log() {
     let mut store = LogStore::open(MemKv::new(), &["shardA", "shardB", "shardC"]).expect("open");
     for (log, n) in [("shardA", 4), ("shardB", 2), ("shardC", 6)] {
         for _ in 0..n {
@@ -61,7 +69,7 @@ fn last_index_tracked_per_log() {
 }
 
 #[test]
-fn last_index_is_recovered_per_log_after_a_reopen() {
+fn step9_last_index_is_recovered_per_log_after_a_reopen() {
     let mut store = LogStore::open(MemKv::new(), &["shardA", "shardB", "shardC"]).expect("open");
     for (log, n) in [("shardA", 4), ("shardB", 2), ("shardC", 130)] {
         for _ in 0..n {
@@ -96,7 +104,7 @@ fn last_index_is_recovered_per_log_after_a_reopen() {
 }
 
 #[test]
-fn the_last_key_of_another_log_is_not_taken_as_this_logs_index() {
+fn step9_the_last_key_of_another_log_is_not_taken_as_this_logs_index() {
     let mut kv = MemKv::new();
     kv.put(log_key("a", 42), b"x".to_vec()).expect("put");
     kv.put(b"a-other".to_vec(), b"y".to_vec()).expect("put");
@@ -124,7 +132,7 @@ fn a_log_id_containing_the_separator_is_rejected() {
 }
 
 #[test]
-fn rocks_wal_keys_are_prefix_plus_big_endian_index() {
+fn step9_rocks_wal_keys_are_prefix_plus_big_endian_index() {
     let mut wal = KvWal::open(MemKv::new()).expect("open on an empty store");
     assert_eq!(
         wal.last_key().expect("last key"),
@@ -152,7 +160,7 @@ proptest! {
     })]
 
     #[test]
-    fn key_order_is_numeric_order(a in any::<u64>(), b in any::<u64>()) {
+    fn step9_key_order_is_numeric_order(a in any::<u64>(), b in any::<u64>()) {
         prop_assert_eq!(log_key("log", a).cmp(&log_key("log", b)), a.cmp(&b));
     }
 }
@@ -160,7 +168,7 @@ proptest! {
 /// The same logs on the simulator's storage: several logs in one store recover their last
 /// index after a crash, but only up to the last sync.
 #[test]
-fn logs_on_simulated_storage_keep_exactly_what_was_synced_across_a_crash() {
+fn step9_logs_on_simulated_storage_keep_exactly_what_was_synced_across_a_crash() {
     let config = StoreConfig {
         delay: (1, 4),
         ..StoreConfig::default()
@@ -194,7 +202,7 @@ fn logs_on_simulated_storage_keep_exactly_what_was_synced_across_a_crash() {
 
 /// A failed write of the simulated storage is reported, not swallowed.
 #[test]
-fn a_storage_failure_is_an_error_of_the_append() {
+fn step9_a_storage_failure_is_an_error_of_the_append() {
     let mut kv = SimKvStore::new(StoreConfig::default(), 1);
     kv.sim().fail_next(1);
     let mut store = LogStore::open(kv, &["shard1"]).expect("open");
@@ -202,4 +210,98 @@ fn a_storage_failure_is_an_error_of_the_append() {
         .append("shard1", b"x")
         .expect_err("the injected failure must surface");
     assert!(matches!(err, KvLogError::Store(_)), "{err:?}");
+}
+
+#[test]
+fn step9_an_in_place_update_cut_by_a_power_cut_can_lose_both_versions() {
+    let report = run_demo(64, 1).expect("demo");
+    assert!(
+        report.in_place[2] > 0,
+        "some power cuts must leave a torn, unusable record: {report:?}"
+    );
+    assert_eq!(
+        report.in_place[3], 0,
+        "the payload checksum still catches the tear"
+    );
+    let map = report.example_sectors.expect("an example torn record");
+    assert!(
+        map.contains('N') && map.contains('O'),
+        "half old, half new: {map}"
+    );
+}
+
+#[test]
+fn step9_two_slots_always_recover_the_old_or_the_new_state() {
+    let report = run_demo(64, 2).expect("demo");
+    assert_eq!(
+        report.two_slot[2] + report.two_slot[3],
+        0,
+        "two slots never lose the state: {report:?}"
+    );
+    assert_eq!(report.two_slot[0] + report.two_slot[1], 64);
+}
+
+#[test]
+fn the_original_format_does_not_protect_its_ballots() {
+    let state = AcceptorState::demo(101, 202, 64, 0);
+    let mut bytes = in_place::encode(&state);
+    bytes[8] ^= 1;
+    let read =
+        in_place::validate(&bytes).expect("a flipped ballot passes the payload-only checksum");
+    assert_eq!(
+        read.promised, 100,
+        "the damaged promise is accepted as valid: the original's weakness"
+    );
+}
+
+#[test]
+fn step9_a_two_slot_save_cut_at_any_step_keeps_a_valid_state() {
+    let old = AcceptorState::demo(1, 1, 3000, 0);
+    let new = AcceptorState::demo(2, 2, 3000, 1);
+    for step in 0..3 {
+        for seed in 0..8 {
+            let fs = SimFs::with_seed(seed);
+            let dir = fs.root();
+            let file = dir.create("slots").expect("create");
+            dir.sync().expect("dir sync");
+            let mut store = TwoSlotStore::open(file, 4096).expect("open");
+            store.save(&old).expect("save");
+            fs.cut_power_after(step);
+            let _ = store.save(&new);
+            fs.crash(&mut SimRng::new(seed));
+            let store = TwoSlotStore::open(dir.open("slots").expect("open"), 4096).expect("reopen");
+            let state = store.load().expect("load").map(|(_, s)| s);
+            assert!(
+                state == Some(old.clone()) || state == Some(new.clone()),
+                "power cut after {step} operations (seed {seed}): the old or the new state must load"
+            );
+        }
+    }
+}
+
+#[test]
+fn in_place_validation_reports_bad_input_without_panicking() {
+    assert!(
+        in_place::validate(&[0; 10])
+            .unwrap_err()
+            .contains("too small")
+    );
+    let mut bytes = in_place::encode(&AcceptorState::demo(1, 2, 16, 0));
+    bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(
+        in_place::validate(&bytes)
+            .unwrap_err()
+            .contains("truncated")
+    );
+}
+
+#[test]
+fn step9_the_torn_demo_prints_both_schemes() {
+    let out = wal_cli(&["torn-demo", "--trials", "20", "--seed", "3"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("overwrite in place") && text.contains("two slots"),
+        "{text}"
+    );
 }

@@ -1,11 +1,14 @@
-//! Group commit: many writers, one sync thread, completions that resolve after the fsync.
+//! Step 8, group commit (`group_commit::sync_loop`): many writers, one sync thread,
+//! completions that resolve only after the fdatasync that covers them.
 
 mod support;
 
-use common::fileio::{CrashPolicy, SimFs, SimFsConfig};
+use common::fileio::{CrashPolicy, Dir, FileIo, SimFs, SimFsConfig};
 use common::rng::SimRng;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use support::{local_dir, open, sim_fs_losing_unsynced};
+use support::{local_dir, open, sim_fs, sim_fs_losing_unsynced};
 use wal::Config;
 use wal::group_commit::{CommitError, GroupCommit, GroupCommitConfig};
 
@@ -36,7 +39,7 @@ fn writers_append(
 }
 
 #[test]
-fn every_acknowledged_append_survives_a_power_cut() {
+fn step8_every_acknowledged_append_survives_a_power_cut() {
     let fs = sim_fs_losing_unsynced(1);
     let dir = fs.dir("wal");
     let group = GroupCommit::start(
@@ -57,7 +60,7 @@ fn every_acknowledged_append_survives_a_power_cut() {
 }
 
 #[test]
-fn indices_from_concurrent_writers_are_unique_and_dense() {
+fn step8_indices_from_concurrent_writers_are_unique_and_dense() {
     let (_guard, dir) = local_dir();
     let group = GroupCommit::start(open(dir, Config::default()), GroupCommitConfig::default());
     let mut indices: Vec<u64> = writers_append(&group, 8, 20)
@@ -75,7 +78,7 @@ fn indices_from_concurrent_writers_are_unique_and_dense() {
 }
 
 #[test]
-fn concurrent_writers_share_fdatasyncs() {
+fn step8_concurrent_writers_share_fdatasyncs() {
     let group = GroupCommit::start(
         open(sim_fs_losing_unsynced(3).dir("wal"), Config::default()),
         GroupCommitConfig {
@@ -95,7 +98,7 @@ fn concurrent_writers_share_fdatasyncs() {
 }
 
 #[test]
-fn an_idle_tail_is_flushed_by_the_timer() {
+fn step8_an_idle_tail_is_flushed_by_the_timer() {
     let group = GroupCommit::start(
         open(sim_fs_losing_unsynced(4).dir("wal"), Config::default()),
         GroupCommitConfig {
@@ -113,7 +116,7 @@ fn an_idle_tail_is_flushed_by_the_timer() {
 }
 
 #[test]
-fn a_failed_fsync_fails_its_batch_and_stops_the_log() {
+fn step8_a_failed_fsync_fails_its_batch_and_stops_the_log() {
     let fs = SimFs::new(
         SimFsConfig {
             crash: CrashPolicy::LoseUnsynced,
@@ -141,7 +144,7 @@ fn a_failed_fsync_fails_its_batch_and_stops_the_log() {
 }
 
 #[test]
-fn closing_flushes_what_is_queued() {
+fn step8_closing_flushes_what_is_queued() {
     let fs = sim_fs_losing_unsynced(6);
     let dir = fs.dir("wal");
     let group = GroupCommit::start(
@@ -160,5 +163,116 @@ fn closing_flushes_what_is_queued() {
         open(dir, Config::default()).last_index(),
         10,
         "entries queued at close are durable"
+    );
+}
+
+/// A log directory whose files panic on a write once `armed`: a sync thread that dies
+/// mid-batch (the exercise form's `todo!()` in `sync_loop` is such a death).
+#[derive(Clone)]
+struct PanickingDir {
+    inner: common::fileio::SimDir,
+    armed: Arc<AtomicBool>,
+}
+
+struct PanickingFile {
+    inner: <common::fileio::SimDir as Dir>::File,
+    armed: Arc<AtomicBool>,
+}
+
+impl FileIo for PanickingFile {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read_at(offset, buf)
+    }
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        assert!(
+            !self.armed.load(Ordering::SeqCst),
+            "injected panic: the sync thread dies in the middle of a batch"
+        );
+        self.inner.write_at(offset, data)
+    }
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.inner.sync()
+    }
+    fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+        self.inner.truncate(len)
+    }
+    fn len(&self) -> std::io::Result<u64> {
+        self.inner.len()
+    }
+}
+
+impl Dir for PanickingDir {
+    type File = PanickingFile;
+    fn create(&self, name: &str) -> std::io::Result<PanickingFile> {
+        let inner = self.inner.create(name)?;
+        Ok(PanickingFile {
+            inner,
+            armed: Arc::clone(&self.armed),
+        })
+    }
+    fn open(&self, name: &str) -> std::io::Result<PanickingFile> {
+        let inner = self.inner.open(name)?;
+        Ok(PanickingFile {
+            inner,
+            armed: Arc::clone(&self.armed),
+        })
+    }
+    fn list(&self) -> std::io::Result<Vec<String>> {
+        self.inner.list()
+    }
+    fn rename(&self, from: &str, to: &str) -> std::io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, name: &str) -> std::io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn sync(&self) -> std::io::Result<()> {
+        self.inner.sync()
+    }
+    fn subdir(&self, name: &str) -> std::io::Result<Self> {
+        Ok(PanickingDir {
+            inner: self.inner.subdir(name)?,
+            armed: Arc::clone(&self.armed),
+        })
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// The fault this guards against: when the sync thread panicked, the entries queued after
+/// it waited forever for an fdatasync nobody would issue, so a test (or a server) hung
+/// instead of failing.
+#[test]
+fn step8_a_panicking_sync_thread_fails_every_waiting_writer_instead_of_hanging() {
+    let armed = Arc::new(AtomicBool::new(false));
+    let dir = PanickingDir {
+        inner: sim_fs(9).dir("wal"),
+        armed: Arc::clone(&armed),
+    };
+    let group = GroupCommit::start(open(dir, Config::default()), GroupCommitConfig::default());
+    assert_eq!(group.append(b"before".to_vec()).wait(), Ok(1));
+    armed.store(true, Ordering::SeqCst);
+    let dying = group.append(b"the batch that kills the thread".to_vec());
+    assert!(
+        dying.wait().is_err(),
+        "the entry of the batch the thread died on must not be acknowledged"
+    );
+    let queued_after = group.append(b"queued after the death".to_vec());
+    // Poll instead of wait(): without the fix this entry is never answered.
+    let mut outcome = None;
+    for _ in 0..500 {
+        outcome = queued_after.try_result();
+        if outcome.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        matches!(
+            outcome,
+            Some(Err(CommitError::Closed | CommitError::Failed(_)))
+        ),
+        "an entry queued after the sync thread died must fail at once, not wait forever; got {outcome:?} after 5 s"
     );
 }

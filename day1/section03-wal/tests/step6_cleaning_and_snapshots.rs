@@ -1,0 +1,320 @@
+//! Step 6, log cleaning and snapshots (`retention::*`, `SnapshotStore::save`): pure
+//! retention decisions by age and by snapshot, `maintain`, and atomic snapshot files.
+
+mod support;
+
+use common::fileio::{Dir, FileIo};
+use common::rng::SimRng;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{START_MS, config, open, open_with_clock, sim_dir, sim_fs};
+use wal::cleaner::BackgroundCleaner;
+use wal::retention::{SegmentInfo, covered_by_snapshot, expired_by_age};
+use wal::snapshot::{Snapshot, SnapshotStore, snapshot_name};
+use wal::{Config, ManualClock};
+
+fn segment(base: u64, last_index: u64, max_timestamp_ms: u64) -> SegmentInfo {
+    SegmentInfo {
+        name: format!("wal_{base}.log"),
+        base,
+        last_index,
+        max_timestamp_ms,
+        bytes: 100,
+    }
+}
+
+#[test]
+fn step6_age_retention_removes_only_the_oldest_expired_prefix() {
+    let saved = [
+        segment(0, 2, 1_000),
+        segment(2, 4, 7_000),
+        segment(4, 6, 2_000),
+    ];
+    assert_eq!(
+        expired_by_age(&saved, 10_000, 4_000),
+        1,
+        "segment 2 is young, so segment 3 must stay too"
+    );
+    assert_eq!(expired_by_age(&saved, 10_000, 500), 3);
+    assert_eq!(
+        expired_by_age(&saved, 10_000, 9_000),
+        0,
+        "age must exceed the limit"
+    );
+}
+
+#[test]
+fn step6_age_retention_never_deletes_because_the_clock_went_backwards() {
+    let saved = [segment(0, 2, 50_000), segment(2, 4, 60_000)];
+    assert_eq!(
+        expired_by_age(&saved, 1_000, 0),
+        0,
+        "a timestamp in the future means age 0, not a huge age"
+    );
+}
+
+#[test]
+fn step6_snapshot_retention_removes_segments_whose_last_index_is_covered() {
+    let saved = [segment(0, 2, 0), segment(2, 4, 0), segment(4, 6, 0)];
+    assert_eq!(
+        covered_by_snapshot(&saved, 4),
+        2,
+        "last index ≤ snapshot index is covered"
+    );
+    assert_eq!(covered_by_snapshot(&saved, 3), 1);
+    assert_eq!(covered_by_snapshot(&saved, 0), 0);
+}
+
+#[test]
+fn step6_maintain_removes_expired_saved_segments_but_never_the_open_one() {
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(
+        sim_dir(1),
+        Config {
+            max_age_ms: Some(1_000),
+            ..config(50)
+        },
+        clock.clone(),
+    );
+    for i in 1..=5u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    assert_eq!(wal.segments().len(), 3);
+    assert!(
+        wal.maintain().expect("maintain").removed.is_empty(),
+        "nothing is old yet"
+    );
+    clock.advance_ms(10_000);
+    let removed = wal.maintain().expect("maintain").removed;
+    assert_eq!(removed.len(), 2, "both saved segments expired");
+    assert_eq!(
+        wal.segments().len(),
+        1,
+        "the open segment stays however old it is"
+    );
+    assert_eq!(wal.log_start_index(), 5);
+    assert_eq!(wal.last_index(), 5);
+    assert_eq!(
+        wal.append(b"next").expect("append"),
+        6,
+        "indices continue after cleaning"
+    );
+}
+
+#[test]
+fn step6_maintain_with_a_clock_that_went_backwards_removes_nothing() {
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(
+        sim_dir(2),
+        Config {
+            max_age_ms: Some(1_000),
+            ..config(50)
+        },
+        clock.clone(),
+    );
+    for i in 1..=5u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    clock.advance_ms(-100_000);
+    assert!(
+        wal.maintain().expect("maintain").removed.is_empty(),
+        "a clock stepping back deletes nothing"
+    );
+}
+
+#[test]
+fn step6_cleaned_segments_stay_gone_after_a_reopen_and_reads_start_at_the_new_first_index() {
+    let dir = sim_dir(3);
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(dir.clone(), config(50), clock.clone());
+    for i in 1..=9u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    wal.note_snapshot(6);
+    assert_eq!(wal.maintain().expect("maintain").removed.len(), 3);
+    drop(wal);
+    let wal = open_with_clock(dir, config(50), clock);
+    assert_eq!(wal.log_start_index(), 7);
+    assert!(!wal.is_empty());
+    assert!(
+        wal.read_from(1).is_err(),
+        "reading cleaned entries is an error, not a silent gap"
+    );
+    let indices: Vec<u64> = wal
+        .read_from(7)
+        .expect("read")
+        .iter()
+        .map(|e| e.index)
+        .collect();
+    assert_eq!(indices, vec![7, 8, 9]);
+}
+
+#[test]
+fn step6_the_background_cleaner_runs_maintain_until_stopped() {
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(
+        sim_dir(4),
+        Config {
+            max_age_ms: Some(1_000),
+            ..config(50)
+        },
+        clock.clone(),
+    );
+    for i in 1..=7u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    clock.advance_ms(5_000);
+    let wal = Arc::new(Mutex::new(wal));
+    let cleaner = BackgroundCleaner::start(Arc::clone(&wal), Duration::from_millis(1));
+    // Real thread, real time: wait (bounded) for the first runs.
+    for _ in 0..2_000 {
+        if cleaner.stats().segments_removed() >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        cleaner.stats().segments_removed(),
+        3,
+        "the three saved segments expired"
+    );
+    assert_eq!(
+        cleaner.stats().errors(),
+        0,
+        "no run failed: {:?}",
+        cleaner.stats().last_error()
+    );
+    cleaner.stop();
+    let wal = wal.lock().expect("lock");
+    assert_eq!(wal.segments().len(), 1);
+}
+
+fn snapshot(index: u64) -> Snapshot {
+    Snapshot {
+        last_index: index,
+        last_generation: 2,
+        payload: format!("state at {index}").into_bytes(),
+    }
+}
+
+#[test]
+fn step6_a_saved_snapshot_loads_back_and_replaces_older_ones() {
+    let store = SnapshotStore::new(sim_fs(1).dir("snap"));
+    store.save(&snapshot(10)).expect("save");
+    store.save(&snapshot(20)).expect("save");
+    let (loaded, rejected) = store.load_newest().expect("load");
+    assert_eq!(loaded, Some(snapshot(20)));
+    assert!(rejected.is_empty());
+    assert_eq!(
+        store.list().expect("list"),
+        vec![20],
+        "the older snapshot is removed once the new one is durable"
+    );
+}
+
+#[test]
+fn a_flipped_byte_anywhere_in_a_snapshot_is_detected() {
+    let bytes = snapshot(5).encode();
+    for at in 0..bytes.len() {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x10;
+        assert!(
+            Snapshot::decode(&damaged).is_err(),
+            "a flipped byte at {at} must be caught"
+        );
+    }
+}
+
+#[test]
+fn step6_a_corrupt_newest_snapshot_falls_back_to_an_older_valid_one() {
+    let fs = sim_fs(2);
+    let dir = fs.dir("snap");
+    let store = SnapshotStore::new(dir.clone());
+    store.save(&snapshot(10)).expect("save");
+    // A newer snapshot file that rotted (written directly, bypassing save).
+    let mut file = dir.create(&snapshot_name(20)).expect("create");
+    let mut bytes = snapshot(20).encode();
+    bytes[40] ^= 1;
+    file.write_at(0, &bytes).expect("write");
+    let (loaded, rejected) = store.load_newest().expect("load");
+    assert_eq!(loaded, Some(snapshot(10)), "the newest valid snapshot wins");
+    assert_eq!(rejected.len(), 1, "the rotten one is reported");
+}
+
+#[test]
+fn step6_a_power_cut_at_any_step_of_a_save_leaves_the_old_or_the_new_snapshot() {
+    for step in 0..12 {
+        let fs = sim_fs(100 + step);
+        let dir = fs.dir("snap");
+        let mut store = SnapshotStore::new(dir.clone());
+        store.save(&snapshot(10)).expect("save");
+        fs.cut_power_after(step);
+        let _ = store.save(&snapshot(20));
+        fs.crash(&mut SimRng::new(step));
+        store = SnapshotStore::new(dir);
+        let (loaded, _) = store.load_newest().expect("load after the crash");
+        assert!(
+            loaded == Some(snapshot(10)) || loaded == Some(snapshot(20)),
+            "power cut after {step} operations: got {loaded:?}, expected the old or the new snapshot"
+        );
+    }
+}
+
+/// Bug 9: entries read back carried the read time, so age-based cleaning never deleted.
+#[test]
+fn step6_bug_09_reads_keep_the_stored_timestamp_so_age_based_cleaning_deletes() {
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(
+        sim_dir(9),
+        Config {
+            max_age_ms: Some(60_000),
+            ..config(50)
+        },
+        clock.clone(),
+    );
+    for i in 1..=6u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    clock.advance_ms(3_600_000);
+    assert_eq!(
+        wal.read_at(1).expect("read").timestamp_ms,
+        START_MS,
+        "the stored time, not now"
+    );
+    let removed = wal.maintain().expect("maintain").removed;
+    assert_eq!(
+        removed.len(),
+        2,
+        "both saved segments are an hour old and must go"
+    );
+    assert_eq!(wal.log_start_index(), 5);
+}
+
+/// Bug 10: removing a segment compared boxed longs by identity, so a base of 128 or more
+/// was never found and the cleaner died.
+#[test]
+fn step6_bug_10_segments_with_a_base_of_128_or_more_are_cleaned() {
+    let mut wal = open(sim_dir(10), config(50));
+    for i in 1..=300u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    wal.note_snapshot(290);
+    let removed = wal
+        .maintain()
+        .expect("cleaning past base 128 must work")
+        .removed;
+    assert_eq!(
+        removed.len(),
+        145,
+        "every segment whose entries are all ≤ 290"
+    );
+    assert_eq!(wal.log_start_index(), 291);
+    let indices: Vec<u64> = wal
+        .read_all()
+        .expect("read")
+        .iter()
+        .map(|e| e.index)
+        .collect();
+    assert_eq!(indices, (291..=300).collect::<Vec<_>>());
+    assert!(wal.exists(291) && !wal.exists(290));
+}

@@ -1,0 +1,119 @@
+//! Every example of every section refuses arguments it does not understand, with a usage
+//! message and a nonzero exit, instead of ignoring them and running something else.
+//!
+//! The examples are built with `cargo build --examples` (already done by a workspace
+//! `cargo test`, so usually a no-op) and run with arguments no example takes; a refused
+//! run stops before simulating anything, so the whole check takes a second or two.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::exercise;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// `(package, example name)` for every `examples/*.rs` of the day 1 and day 2 sections.
+fn section_examples(root: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for section in exercise::discover(root).expect("the workspace's sections") {
+        let dir = root.join(&section.dir).join("examples");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".rs").map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        found.extend(names.into_iter().map(|n| (section.package.clone(), n)));
+    }
+    found
+}
+
+/// Builds the examples of `package` and returns `(example name, executable)`.
+fn build_examples(root: &Path, package: &str) -> Vec<(String, PathBuf)> {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--examples",
+            "-p",
+            package,
+            "--message-format=json",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "the examples of {package} must build: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut built = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let is_example = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
+        if let (true, Some(name), Some(exe)) = (
+            is_example,
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            built.push((name.to_string(), PathBuf::from(exe)));
+        }
+    }
+    built
+}
+
+#[test]
+fn every_example_of_every_section_refuses_an_unknown_argument() {
+    let root = workspace_root();
+    let examples = section_examples(&root);
+    assert!(
+        examples.len() >= 13,
+        "the sections have at least 13 examples; found only {examples:?}"
+    );
+    let mut packages: Vec<&str> = examples.iter().map(|(p, _)| p.as_str()).collect();
+    packages.dedup();
+    let mut executables = Vec::new();
+    for package in packages {
+        executables.extend(build_examples(&root, package));
+    }
+    for (package, name) in &examples {
+        let exe = executables
+            .iter()
+            .find(|(built, _)| built == name)
+            .map(|(_, exe)| exe)
+            .unwrap_or_else(|| panic!("{package}'s example {name} was not built"));
+        // `bogus` is no mode, seed or switch of any example; `1 2` is one argument too many
+        // even for the examples that take a seed.
+        for arguments in [&["bogus"][..], &["1", "2"][..]] {
+            let output = Command::new(exe)
+                .args(arguments)
+                .output()
+                .expect("the example runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "`cargo run -p {package} --example {name} {}` must refuse its arguments with exit 2, not run; stderr: {stderr}",
+                arguments.join(" ")
+            );
+            assert!(
+                stderr.contains("usage:") && stderr.contains(name.as_str()),
+                "{name}: the refusal must show the example's usage: {stderr}"
+            );
+        }
+    }
+}
