@@ -64,6 +64,20 @@ fn commands_in_line(line: &str, source: &str, open: bool) -> Vec<Quoted> {
                 .rfind(['(', '`'])
                 .map_or(from, |b| from + b + 1)
         };
+        // Of what precedes `cargo test`, keep only the environment assignments right
+        // before it (`replay with: SIM_SEED=1 cargo test …` quotes the command after
+        // the colon).
+        let start = line[start..at]
+            .split_whitespace()
+            .rev()
+            .take_while(|word| {
+                word.split_once('=').is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                })
+            })
+            .last()
+            .and_then(|first| line[start..at].rfind(first).map(|i| start + i))
+            .unwrap_or(at);
         let tail = &line[at..];
         let end = if in_backticks {
             tail.find('`').unwrap_or(tail.len())
@@ -165,6 +179,25 @@ fn selected(root: &Path, command: &Quoted) -> usize {
         .lines()
         .filter(|l| l.ends_with(": test"))
         .count()
+}
+
+#[test]
+fn a_command_after_a_label_keeps_only_its_environment() {
+    let found = commands_in_line(
+        "replay with: SIM_SEED=14 SIM_TEST=a::b cargo test -p common --test kit a::b -- --exact",
+        "README.md:1",
+        false,
+    );
+    assert_eq!(found.len(), 1, "one command on the line");
+    assert_eq!(
+        found[0].env,
+        vec![
+            ("SIM_SEED".to_string(), "14".to_string()),
+            ("SIM_TEST".to_string(), "a::b".to_string())
+        ],
+        "the label before the command is not part of it"
+    );
+    assert_eq!(found[0].args[0], "test", "the words after `cargo` are its arguments");
 }
 
 #[test]

@@ -88,13 +88,17 @@ fn every_example_of_every_section_refuses_an_unknown_argument() {
     packages.dedup();
     let mut executables = Vec::new();
     for package in packages {
-        executables.extend(build_examples(&root, package));
+        for (name, exe) in build_examples(&root, package) {
+            executables.push((package.to_string(), name, exe));
+        }
     }
     for (package, name) in &examples {
+        // Two sections may have examples of the same name (paxos and paxoslog both
+        // show reply_before_sync): match the package too.
         let exe = executables
             .iter()
-            .find(|(built, _)| built == name)
-            .map(|(_, exe)| exe)
+            .find(|(in_package, built, _)| in_package == package && built == name)
+            .map(|(_, _, exe)| exe)
             .unwrap_or_else(|| panic!("{package}'s example {name} was not built"));
         // `bogus` is no mode, seed or switch of any example; `1 2` is one argument too many
         // even for the examples that take a seed.
