@@ -10,52 +10,16 @@
 //! ```
 
 use common::Cluster;
-use common::cli::Flags;
 use common::echo::{EchoMsg, EchoServer};
-use common::picture::SequenceDiagram;
-use std::path::Path;
-
-/// Where to write the pictures of the run, from the command line.
-struct Outputs {
-    html: Option<String>,
-    mermaid: Option<String>,
-    svg: Option<String>,
-}
-
-fn outputs() -> Outputs {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match Flags::parse("echo", &args, &["html", "mermaid", "svg"], &[]) {
-        Ok(flags) => Outputs {
-            html: flags.get("html").map(str::to_string),
-            mermaid: flags.get("mermaid").map(str::to_string),
-            svg: flags.get("svg").map(str::to_string),
-        },
-        Err(e) => {
-            eprintln!("{e}");
-            eprintln!("usage: echo [--html <file>] [--mermaid <file>] [--svg <file>]");
-            std::process::exit(2);
-        }
-    }
-}
-
-/// Write `contents` to `path`, creating its folder; exit with code 1 if that fails.
-fn write(path: &str, contents: &str) {
-    let path = Path::new(path);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        eprintln!("cannot create {}: {e}", dir.display());
-        std::process::exit(1);
-    }
-    if let Err(e) = std::fs::write(path, contents) {
-        eprintln!("cannot write {}: {e}", path.display());
-        std::process::exit(1);
-    }
-    println!("wrote {}", path.display());
-}
+use common::picture::{PictureFiles, SequenceDiagram};
 
 fn main() {
-    let outputs = outputs();
+    let usage = format!("echo {}", PictureFiles::USAGE);
+    let (pictures, rest) = PictureFiles::from_args("echo", &usage);
+    if let Some(extra) = rest.first() {
+        eprintln!("`echo`: unexpected argument `{extra}`\nusage: {usage}");
+        std::process::exit(2);
+    }
     let mut cluster = Cluster::builder()
         .seed(7)
         .servers(["athens", "byzantium", "cyrene"])
@@ -115,14 +79,7 @@ fn main() {
         cluster.trace_hash()
     );
 
-    let diagram = SequenceDiagram::of_cluster(&cluster).title("echo: a relay, then a partition");
-    if let Some(path) = &outputs.html {
-        write(path, &diagram.to_html());
-    }
-    if let Some(path) = &outputs.mermaid {
-        write(path, &diagram.to_mermaid());
-    }
-    if let Some(path) = &outputs.svg {
-        write(path, &diagram.to_svg());
-    }
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&cluster).title("echo: a relay, then a partition"),
+    );
 }

@@ -23,6 +23,8 @@
 //!
 //! A failing seed of a sweep writes both pictures beside its other artefacts
 //! (`sequence.html`, `sequence.mmd`, `history.html`; see [`crate::sim::ARTEFACTS_GUIDE`]).
+//! The examples that run a cluster take `--html <file>`, `--mermaid <file>` and
+//! `--svg <file>` ([`PictureFiles`]) and draw their run.
 //!
 //! ```
 //! use common::Cluster;
@@ -58,12 +60,14 @@
 //!
 //! Every rendering is deterministic: the same run gives the same bytes.
 
+mod files;
 mod html;
 mod mermaid;
 mod sequence;
 mod svg;
 mod timeline;
 
+pub use files::PictureFiles;
 pub use sequence::{Arrow, Fate, Mark, MarkKind, PSEUDO_NODES, SequenceDiagram, Span, SpanKind};
 pub use timeline::{HistoryTimeline, Role};
 
