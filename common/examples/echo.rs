@@ -14,12 +14,7 @@ use common::echo::{EchoMsg, EchoServer};
 use common::picture::{PictureFiles, SequenceDiagram};
 
 fn main() {
-    let usage = format!("echo {}", PictureFiles::USAGE);
-    let (pictures, rest) = PictureFiles::from_args("echo", &usage);
-    if let Some(extra) = rest.first() {
-        eprintln!("`echo`: unexpected argument `{extra}`\nusage: {usage}");
-        std::process::exit(2);
-    }
+    let pictures = PictureFiles::only_from_args("echo");
     let mut cluster = Cluster::builder()
         .seed(7)
         .servers(["athens", "byzantium", "cyrene"])

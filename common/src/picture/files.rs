@@ -79,10 +79,21 @@ impl PictureFiles {
     /// `usage` and ends the process with exit code 2.
     pub fn from_args(program: &str, usage: &str) -> (Self, Vec<String>) {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        Self::parse(program, &args).unwrap_or_else(|e| {
-            eprintln!("{e}\nusage: {usage}");
-            std::process::exit(2)
-        })
+        Self::parse(program, &args).unwrap_or_else(|e| crate::cli::exit_usage(&e.0, usage))
+    }
+
+    /// [`PictureFiles::from_args`] for a program that takes no other argument: anything
+    /// else on its command line is a usage error (exit code 2).
+    pub fn only_from_args(program: &str) -> Self {
+        let usage = format!("{program} {}", Self::USAGE);
+        let (files, rest) = Self::from_args(program, &usage);
+        if let Some(extra) = rest.first() {
+            crate::cli::exit_usage(
+                &format!("`{program}`: unexpected argument `{extra}`"),
+                &usage,
+            );
+        }
+        files
     }
 
     /// Whether any picture was asked for.

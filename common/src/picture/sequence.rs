@@ -52,6 +52,8 @@ pub struct Arrow {
     pub released: Option<Tick>,
     /// The trace's lines about it, one per event: the tooltip.
     pub text: String,
+    /// Position of its first event among the events drawn (orders the rows of a tick).
+    pub(super) first: usize,
     /// Position of its last event among the events drawn (orders the Mermaid text).
     pub(super) order: usize,
 }
@@ -361,6 +363,7 @@ impl Builder {
             duplicate: false,
             released: None,
             text: String::new(),
+            first: self.current,
             order: self.current,
         });
         self.arrows.len() - 1

@@ -1,7 +1,8 @@
 //! The sequence diagram drawn as SVG, and its HTML page.
 //!
-//! Time flows down. Every tick that has an event gets a row (more when several labels
-//! meet at one tick and lane); an empty tick costs a few pixels, and a quiet stretch of
+//! Time flows down. Every tick that has an event gets a row, and more when a lane has
+//! several sends, arrivals or labels in that tick (each takes its own row, in trace
+//! order); an empty tick costs a few pixels, and a quiet stretch of
 //! more than [`QUIET_TICKS_MAX`] ticks is collapsed to one gap with its length written on
 //! the axis. Styling lives in classes (one style sheet inside the SVG), so every element
 //! is short: a group with a `<title>` tooltip and one path or mark.
@@ -81,6 +82,10 @@ struct Layout {
     gaps: Vec<(i64, u64)>,
     /// The row of each labelled mark at its tick and lane (0 for unlabelled marks).
     slot: Vec<i64>,
+    /// The row each arrow leaves from, within its send tick.
+    start: Vec<i64>,
+    /// The row each arrow arrives at, within its end tick.
+    end: Vec<i64>,
     /// y where time starts (for messages sent before the trace) and ends.
     top: i64,
     bottom: i64,
@@ -113,25 +118,57 @@ fn lane_x(lane: usize) -> i64 {
 
 impl SequenceDiagram {
     fn layout(&self) -> Layout {
-        // Rows per tick: the most labels at one (tick, lane), or across.
-        let mut slot = vec![0; self.marks.len()];
-        let mut used: BTreeMap<(Tick, Option<usize>), i64> = BTreeMap::new();
+        // Within a tick, each lane's sends, arrivals and labels take one row each, in
+        // trace order: a fan-out spreads down instead of piling up, and a node's n-th
+        // arrival of the tick lines up with its n-th send.
+        const SENDS: u8 = 0;
+        const ARRIVALS: u8 = 1;
+        const LABELS: u8 = 2;
+        let mut used: BTreeMap<(Tick, Option<usize>, u8), i64> = BTreeMap::new();
         let mut rows: BTreeMap<Tick, i64> = BTreeMap::new();
-        for (i, mark) in self.marks.iter().enumerate() {
-            let row = if mark.kind.labelled() {
-                let n = used.entry((mark.tick, mark.lane)).or_insert(0);
-                *n += 1;
-                *n - 1
-            } else {
-                0
-            };
-            slot[i] = row;
-            let r = rows.entry(mark.tick).or_insert(1);
-            *r = (*r).max(row + 1);
-        }
-        for arrow in &self.arrows {
-            for tick in [arrow.sent, arrow.end].into_iter().flatten() {
-                rows.entry(tick).or_insert(1);
+        let mut take = |tick: Tick, lane: Option<usize>, role: u8| -> i64 {
+            let n = used.entry((tick, lane, role)).or_insert(0);
+            *n += 1;
+            let r = rows.entry(tick).or_insert(1);
+            *r = (*r).max(*n);
+            *n - 1
+        };
+        let mut slot = vec![0; self.marks.len()];
+        let mut start = vec![0; self.arrows.len()];
+        let mut end = vec![0; self.arrows.len()];
+        // Arrows and marks in trace order, so rows follow the order of events.
+        let mut order: Vec<(usize, bool, usize)> = Vec::new();
+        order.extend(
+            self.arrows
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.first, true, i)),
+        );
+        order.extend(
+            self.marks
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.order, false, i)),
+        );
+        order.sort_unstable();
+        for (_, is_arrow, i) in order {
+            if !is_arrow {
+                let mark = &self.marks[i];
+                slot[i] = if mark.kind.labelled() {
+                    take(mark.tick, mark.lane, LABELS)
+                } else {
+                    take(mark.tick, Some(usize::MAX), LABELS);
+                    0
+                };
+                continue;
+            }
+            let arrow = &self.arrows[i];
+            if let Some(sent) = arrow.sent {
+                start[i] = take(sent, Some(arrow.from), SENDS);
+            }
+            let lost_at_sender = arrow.sent.is_some() && arrow.sent == arrow.end;
+            if let (Some(tick), false) = (arrow.end, lost_at_sender) {
+                end[i] = take(tick, arrow.to, ARRIVALS);
             }
         }
         for span in &self.spans {
@@ -164,6 +201,8 @@ impl SequenceDiagram {
             y: ys,
             gaps,
             slot,
+            start,
+            end,
             top,
             bottom,
             width: AXIS_W + self.lanes.len().max(1) as i64 * LANE_W + LABELS_W,
@@ -325,7 +364,7 @@ impl SequenceDiagram {
             .enumerate()
             .map(|(i, k)| (*k, i))
             .collect();
-        for arrow in &self.arrows {
+        for (i, arrow) in self.arrows.iter().enumerate() {
             let fate = match arrow.fate {
                 Fate::Delivered => "dl",
                 Fate::Lost(_) => "lost",
@@ -346,9 +385,15 @@ impl SequenceDiagram {
             escape_into(out, &arrow.text);
             out.push_str("</title><path d=\"");
             let x1 = lane_x(arrow.from);
-            let y1 = arrow.sent.map(y_of).unwrap_or(layout.top);
+            let y1 = arrow
+                .sent
+                .map(|t| y_of(t) + layout.start[i] * ROW)
+                .unwrap_or(layout.top);
             let x2 = arrow.to.map(lane_x).unwrap_or(x1 + LANE_W / 2);
-            let y2 = arrow.end.map(y_of).unwrap_or(layout.bottom);
+            let y2 = arrow
+                .end
+                .map(|t| y_of(t) + layout.end[i] * ROW)
+                .unwrap_or(layout.bottom);
             let lost_at_sender = arrow.sent.is_some() && arrow.sent == arrow.end;
             // Where the kind's label goes: a third of the way along, just above.
             let (lx, ly) = if lost_at_sender {
