@@ -3,11 +3,15 @@
 //! only because it is newer.
 //!
 //! `cargo run -p quorums --example failed_write`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::Config;
 use quorums::lab::Lesson;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let pictures = PictureFiles::only_from_args("failed_write");
     let servers = ["athens", "byzantium", "cyrene", "delphi", "sparta"];
     let mut lesson = Lesson::new(
         &servers,
@@ -30,5 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lesson.cluster.heal_all();
     lesson.get("majority-client", "cyrene", "title")?;
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster).title("a failed write is not a no-op"),
+    );
     Ok(())
 }

@@ -3,14 +3,21 @@
 //! Only the stale replica is sent a repair.
 //!
 //! `cargo run -p quorums --example read_repair [sync|async]`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::lab::{Lesson, all_hold};
 use quorums::{Config, ReadRepair, Replica};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mode = match std::env::args().nth(1).as_deref() {
-        Some("async") => ReadRepair::Async,
-        _ => ReadRepair::Sync,
+    let usage = format!("read_repair [sync|async] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("read_repair", &usage);
+    let mode = match args.as_slice() {
+        [] => ReadRepair::Sync,
+        [mode] if mode == "sync" => ReadRepair::Sync,
+        [mode] if mode == "async" => ReadRepair::Async,
+        _ => common::cli::exit_usage("`read_repair`: the mode is sync or async", &usage),
     };
     println!("read repair: {mode:?}");
     let mut lesson = Lesson::new(
@@ -37,5 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .repair_messages;
     println!("repair messages sent by athens: {repairs}");
     lesson.finish();
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&lesson.cluster).title(format!(
+        "read repair ({mode:?}): the stale replica is repaired"
+    )));
     Ok(())
 }
