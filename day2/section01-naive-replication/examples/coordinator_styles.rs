@@ -5,9 +5,12 @@
 //! finish it, and then run bob's operation. The scenario runs once with the callback
 //! coordinator and once with the state-machine coordinator; the traces are identical.
 //!
-//! Run with `cargo run -p naive-replication --example coordinator_styles`.
+//! Run with `cargo run -p naive-replication --example coordinator_styles`. Add
+//! `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run (either style:
+//! the traces are the same).
 
 use common::Cluster;
+use common::picture::{PictureFiles, SequenceDiagram};
 use naive_replication::client::{increment, new_value};
 use naive_replication::{Config, CoordinatorStyle, HasCounters, Msg, ThreePhaseServer};
 
@@ -42,6 +45,7 @@ fn run(style: CoordinatorStyle) -> Cluster<Msg> {
 }
 
 fn main() {
+    let pictures = PictureFiles::only_from_args("coordinator_styles");
     println!("callbacks:");
     let callbacks = run(CoordinatorStyle::Callbacks);
     println!("state machine:");
@@ -57,4 +61,6 @@ fn main() {
         }
     );
     println!("\nthe trace (either style):\n{}", machine.trace().render());
+    let title = "recovery: byzantium finds athens's orphaned +10 and finishes it";
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&machine).title(title));
 }

@@ -6,9 +6,12 @@
 //! ticks and try again above it. Every client ends with a unique number or an explicit
 //! failure.
 //!
-//! Run with `cargo run -p generation-voting --example duelling_coordinators [seed]`.
+//! Run with `cargo run -p generation-voting --example duelling_coordinators [seed]`. Add
+//! `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the duel (the README's
+//! picture is `--svg docs/duel.svg`).
 
 use common::Cluster;
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::trace::TraceKind;
 use generation_voting::client::generation;
 use generation_voting::{Config, GenerationServer, Msg};
@@ -17,10 +20,18 @@ const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
 fn main() {
-    let seed = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    let usage = format!("duelling_coordinators [seed] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("duelling_coordinators", &usage);
+    let seed = match args.as_slice() {
+        [] => 2,
+        [seed] => seed.parse().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                "`duelling_coordinators`: the seed must be a whole number",
+                &usage,
+            )
+        }),
+        _ => common::cli::exit_usage("`duelling_coordinators`: one seed at most", &usage),
+    };
     let mut cluster = Cluster::builder()
         .seed(seed)
         .servers(SERVERS)
@@ -66,4 +77,6 @@ fn main() {
         );
     }
     println!("\nthe full trace:\n{}", cluster.trace().render());
+    let title = format!("seed {seed}: three coordinators ask for a generation at once");
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }

@@ -2,8 +2,11 @@
 //! The three proposers pre-empt each other until randomised backoff lets one finish;
 //! exactly one value is chosen and every client is told which.
 //!
-//! Run it with `cargo run -p paxos --example duelling_proposers [seed]`.
+//! Run it with `cargo run -p paxos --example duelling_proposers [seed]`. Add `--html <file>`,
+//! `--mermaid <file>` or `--svg <file>` to draw the duel (the README's picture is
+//! `--svg docs/duel.svg`).
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::trace::TraceKind;
 use common::{Cluster, NetConfig};
 use paxos::{Config, Msg};
@@ -12,13 +15,17 @@ const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
 fn main() {
-    let seed = match std::env::args().nth(1).map(|s| s.parse::<u64>()) {
-        None => 36,
-        Some(Ok(seed)) => seed,
-        Some(Err(_)) => {
-            eprintln!("usage: duelling_proposers [seed]   (the seed must be a whole number)");
-            std::process::exit(2);
-        }
+    let usage = format!("duelling_proposers [seed] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("duelling_proposers", &usage);
+    let seed = match args.as_slice() {
+        [] => 36,
+        [seed] => seed.parse::<u64>().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                "`duelling_proposers`: the seed must be a whole number",
+                &usage,
+            )
+        }),
+        _ => common::cli::exit_usage("`duelling_proposers`: one seed at most", &usage),
     };
     let builder = Cluster::builder()
         .seed(seed)
@@ -63,6 +70,8 @@ fn main() {
         "\ntrace hash {:#018x}: the same seed replays the same duel",
         cluster.trace_hash()
     );
+    let title = format!("seed {seed}: three proposers duel for one key");
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }
 
 /// The proposers' notes, every refusal, and the answers to the clients.
