@@ -117,6 +117,11 @@ pub const PICTURES: &[Picture] = &[
         example: "duelling_proposers",
         file: "day2/section03-paxos/docs/duel.svg",
     },
+    Picture {
+        package: "paxoslog",
+        example: "concurrent_appenders",
+        file: "day2/section04-paxoslog/docs/appenders.svg",
+    },
 ];
 
 /// Variables that would change which seeds a producer runs; they are removed from its
