@@ -1,12 +1,20 @@
 //! The simulator at work: three echo servers and a client, a relay through a peer, a
 //! partition that makes the relay time out, and the readable trace of it all.
 //!
-//! Run it with `cargo run -p common --example echo`.
+//! Run it with `cargo run -p common --example echo`. Add `--html <file>` to write the
+//! run's message sequence diagram as an HTML page (open it in a browser), `--mermaid
+//! <file>` for the same diagram as Mermaid text, or `--svg <file>` for a bare SVG:
+//!
+//! ```sh
+//! cargo run -p common --example echo -- --html target/pictures/echo.html
+//! ```
 
 use common::Cluster;
 use common::echo::{EchoMsg, EchoServer};
+use common::picture::{PictureFiles, SequenceDiagram};
 
 fn main() {
+    let pictures = PictureFiles::only_from_args("echo");
     let mut cluster = Cluster::builder()
         .seed(7)
         .servers(["athens", "byzantium", "cyrene"])
@@ -64,5 +72,9 @@ fn main() {
     println!(
         "\ntrace hash {:#018x}: run it again and it is the same",
         cluster.trace_hash()
+    );
+
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&cluster).title("echo: a relay, then a partition"),
     );
 }

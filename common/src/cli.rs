@@ -33,6 +33,13 @@ pub fn parse_plain_number(text: &str) -> Option<f64> {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Prints `message` and the usage line, and ends the process with exit code 2 (a
+/// command line that could not be understood).
+pub fn exit_usage(message: &str, usage: &str) -> ! {
+    eprintln!("{message}\nusage: {usage}");
+    std::process::exit(2)
+}
+
 /// The flags of one subcommand.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {

@@ -173,6 +173,7 @@ pub mod names;
 pub mod nemesis;
 pub mod net;
 pub mod node;
+pub mod picture;
 pub mod process;
 pub mod promise;
 pub mod quorum;

@@ -460,7 +460,7 @@ impl<M: Message> SimNet<M> {
             }
             trace.record(
                 TraceEvent::at_receiver(now, TraceKind::Drop(DropReason::Partition), &flight.env)
-                    .detail("link cut while in flight"),
+                    .detail(crate::trace::CUT_IN_FLIGHT),
             );
         }
     }

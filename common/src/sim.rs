@@ -16,7 +16,9 @@
 //!
 //! [`sweep`] runs many seeds. The seed of a failing run is printed with a command that
 //! replays exactly that run (`SIM_SEED=… cargo test -p … <test>`), and the run's fault
-//! plan, trace, history and timeline are written under `target/sim-failures/`.
+//! plan, trace, history and timeline are written under `target/sim-failures/`, with
+//! pictures of the run (a message sequence diagram and the history's timeline with the
+//! counterexample highlighted; see [`crate::picture`]). Only failed runs are drawn.
 //!
 //! | variable | effect |
 //! |---|---|
@@ -35,6 +37,7 @@ use crate::id::{OpId, ProcessId};
 use crate::msg::Message;
 use crate::nemesis::{FaultConfig, FaultMix, FaultPlan, Nemesis};
 use crate::net::NetConfig;
+use crate::picture::{HistoryTimeline, Pictures, SequenceDiagram};
 use crate::promise::Promise;
 use crate::rng::SimRng;
 use crate::store::{CrashPolicy, StoreConfig};
@@ -347,6 +350,9 @@ pub struct SimRun<I, O> {
     pub ticks: Tick,
     /// The cluster's diagnostic report at the end of a failed run (empty if it passed).
     pub cluster_report: String,
+    /// The pictures of a failed run: its message sequence diagram and its history's
+    /// timeline (`None` if it passed: a sweep does not spend time drawing passing runs).
+    pub pictures: Option<Pictures>,
 }
 
 struct InFlightOp<M, I> {
@@ -514,6 +520,14 @@ where
     } else {
         String::new()
     };
+    let pictures = failure.as_ref().map(|failure| {
+        let title = format!(
+            "seed {}: {}",
+            config.seed,
+            failure.to_string().lines().next().unwrap_or_default()
+        );
+        draw_pictures(&title, &cluster, &driver.history, model, verdict.as_ref())
+    });
     SimRun {
         seed: config.seed,
         config: config.clone(),
@@ -529,6 +543,35 @@ where
         trace_hash: cluster.trace_hash(),
         ticks: cluster.now(),
         cluster_report,
+        pictures,
+    }
+}
+
+/// The pictures of a failed run: the whole kept trace as a sequence diagram, and the
+/// history's timeline, restricted to the failing key and highlighted when the checker
+/// found a counterexample.
+fn draw_pictures<M, Mo>(
+    title: &str,
+    cluster: &Cluster<M>,
+    history: &History<Mo::Input, Mo::Output>,
+    model: &Mo,
+    verdict: Option<&Verdict>,
+) -> Pictures
+where
+    M: Message,
+    Mo: Model,
+    Mo::Input: Op,
+    Mo::Output: ToValue,
+{
+    let diagram = SequenceDiagram::of_cluster(cluster).title(title);
+    let timeline = match verdict.and_then(Verdict::counterexample) {
+        Some(counterexample) => HistoryTimeline::of_violation(history, model, counterexample),
+        None => HistoryTimeline::new(history),
+    };
+    Pictures {
+        sequence_html: diagram.to_html(),
+        sequence_mermaid: diagram.to_mermaid(),
+        history_html: timeline.title(title).to_html(),
     }
 }
 
@@ -622,9 +665,10 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
         out
     }
 
-    /// The files written for a failed run: name and contents.
+    /// The files written for a failed run: name and contents (the pictures last, when
+    /// the run drew them).
     pub fn artefacts(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut files = vec![
             ("summary.txt", self.report()),
             ("plan.txt", self.plan.to_string()),
             ("history.txt", self.history.to_text()),
@@ -634,7 +678,11 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
             ("cluster-report.txt", self.cluster_report.clone()),
             ("config.txt", format!("{:#?}", self.config)),
             ("README.txt", ARTEFACTS_GUIDE.to_string()),
-        ]
+        ];
+        if let Some(pictures) = &self.pictures {
+            files.extend(pictures.files());
+        }
+        files
     }
 }
 
@@ -699,9 +747,21 @@ trace-tail.txt      the last events of the run: sends, deliveries, drops, timers
 cluster-report.txt  each node's state when the run stopped: what it waited for,
                     messages in flight and held, rules, cut links
 config.txt          the run's configuration (servers, clients, network, storage)
+sequence.html       the run drawn as a message sequence diagram: one lane per node,
+                    an arrow per message (a cross where it was lost, dashed for a
+                    duplicate), down and paused nodes shaded, notes and faults written
+                    beside; hover for the trace's lines, filter nodes and messages,
+                    zoom. Open it in any browser (it loads nothing from the network)
+sequence.mmd        the same diagram as Mermaid text (its last 400 statements), for a
+                    code hosting site or a Mermaid viewer
+history.html        the operations per client as bars in real-time order; when the
+                    history check failed, only the failing key's operations: the ones
+                    that took effect numbered in order, the ones that could not be
+                    placed next in red, the rest dimmed
 
 Start with the failure line in summary.txt, find its tick in trace-tail.txt, and read
-backwards from there. Replay with the command in replay.txt, adding SIM_FULL_TRACE=1.
+backwards from there; history.html and sequence.html show the same story as pictures.
+Replay with the command in replay.txt, adding SIM_FULL_TRACE=1.
 ";
 
 /// A failed seed, ready to be reported.
@@ -717,6 +777,8 @@ pub struct SeedFailure {
     pub report: String,
     /// Files to write under `target/sim-failures/`.
     pub artefacts: Vec<(&'static str, String)>,
+    /// The folder they were written to, once they were ([`find_failure`] sets it).
+    pub written_to: Option<PathBuf>,
 }
 
 impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
@@ -752,6 +814,7 @@ impl<I: Op + fmt::Debug, O: ToValue + fmt::Debug> SimRun<I, O> {
                 failure: failure.clone(),
                 report: self.report(),
                 artefacts: self.artefacts(),
+                written_to: None,
             })),
         }
     }
@@ -938,6 +1001,27 @@ fn first_lines(text: &str, n: usize) -> String {
     )
 }
 
+/// The line naming a failure's pictures (empty when it has none).
+fn pictures_line(failure: &SeedFailure) -> String {
+    let pictures: Vec<&str> = failure
+        .artefacts
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| PICTURE_FILES.contains(name))
+        .collect();
+    if pictures.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\npictures: {} (open the .html files in a browser)",
+            pictures.join(", ")
+        )
+    }
+}
+
+/// The artefacts that are pictures of the run.
+pub const PICTURE_FILES: [&str; 3] = ["sequence.html", "sequence.mmd", "history.html"];
+
 /// The short account a failing sweep prints: the seed, what broke and when, the
 /// command that replays it, and where the full story is.
 pub fn failure_summary(
@@ -947,8 +1031,9 @@ pub fn failure_summary(
 ) -> String {
     let written = match artefacts {
         Ok(dir) => format!(
-            "artefacts: {} (start with summary.txt; README.txt explains each file)",
-            dir.display()
+            "artefacts: {} (start with summary.txt; README.txt explains each file){}",
+            dir.display(),
+            pictures_line(failure)
         ),
         Err(e) => format!("artefacts not written: {e}"),
     };
@@ -1039,15 +1124,21 @@ pub fn find_failure<T>(
     };
     let seeds = seeds.unwrap_or_else(|e| panic!("bad simulation settings: {e}"));
     for seed in seeds.iter() {
-        if let Err(failure) = run_seed(seed) {
+        if let Err(mut failure) = run_seed(seed) {
             // Expected failures go apart, so target/sim-failures/ holds only real ones.
-            let written = write_artefacts_in(failure_dir().join("expected"), &failure)
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|e| e);
+            let written = match write_artefacts_in(failure_dir().join("expected"), &failure) {
+                Ok(dir) => {
+                    let shown = dir.display().to_string();
+                    failure.written_to = Some(dir);
+                    shown
+                }
+                Err(e) => e,
+            };
             println!(
-                "seed {seed} fails as expected: {}\nreplay with: {}\nartefacts: {written}",
+                "seed {seed} fails as expected: {}\nreplay with: {}\nartefacts: {written}{}",
                 first_lines(&failure.failure.to_string(), 6),
-                replay_command(seed)
+                replay_command(seed),
+                pictures_line(&failure)
             );
             return Some(failure);
         }

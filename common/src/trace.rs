@@ -40,6 +40,23 @@ pub enum DropReason {
     UnknownNode,
 }
 
+/// The detail of a drop recorded at the receiver because its link was cut while the
+/// message was in flight (partitions in [`crate::PartitionMode::AtSendAndDelivery`]).
+pub const CUT_IN_FLIGHT: &str = "link cut while in flight";
+
+impl DropReason {
+    /// Whether a drop with this reason and `detail` is recorded at the receiver (the
+    /// message travelled and was lost on arrival: the node was down, nobody waited for
+    /// the reply, the link was cut in flight) rather than at the sender (it never left).
+    pub fn on_arrival(&self, detail: &str) -> bool {
+        match self {
+            DropReason::NodeDown | DropReason::NoWaiter => true,
+            DropReason::Partition => detail == CUT_IN_FLIGHT,
+            DropReason::Loss | DropReason::Rule(_) | DropReason::UnknownNode => false,
+        }
+    }
+}
+
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -103,9 +103,10 @@ Exercises (solution code is fenced by // solution-begin ... // solution-end):
   status [<section>...]     fences still todo!() per section, and PASS/FAIL per step
                             (runs `cargo test -p <section> -- step<N>_` for each step)
 
-README figures from seeded runs (between <!-- figures:<id> begin/end --> markers):
-  figures               rerun the code that prints them and write them into the READMEs
-      --check             write nothing; fail listing the blocks that changed
+README figures from seeded runs (between <!-- figures:<id> begin/end --> markers) and
+the pictures of runs the READMEs embed (SVG files drawn by section examples):
+  figures               rerun the code that prints and draws them; write them in place
+      --check             write nothing; fail listing the blocks and pictures that changed
 
 exit codes: 0 ok, 1 a check failed, 2 environment problem,
             3 refused to overwrite your work (nothing was changed), 64 usage error";

@@ -18,6 +18,11 @@
 //!
 //! Only seeded, deterministic figures belong here: the same seeds give the same text on
 //! every machine. Benchmark figures depend on the machine and are not regenerated.
+//!
+//! The READMEs also embed **pictures** of runs: SVG files committed beside them, each drawn
+//! by a section example with `--svg <file>` (listed in [`PICTURES`]). `figures` redraws
+//! them in place; `figures --check` draws them under `target/figures/` and fails, listing
+//! every picture that differs from the committed file.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -68,6 +73,56 @@ pub const PRODUCERS: &[Producer] = &[Producer {
         ("quorums-async-repair", "day1/section04-quorums/README.md"),
     ],
 }];
+
+/// A picture a README embeds: an example's run, drawn as SVG.
+#[derive(Debug, Clone, Copy)]
+pub struct Picture {
+    /// The package of the example.
+    pub package: &'static str,
+    /// The example.
+    pub example: &'static str,
+    /// The committed SVG file, relative to the workspace root.
+    pub file: &'static str,
+}
+
+impl Picture {
+    /// The command that draws it into `file`, as a person would type it.
+    pub fn command_line(&self, file: &str) -> String {
+        format!(
+            "cargo run --quiet -p {} --example {} -- --svg {file}",
+            self.package, self.example
+        )
+    }
+}
+
+/// Every picture the READMEs embed.
+pub const PICTURES: &[Picture] = &[
+    Picture {
+        package: "quorums",
+        example: "clock_skew",
+        file: "day1/section04-quorums/docs/clock-skew.svg",
+    },
+    Picture {
+        package: "naive-replication",
+        example: "lagging_replica",
+        file: "day2/section01-naive-replication/docs/lagging-replica.svg",
+    },
+    Picture {
+        package: "generation-voting",
+        example: "duelling_coordinators",
+        file: "day2/section02-generation-voting/docs/duel.svg",
+    },
+    Picture {
+        package: "paxos",
+        example: "duelling_proposers",
+        file: "day2/section03-paxos/docs/duel.svg",
+    },
+    Picture {
+        package: "paxoslog",
+        example: "concurrent_appenders",
+        file: "day2/section04-paxoslog/docs/appenders.svg",
+    },
+];
 
 /// Variables that would change which seeds a producer runs; they are removed from its
 /// environment so the figures always come from the seeds the producer names.
@@ -205,11 +260,58 @@ fn run_producer(root: &Path, producer: &Producer) -> Result<BTreeMap<String, Str
     })
 }
 
+/// Draws `picture` under `target/figures/` and returns the SVG.
+fn draw_picture(root: &Path, picture: &Picture) -> Result<String, Failure> {
+    let dir = root.join("target").join("figures");
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::io("create", &dir, &e))?;
+    let drawn = dir.join(format!("{}-{}.svg", picture.package, picture.example));
+    let drawn_name = drawn.display().to_string();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["run", "--quiet", "-p", picture.package, "--example"])
+        .args([picture.example, "--", "--svg", drawn_name.as_str()])
+        .current_dir(root);
+    for name in SEED_VARIABLES {
+        command.env_remove(name);
+    }
+    let log = dir.join(format!("{}-{}.log", picture.package, picture.example));
+    println!("running {}", picture.command_line(&drawn_name));
+    let finished = process::run_logged(&mut command, &log, Duration::from_secs(900))?;
+    if finished.timed_out || finished.exit_code != Some(0) {
+        return Err(Failure::Check(format!(
+            "`{}` failed (exit code {:?}); its output is in {}",
+            picture.command_line(&drawn_name),
+            finished.exit_code,
+            log.display()
+        )));
+    }
+    std::fs::read_to_string(&drawn).map_err(|e| Failure::io("read", &drawn, &e))
+}
+
 /// `cargo xtask figures [--check]`.
 pub fn cmd_figures(root: &Path, check: bool) -> Result<(), Failure> {
     let mut changed = Vec::new();
     let mut problems = Vec::new();
     let mut blocks_seen = 0;
+    for picture in PICTURES {
+        let drawn = draw_picture(root, picture)?;
+        let path = root.join(picture.file);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed == drawn {
+            continue;
+        }
+        changed.push(format!(
+            "{}: the picture differs from what `{}` draws ({} bytes committed, {} drawn)",
+            picture.file,
+            picture.command_line(picture.file),
+            committed.len(),
+            drawn.len()
+        ));
+        if !check {
+            std::fs::write(&path, drawn).map_err(|e| Failure::io("write", &path, &e))?;
+        }
+    }
     for producer in PRODUCERS {
         let printed = run_producer(root, producer)?;
         for (id, readme) in producer.blocks {
@@ -248,19 +350,22 @@ pub fn cmd_figures(root: &Path, check: bool) -> Result<(), Failure> {
         return Err(Failure::Check(problems.join("\n")));
     }
     if changed.is_empty() {
-        println!("all {blocks_seen} figure blocks match what their producers print");
+        println!(
+            "all {blocks_seen} figure blocks and {} pictures match what their producers print and draw",
+            PICTURES.len()
+        );
         return Ok(());
     }
     if check {
         Err(Failure::Check(format!(
-            "{} figure block(s) no longer match what their producers print \
-             (run `cargo xtask figures` and commit the result):\n{}",
+            "{} figure block(s) or picture(s) no longer match what their producers print \
+             or draw (run `cargo xtask figures` and commit the result):\n{}",
             changed.len(),
             changed.join("\n")
         )))
     } else {
         println!(
-            "updated {} figure block(s):\n{}",
+            "updated {} figure block(s) or picture(s):\n{}",
             changed.len(),
             changed.join("\n")
         );

@@ -197,7 +197,10 @@ fn a_command_after_a_label_keeps_only_its_environment() {
         ],
         "the label before the command is not part of it"
     );
-    assert_eq!(found[0].args[0], "test", "the words after `cargo` are its arguments");
+    assert_eq!(
+        found[0].args[0], "test",
+        "the words after `cargo` are its arguments"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use xtask::figures::{self, PRODUCERS};
+use xtask::figures::{self, PICTURES, PRODUCERS};
 
 const README: &str = "\
 # Lab
@@ -135,4 +135,34 @@ fn every_produced_block_has_its_markers_in_the_repository() {
         blocks >= 2,
         "the quorums table and its exercise answer are generated"
     );
+}
+
+#[test]
+fn every_drawn_picture_is_committed_and_embedded_by_its_sections_readme() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for picture in PICTURES {
+        let file = root.join(picture.file);
+        let svg = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{} must be committed: {e}", picture.file));
+        assert!(
+            svg.starts_with("<svg "),
+            "{} must be an SVG document",
+            picture.file
+        );
+        let (section, name) = picture
+            .file
+            .split_once("/docs/")
+            .unwrap_or_else(|| panic!("{} must live in its section's docs/", picture.file));
+        let readme = format!("{section}/README.md");
+        let text = std::fs::read_to_string(root.join(&readme))
+            .unwrap_or_else(|e| panic!("{readme} must be readable: {e}"));
+        assert!(
+            text.contains(&format!("](docs/{name})")),
+            "{readme} must embed docs/{name} with a Markdown image"
+        );
+        assert!(
+            text.contains(&format!("--svg {}", picture.file)),
+            "{readme} must say how {name} is regenerated"
+        );
+    }
 }

@@ -25,7 +25,7 @@ fn order_of(verdict: &Verdict) -> Vec<OpId> {
 ///   after that and still saw 0.
 /// * Sequentially consistent: each reader issued one operation, so the order
 ///   B read 0, write 1, A read 1 respects every client's program order.
-fn ddia_quorum_stale_read() -> (History<RegisterOp<i64>, Ret<i64>>, [OpId; 3]) {
+pub(crate) fn ddia_quorum_stale_read() -> (History<RegisterOp<i64>, Ret<i64>>, [OpId; 3]) {
     let mut h = History::new();
     let write = h.invoke("writer", RegisterOp::Write(1), 0);
     let read_a = h.invoke("reader-a", RegisterOp::Read, 2);
@@ -286,7 +286,7 @@ fn different_clients_may_see_writes_at_different_times_under_sequential_consiste
     );
 }
 
-fn kv_history() -> History<KvOp<&'static str, i64>, Ret<i64>> {
+pub(crate) fn kv_history() -> History<KvOp<&'static str, i64>, Ret<i64>> {
     let mut h = History::new();
     let wx = h.invoke("alice", KvOp::Write("x", 1), 0);
     let wy = h.invoke("bob", KvOp::Write("y", 2), 0);

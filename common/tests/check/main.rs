@@ -5,4 +5,5 @@ mod brute_force;
 mod differential_todc;
 mod history_recording;
 mod known_histories;
+mod pictures;
 mod support;

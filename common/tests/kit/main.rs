@@ -8,6 +8,7 @@ mod fault_plans;
 mod fileio;
 mod leaders;
 mod nemesis;
+mod pictures;
 mod process_api;
 mod requests;
 mod simulation;

@@ -100,6 +100,55 @@ fn acknowledging_before_replicating_is_caught_within_100_seeds() {
     );
 }
 
+/// The failing seed of the negative control leaves pictures of its run beside its other
+/// artefacts, and the printed account names them.
+#[test]
+fn a_failing_seed_leaves_pictures_of_its_run_beside_its_artefacts() {
+    let failure = sim::find_failure(100, |seed| run(&config(seed), Mode::AckBeforeReplicating))
+        .expect("the broken register must fail within 100 seeds");
+    let dir = failure
+        .written_to
+        .clone()
+        .unwrap_or_else(|| panic!("the artefacts of seed {} were not written", failure.seed));
+    for name in sim::PICTURE_FILES {
+        let path = dir.join(name);
+        let contents = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("the failing seed must leave {}: {e}", path.display()));
+        assert!(
+            contents.len() > 1000,
+            "{name} is only {} bytes: it cannot draw a whole failed run",
+            contents.len()
+        );
+    }
+    let sequence = std::fs::read_to_string(dir.join("sequence.html")).unwrap_or_default();
+    assert!(
+        sequence.contains("class=\"m dl"),
+        "the sequence diagram of a failed run must draw delivered messages"
+    );
+    let history = std::fs::read_to_string(dir.join("history.html")).unwrap_or_default();
+    assert!(
+        history.contains(" stuck ") && history.contains(" te "),
+        "the history picture must highlight the counterexample (took effect / stuck)"
+    );
+    let summary = sim::failure_summary(&failure, 0, &Ok(dir));
+    assert!(
+        summary.contains("pictures: sequence.html, sequence.mmd, history.html"),
+        "the printed account must name the pictures:\n{summary}"
+    );
+    let guide = failure
+        .artefacts
+        .iter()
+        .find(|(name, _)| *name == "README.txt")
+        .map(|(_, text)| text.clone())
+        .unwrap_or_default();
+    for name in sim::PICTURE_FILES {
+        assert!(
+            guide.contains(name),
+            "README.txt must explain {name}:\n{guide}"
+        );
+    }
+}
+
 /// A failing seed replays exactly: same plan, same history, same verdict.
 #[test]
 fn a_failing_seed_replays_identically() {

@@ -6,12 +6,21 @@
 //! write may take effect later, and then the history is linearizable).
 //!
 //! `cargo run -p quorums --example clock_skew`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the first run's
+//! messages (the README's picture is `--svg docs/clock-skew.svg`).
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::client::Recorder;
 use quorums::lab::Lesson;
 use quorums::{Config, Replica};
 
-fn run(recorder: Recorder, reader: &str) -> Result<bool, Box<dyn std::error::Error>> {
+/// Plays the scenario; draws it into `pictures` when given.
+fn run(
+    recorder: Recorder,
+    reader: &str,
+    pictures: Option<&PictureFiles>,
+) -> Result<bool, Box<dyn std::error::Error>> {
     let servers = ["athens", "byzantium", "cyrene", "delphi", "sparta"];
     let mut clients = vec!["majority-client", "minority-client"];
     if reader != "minority-client" {
@@ -38,31 +47,26 @@ fn run(recorder: Recorder, reader: &str) -> Result<bool, Box<dyn std::error::Err
     lesson.say("heal; read through athens");
     lesson.cluster.heal_all();
     lesson.get(reader, "athens", "title")?;
-    Ok(lesson.finish())
-}
-
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p quorums --example clock_skew   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
+    let linearizable = lesson.finish();
+    if let Some(pictures) = pictures {
+        let title = "clock skew: the majority's later write is stamped older, and loses";
+        pictures.write_or_exit(&SequenceDiagram::of_cluster(&lesson.cluster).title(title));
     }
+    Ok(linearizable)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("clock_skew");
     println!("######## recorded as the original did: the failed write is `fail`");
     let as_fail = run(
         Recorder::recording_failed_writes_as_fail(),
         "minority-client",
+        Some(&pictures),
     )?;
     println!(
         "\n######## recorded honestly: the failed write is `info`, the read by a fresh client"
     );
-    let as_info = run(Recorder::new(), "minority-client-2")?;
+    let as_info = run(Recorder::new(), "minority-client-2", None)?;
     println!(
         "\nlinearizable with `fail`: {as_fail}; with `info`: {as_info}.\n\
          The store did the same thing both times. A client that got \"quorum not reached\"\n\

@@ -4,23 +4,15 @@
 //! history is not linearizable.
 //!
 //! `cargo run -p quorums --example ddia_race`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::Config;
 use quorums::lab::{Lesson, stored};
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p quorums --example ddia_race   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("ddia_race");
     let config = Config {
         coordinator_timeout_ticks: 30,
         client_timeout_ticks: 40,
@@ -56,5 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lesson.say("the delayed writes were already in flight: they land across the partition");
     lesson.wait(&write)?;
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster)
+            .title("the quorum race of DDIA: alice sees the new value, bob the old"),
+    );
     Ok(())
 }

@@ -3,23 +3,15 @@
 //! only because it is newer.
 //!
 //! `cargo run -p quorums --example failed_write`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::Config;
 use quorums::lab::Lesson;
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p quorums --example failed_write   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("failed_write");
     let servers = ["athens", "byzantium", "cyrene", "delphi", "sparta"];
     let mut lesson = Lesson::new(
         &servers,
@@ -42,5 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lesson.cluster.heal_all();
     lesson.get("majority-client", "cyrene", "title")?;
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster).title("a failed write is not a no-op"),
+    );
     Ok(())
 }

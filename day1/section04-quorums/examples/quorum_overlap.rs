@@ -2,23 +2,15 @@
 //! answered by {athens, cyrene}, because any two majorities of three share a replica.
 //!
 //! `cargo run -p quorums --example quorum_overlap`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::Config;
 use quorums::lab::Lesson;
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p quorums --example quorum_overlap   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("quorum_overlap");
     let mut lesson = Lesson::new(
         &["athens", "byzantium", "cyrene"],
         Config::default(),
@@ -42,5 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lesson
         .say("the read quorum {athens, cyrene} met the write quorum {athens, byzantium} in athens");
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster)
+            .title("quorum intersection: a read quorum meets the write quorum"),
+    );
     Ok(())
 }

@@ -3,21 +3,21 @@
 //! Only the stale replica is sent a repair.
 //!
 //! `cargo run -p quorums --example read_repair [sync|async]`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::lab::{Lesson, all_hold};
 use quorums::{Config, ReadRepair, Replica};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mode = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] | ["sync"] => ReadRepair::Sync,
-        ["async"] => ReadRepair::Async,
-        _ => {
-            eprintln!(
-                "usage: cargo run -p quorums --example read_repair [sync|async]   (got {args:?})"
-            );
-            std::process::exit(2);
-        }
+    let usage = format!("read_repair [sync|async] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("read_repair", &usage);
+    let mode = match args.as_slice() {
+        [] => ReadRepair::Sync,
+        [mode] if mode == "sync" => ReadRepair::Sync,
+        [mode] if mode == "async" => ReadRepair::Async,
+        _ => common::cli::exit_usage("`read_repair`: the mode is sync or async", &usage),
     };
     println!("read repair: {mode:?}");
     let mut lesson = Lesson::new(
@@ -44,5 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .repair_messages;
     println!("repair messages sent by athens: {repairs}");
     lesson.finish();
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&lesson.cluster).title(format!(
+        "read repair ({mode:?}): the stale replica is repaired"
+    )));
     Ok(())
 }

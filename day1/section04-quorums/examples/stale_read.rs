@@ -4,21 +4,20 @@
 //! fails instead of lying.
 //!
 //! `cargo run -p quorums --example stale_read [majority]`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::Config;
 use quorums::lab::Lesson;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let majority = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+    let usage = format!("stale_read [majority] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("stale_read", &usage);
+    let majority = match args.as_slice() {
         [] => false,
-        ["majority"] => true,
-        _ => {
-            eprintln!(
-                "usage: cargo run -p quorums --example stale_read [majority]   (got {args:?})"
-            );
-            std::process::exit(2);
-        }
+        [word] if word == "majority" => true,
+        _ => common::cli::exit_usage("`stale_read`: the only argument is `majority`", &usage),
     };
     let config = if majority {
         Config::default()
@@ -50,5 +49,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lesson.say("bob reads through cyrene");
     lesson.get("bob", "cyrene", "title")?;
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster).title(if majority {
+            "R = W = 2 of 3: the read fails instead of lying"
+        } else {
+            "R = W = 1 of 3: a stale read"
+        }),
+    );
     Ok(())
 }

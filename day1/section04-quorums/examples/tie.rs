@@ -4,21 +4,20 @@
 //! they all keep byzantium's write.
 //!
 //! `cargo run -p quorums --example tie [timestamp-only]`
+//!
+//! Add `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run's messages.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use quorums::lab::Lesson;
 use quorums::{Config, ReadRepair, Versioning};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let versioning = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+    let usage = format!("tie [timestamp-only] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("tie", &usage);
+    let versioning = match args.as_slice() {
         [] => Versioning::WallClock,
-        ["timestamp-only"] => Versioning::TimestampOnly,
-        _ => {
-            eprintln!(
-                "usage: cargo run -p quorums --example tie [timestamp-only]   (got {args:?})"
-            );
-            std::process::exit(2);
-        }
+        [word] if word == "timestamp-only" => Versioning::TimestampOnly,
+        _ => common::cli::exit_usage("`tie`: the only argument is `timestamp-only`", &usage),
     };
     println!("versions: {versioning:?}");
     let config = Config {
@@ -47,5 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     lesson.tick_n(5);
     lesson.finish();
+    pictures.write_or_exit(
+        &SequenceDiagram::of_cluster(&lesson.cluster)
+            .title(format!("equal timestamps, versions {versioning:?}")),
+    );
     Ok(())
 }

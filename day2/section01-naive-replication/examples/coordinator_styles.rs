@@ -5,9 +5,12 @@
 //! finish it, and then run bob's operation. The scenario runs once with the callback
 //! coordinator and once with the state-machine coordinator; the traces are identical.
 //!
-//! Run with `cargo run -p naive-replication --example coordinator_styles`.
+//! Run with `cargo run -p naive-replication --example coordinator_styles`. Add
+//! `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run (either style:
+//! the traces are the same).
 
 use common::Cluster;
+use common::picture::{PictureFiles, SequenceDiagram};
 use naive_replication::client::{increment, new_value};
 use naive_replication::{Config, CoordinatorStyle, HasCounters, Msg, ThreePhaseServer};
 
@@ -41,19 +44,8 @@ fn run(style: CoordinatorStyle) -> Cluster<Msg> {
     cluster
 }
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p naive-replication --example coordinator_styles   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("coordinator_styles");
     println!("callbacks:");
     let callbacks = run(CoordinatorStyle::Callbacks);
     println!("state machine:");
@@ -69,4 +61,6 @@ fn main() {
         }
     );
     println!("\nthe trace (either style):\n{}", machine.trace().render());
+    let title = "recovery: byzantium finds athens's orphaned +10 and finishes it";
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&machine).title(title));
 }

@@ -4,10 +4,13 @@
 //! who starts after alice was answered, increments the same counter at byzantium and is
 //! told 1 as well. No single counter answers 1 twice: the history check says why.
 //!
-//! Run with `cargo run -p naive-replication --example lagging_replica`.
+//! Run with `cargo run -p naive-replication --example lagging_replica`. Add `--html <file>`,
+//! `--mermaid <file>` or `--svg <file>` to draw the run (the README's picture is
+//! `--svg docs/lagging-replica.svg`).
 
 use common::Cluster;
 use common::check;
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::sim::{Recorder, Workload};
 use naive_replication::history::{CounterOp, CounterWorkload, IncrementCounter};
 use naive_replication::{HasCounters, Msg, NaiveServer};
@@ -22,19 +25,8 @@ fn show_replicas(cluster: &Cluster<Msg>, key: &str) {
     }
 }
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p naive-replication --example lagging_replica   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("lagging_replica");
     let workload = CounterWorkload::default();
     let key = workload.key.clone();
     let mut cluster = Cluster::builder()
@@ -76,4 +68,6 @@ fn main() {
     let verdict = check::linearizable(&IncrementCounter, &history);
     println!("linearizability check: {verdict}");
     println!("\nthe trace of the run:\n{}", cluster.trace().render());
+    let title = "naive replication: bob is told 1 by a replica that has not seen alice's increment";
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }

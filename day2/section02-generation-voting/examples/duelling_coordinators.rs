@@ -6,9 +6,12 @@
 //! ticks and try again above it. Every client ends with a unique number or an explicit
 //! failure.
 //!
-//! Run with `cargo run -p generation-voting --example duelling_coordinators [seed]`.
+//! Run with `cargo run -p generation-voting --example duelling_coordinators [seed]`. Add
+//! `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the duel (the README's
+//! picture is `--svg docs/duel.svg`).
 
 use common::Cluster;
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::trace::TraceKind;
 use generation_voting::client::generation;
 use generation_voting::{Config, GenerationServer, Msg};
@@ -16,24 +19,19 @@ use generation_voting::{Config, GenerationServer, Msg};
 const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
-/// The optional seed argument: a whole number, or nothing for 2; anything else
-/// is refused with the usage, never silently replaced by the default.
-fn seed_from_args(default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match &args[..] {
-        [] => default,
-        [seed] if seed.parse::<u64>().is_ok() => seed.parse().unwrap_or(default),
-        _ => {
-            eprintln!(
-                "usage: cargo run -p generation-voting --example duelling_coordinators [seed]   (the seed is one whole number; got {args:?})"
-            );
-            std::process::exit(2);
-        }
-    }
-}
-
 fn main() {
-    let seed = seed_from_args(2);
+    let usage = format!("duelling_coordinators [seed] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("duelling_coordinators", &usage);
+    let seed = match args.as_slice() {
+        [] => 2,
+        [seed] => seed.parse().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                "`duelling_coordinators`: the seed must be a whole number",
+                &usage,
+            )
+        }),
+        _ => common::cli::exit_usage("`duelling_coordinators`: one seed at most", &usage),
+    };
     let mut cluster = Cluster::builder()
         .seed(seed)
         .servers(SERVERS)
@@ -79,4 +77,6 @@ fn main() {
         );
     }
     println!("\nthe full trace:\n{}", cluster.trace().render());
+    let title = format!("seed {seed}: three coordinators ask for a generation at once");
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }

@@ -2,8 +2,11 @@
 //! The three proposers pre-empt each other until randomised backoff lets one finish;
 //! exactly one value is chosen and every client is told which.
 //!
-//! Run it with `cargo run -p paxos --example duelling_proposers [seed]`.
+//! Run it with `cargo run -p paxos --example duelling_proposers [seed]`. Add `--html <file>`,
+//! `--mermaid <file>` or `--svg <file>` to draw the duel (the README's picture is
+//! `--svg docs/duel.svg`).
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::trace::TraceKind;
 use common::{Cluster, NetConfig};
 use paxos::{Config, Msg};
@@ -11,24 +14,19 @@ use paxos::{Config, Msg};
 const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
-/// The optional seed argument: a whole number, or nothing for 36; anything else
-/// is refused with the usage, never silently replaced by the default.
-fn seed_from_args(default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match &args[..] {
-        [] => default,
-        [seed] if seed.parse::<u64>().is_ok() => seed.parse().unwrap_or(default),
-        _ => {
-            eprintln!(
-                "usage: cargo run -p paxos --example duelling_proposers [seed]   (the seed is one whole number; got {args:?})"
-            );
-            std::process::exit(2);
-        }
-    }
-}
-
 fn main() {
-    let seed = seed_from_args(36);
+    let usage = format!("duelling_proposers [seed] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("duelling_proposers", &usage);
+    let seed = match args.as_slice() {
+        [] => 36,
+        [seed] => seed.parse::<u64>().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                "`duelling_proposers`: the seed must be a whole number",
+                &usage,
+            )
+        }),
+        _ => common::cli::exit_usage("`duelling_proposers`: one seed at most", &usage),
+    };
     let builder = Cluster::builder()
         .seed(seed)
         .servers(SERVERS)
@@ -72,6 +70,8 @@ fn main() {
         "\ntrace hash {:#018x}: the same seed replays the same duel",
         cluster.trace_hash()
     );
+    let title = format!("seed {seed}: three proposers duel for one key");
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }
 
 /// The proposers' notes, every refusal, and the answers to the clients.

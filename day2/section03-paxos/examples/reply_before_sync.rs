@@ -2,31 +2,27 @@
 //! synced crashes in between, forgets what it accepted, and a second value is chosen.
 //! The same schedule with the correct acceptor keeps the first value.
 //!
-//! Run it with `cargo run -p paxos --example reply_before_sync`.
+//! Run it with `cargo run -p paxos --example reply_before_sync`. Add `--html <file>`,
+//! `--mermaid <file>` or `--svg <file>` to draw the broken acceptor's run.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::{Cluster, StoreConfig};
 use paxos::{AcceptorMode, Config, Msg, Operation, Server};
 
-/// This example takes no arguments: anything given is refused, not silently ignored.
-fn refuse_arguments() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        eprintln!(
-            "usage: cargo run -p paxos --example reply_before_sync   (it takes no arguments; got {args:?})"
-        );
-        std::process::exit(2);
-    }
-}
-
 fn main() {
-    refuse_arguments();
+    let pictures = PictureFiles::only_from_args("reply_before_sync");
     for mode in [AcceptorMode::ReplyBeforeSync, AcceptorMode::Durable] {
-        play(mode);
+        let cluster = play(mode);
+        if mode == AcceptorMode::ReplyBeforeSync {
+            let title = "an acceptor replies before its write is synced, crashes, and forgets";
+            pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
+        }
         println!();
     }
 }
 
-fn play(mode: AcceptorMode) {
+/// Plays the schedule with acceptors in `mode`; returns the cluster, to be drawn.
+fn play(mode: AcceptorMode) -> Cluster<Msg> {
     println!("=== acceptor mode {mode:?} (every write takes 5 ticks to sync) ===");
     let builder = Cluster::builder()
         .seed(0)
@@ -55,7 +51,7 @@ fn play(mode: AcceptorMode) {
     );
     if let Err(e) = cluster.tick_until(|c| c.node::<Server>("athens").committed().is_some()) {
         println!("   athens never decided: {e}");
-        return;
+        return cluster;
     }
     println!(
         "2. tick {}: athens learned that A is chosen (athens and byzantium accepted it)",
@@ -95,6 +91,7 @@ fn play(mode: AcceptorMode) {
         })
         .collect();
     println!("5. committed values: {}", values.join("; "));
+    cluster
 }
 
 fn show_disk(cluster: &Cluster<Msg>, id: &str) {

@@ -3,8 +3,11 @@
 //! learn it `Decided`, and move on to slots 2 and 3. Every replica ends with the same
 //! log.
 //!
-//! Run it with `cargo run -p paxoslog --example concurrent_appenders [seed]`.
+//! Run it with `cargo run -p paxoslog --example concurrent_appenders [seed]`. Add
+//! `--html <file>`, `--mermaid <file>` or `--svg <file>` to draw the run (the README's
+//! picture is `--svg docs/appenders.svg`).
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::trace::TraceKind;
 use common::{Cluster, NetConfig};
 use paxoslog::{Operation, Server};
@@ -13,13 +16,17 @@ const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
 const CLIENTS: [&str; 3] = ["alice", "bob", "carol"];
 
 fn main() {
-    let seed = match std::env::args().nth(1).map(|s| s.parse::<u64>()) {
-        None => 3,
-        Some(Ok(seed)) => seed,
-        Some(Err(_)) => {
-            eprintln!("usage: concurrent_appenders [seed]   (the seed must be a whole number)");
-            std::process::exit(2);
-        }
+    let usage = format!("concurrent_appenders [seed] {}", PictureFiles::USAGE);
+    let (pictures, args) = PictureFiles::from_args("concurrent_appenders", &usage);
+    let seed = match args.as_slice() {
+        [] => 3,
+        [seed] => seed.parse::<u64>().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                "`concurrent_appenders`: the seed must be a whole number",
+                &usage,
+            )
+        }),
+        _ => common::cli::exit_usage("`concurrent_appenders`: one seed at most", &usage),
     };
     let builder = Cluster::builder()
         .seed(seed)
@@ -87,4 +94,6 @@ fn main() {
         "\ntrace hash {:#018x}: the same seed replays the same duel",
         cluster.trace_hash()
     );
+    let title = format!("seed {seed}: three appenders duel for slot 1, then move on");
+    pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
 }

@@ -3,19 +3,27 @@
 //! for slot 1. The same schedule with the correct acceptor keeps the first value and
 //! puts the second write in slot 2.
 //!
-//! Run it with `cargo run -p paxoslog --example reply_before_sync`.
+//! Run it with `cargo run -p paxoslog --example slot_reply_before_sync`. Add `--html <file>`,
+//! `--mermaid <file>` or `--svg <file>` to draw the broken acceptor's run.
 
+use common::picture::{PictureFiles, SequenceDiagram};
 use common::{Cluster, StoreConfig};
 use paxoslog::{AcceptorMode, Config, Msg, Operation, Server};
 
 fn main() {
+    let pictures = PictureFiles::only_from_args("slot_reply_before_sync");
     for mode in [AcceptorMode::ReplyBeforeSync, AcceptorMode::Durable] {
-        play(mode);
+        let cluster = play(mode);
+        if mode == AcceptorMode::ReplyBeforeSync {
+            let title = "an acceptor replies before its slot is synced, crashes, and forgets";
+            pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));
+        }
         println!();
     }
 }
 
-fn play(mode: AcceptorMode) {
+/// Plays the schedule with acceptors in `mode`; returns the cluster, to be drawn.
+fn play(mode: AcceptorMode) -> Cluster<Msg> {
     println!("=== acceptor mode {mode:?} (every write takes 5 ticks to sync) ===");
     let builder = Cluster::builder()
         .seed(0)
@@ -44,7 +52,7 @@ fn play(mode: AcceptorMode) {
     );
     if let Err(e) = cluster.tick_until(|c| c.node::<Server>("athens").committed(1).is_some()) {
         println!("   athens never decided slot 1: {e}");
-        return;
+        return cluster;
     }
     println!(
         "2. tick {}: athens knows slot 1 is chosen (athens and byzantium accepted A)",
@@ -84,6 +92,7 @@ fn play(mode: AcceptorMode) {
         })
         .collect();
     println!("6. slot 1 as each node committed it: {}", slot1.join("; "));
+    cluster
 }
 
 fn show_disk(cluster: &Cluster<Msg>, id: &str) {
