@@ -128,13 +128,17 @@ fn measure(seed: u64, servers: usize, proposers: usize) -> Row {
 }
 
 fn main() {
-    let seed = match std::env::args().nth(1).map(|s| s.parse::<u64>()) {
-        None => 1,
-        Some(Ok(seed)) => seed,
-        Some(Err(_)) => {
-            eprintln!("usage: throughput [seed]   (the seed must be a whole number)");
-            std::process::exit(2);
-        }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "cargo run --release -p paxoslog --example throughput [seed]";
+    let seed = match args.as_slice() {
+        [] => 1,
+        [seed] => seed.parse::<u64>().unwrap_or_else(|_| {
+            common::cli::exit_usage(
+                &format!("the seed must be a whole number, got `{seed}`"),
+                usage,
+            )
+        }),
+        _ => common::cli::exit_usage(&format!("one seed at most, got {args:?}"), usage),
     };
     println!(
         "seed {seed}; {TICKS} ticks of {MS_PER_TICK} ms; {CLIENTS_PER_PROPOSER} closed-loop clients per proposer; one-way latency {}..={} ticks, synced write {}..={} ticks",
