@@ -625,6 +625,19 @@ impl<M: Message> Cluster<M> {
             .heal_all(self.world.now, &mut self.world.trace);
     }
 
+    /// Random loss with `probability` on every link between two servers, both ways.
+    /// Links to and from clients stay reliable, so a lost answer never makes a client's
+    /// final (liveness) operation look like a protocol failure.
+    pub fn set_loss_between_servers(&mut self, probability: f64) {
+        let servers = self.servers.clone();
+        let mut net = self.net();
+        for from in &servers {
+            for to in servers.iter().filter(|to| *to != from) {
+                net.set_link_loss(from.as_str(), to.as_str(), probability);
+            }
+        }
+    }
+
     /// Network rules, latency and loss.
     pub fn net(&mut self) -> NetControl<'_, M> {
         NetControl {

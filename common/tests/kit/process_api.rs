@@ -217,3 +217,27 @@ fn ids_and_envelopes_can_cross_threads_for_a_real_network_runtime() {
     let moved = std::thread::scope(|s| s.spawn(move || envelope.from).join());
     assert_eq!(moved.expect("the thread returns the id"), id);
 }
+
+#[test]
+fn loss_between_servers_spares_the_links_to_clients() {
+    let mut cluster = three_nodes(6);
+    cluster.set_loss_between_servers(1.0);
+    let reply = cluster.call(
+        ALICE,
+        ATHENS,
+        Msg::PingVia {
+            to: BYZANTIUM.into(),
+            timeout: 10,
+        },
+    );
+    assert_eq!(
+        cluster.run(&reply),
+        Ok(Msg::PingResult { ok: false }),
+        "alice reaches athens, but athens's ping to byzantium is lost"
+    );
+    assert_eq!(
+        cluster.node::<Node>(BYZANTIUM).pings,
+        0,
+        "no ping crossed a server link"
+    );
+}
