@@ -75,7 +75,7 @@ pub(crate) enum AfterWrite {
     /// Nothing more.
     Nothing,
     /// Answer this request with this message.
-    Reply(Envelope<Msg>, Msg),
+    Reply(Box<(Envelope<Msg>, Msg)>),
 }
 
 /// A Multi-Paxos node. Its whole state is plain data: it clones, compares and hashes.
@@ -339,7 +339,8 @@ impl Server {
                 state.commit_durable = true;
                 node.execute_ready(ctx);
             }
-            if let AfterWrite::Reply(envelope, msg) = then {
+            if let AfterWrite::Reply(reply) = then {
+                let (envelope, msg) = *reply;
                 ctx.reply(&envelope, msg);
             }
         });
@@ -415,7 +416,7 @@ impl Server {
         });
         let reply = Msg::Accepted { ballot, slot };
         // The promise goes in the same batch: an earlier promise write may have failed.
-        self.write_slot(ctx, slot, true, AfterWrite::Reply(env, reply));
+        self.write_slot(ctx, slot, true, AfterWrite::Reply(Box::new((env, reply))));
     }
 
     /// Learner: record that `value` is chosen for `slot`, durably, and execute what is
