@@ -100,6 +100,7 @@ impl Server {
             ballot: ballot.clone(),
             from,
         };
+        self.stats.messages_to_servers += ctx.peers().len() as u64;
         ctx.quorum(&targets, msg, policy, move |node, ctx, outcome| {
             node.on_election_outcome(ctx, ballot, outcome);
         });
@@ -162,6 +163,7 @@ impl Server {
             match recovery_for(&merged, slot) {
                 Recovery::Learn(value) => {
                     self.learn(ctx, slot, value.clone());
+                    self.stats.messages_to_servers += ctx.peers().len() as u64;
                     for peer in ctx.peers().to_vec() {
                         ctx.send(
                             peer,
@@ -233,6 +235,7 @@ impl Server {
             slot,
             value: value.clone(),
         };
+        self.stats.messages_to_servers += ctx.peers().len() as u64;
         ctx.quorum(&targets, msg, policy, move |node, ctx, outcome| {
             if node.observe_rejections(ctx, &outcome) {
                 return;
@@ -246,6 +249,7 @@ impl Server {
             }
             if outcome.succeeded {
                 node.learn(ctx, slot, value.clone());
+                node.stats.messages_to_servers += ctx.peers().len() as u64;
                 for peer in ctx.peers().to_vec() {
                     ctx.send(
                         peer,

@@ -67,6 +67,10 @@ pub struct Stats {
     pub proposals: u64,
     /// `Accept` fan-outs sent again after a phase 2 that did not succeed.
     pub accept_retries: u64,
+    /// Protocol messages this node sent to *other* servers (prepares, promises,
+    /// accepts, acceptances, rejections, commits; not its messages to itself, not its
+    /// answers to clients).
+    pub messages_to_servers: u64,
 }
 
 /// What to do once a write is durable.
@@ -341,9 +345,17 @@ impl Server {
             }
             if let AfterWrite::Reply(reply) = then {
                 let (envelope, msg) = *reply;
+                node.count_reply(&envelope);
                 ctx.reply(&envelope, msg);
             }
         });
+    }
+
+    /// Count an answer to `request` if it goes to another server.
+    pub(crate) fn count_reply(&mut self, request: &Envelope<Msg>) {
+        if request.from != self.id {
+            self.stats.messages_to_servers += 1;
+        }
     }
 
     /// Acceptor, phase 1: promise a ballot above the current promise for the whole log,
@@ -358,6 +370,7 @@ impl Server {
         self.round_seen = self.round_seen.max(ballot.round);
         if ballot <= self.promised {
             let promised = self.promised.clone();
+            self.count_reply(&env);
             ctx.reply(&env, Msg::Reject { ballot, promised });
             return;
         }
@@ -375,6 +388,7 @@ impl Server {
                 return;
             }
             let slots = node.report_from(from);
+            node.count_reply(&env);
             ctx.reply(&env, Msg::Promise { ballot, slots });
         });
     }
@@ -404,6 +418,7 @@ impl Server {
         self.round_seen = self.round_seen.max(ballot.round);
         if ballot < self.promised {
             let promised = self.promised.clone();
+            self.count_reply(&env);
             ctx.reply(&env, Msg::Reject { ballot, promised });
             return;
         }
