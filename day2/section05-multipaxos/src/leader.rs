@@ -155,9 +155,14 @@ impl Server {
             SlotMode::ReuseSlots => 1,
         };
         self.phase_one_fresh = true;
+        let recovered = if merged.last >= from {
+            format!("recovers slots {from}..={}", merged.last)
+        } else {
+            format!("nothing to recover after slot {}", from - 1)
+        };
         ctx.note(format!(
-            "leads with {ballot}: recovers slots {from}..={}, next slot {}",
-            merged.last, self.next_slot
+            "leads with {ballot}: {recovered}, next slot {}",
+            self.next_slot
         ));
         for slot in from..=merged.last {
             match recovery_for(&merged, slot) {
