@@ -2,9 +2,9 @@
 //! knows athens as leader and sends him there; athens cannot answer, so bob's retry
 //! makes byzantium stand for election. Its full-log prepare asks from slot 4 (it has
 //! executed 1 to 3), and bob's write goes in slot 4, after everything it learned.
-//! Athens rejoins, meets the higher ballot and steps down. It missed slots 4 and 5
-//! while cut off and keeps that gap: this section has no catch-up (a later election
-//! through athens would learn the slots from the promises).
+//! Athens rejoins, meets the higher ballot and steps down. It missed slot 4 while cut
+//! off: the commit of slot 5 arrives past that gap, and athens catches up from
+//! byzantium.
 //!
 //! Run it with `cargo run -p multipaxos --example failover [seed]`. Add `--html <file>`,
 //! `--mermaid <file>` or `--svg <file>` to draw the run.

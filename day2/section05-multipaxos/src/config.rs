@@ -39,6 +39,9 @@ pub struct Config {
     /// that neither succeeded nor met a higher ballot (default 5). A slot is never
     /// abandoned: an abandoned slot is a hole that blocks execution for ever (bug B5).
     pub accept_retry_ticks: Tick,
+    /// Most committed slots one `CatchUpReply` carries (default 64); a node further
+    /// behind asks again on the next commit past its gap.
+    pub catch_up_batch_slots: usize,
     /// Where a new leader starts numbering slots.
     pub slot_mode: SlotMode,
     /// How often the leader runs phase 1.
@@ -50,6 +53,7 @@ impl Default for Config {
         Config {
             phase_timeout_ticks: 20,
             accept_retry_ticks: 5,
+            catch_up_batch_slots: 64,
             slot_mode: SlotMode::default(),
             phase_one: PhaseOneMode::default(),
         }

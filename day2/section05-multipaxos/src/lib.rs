@@ -40,7 +40,9 @@
 //!    slots strictly in order, never across a gap, against a [`StateMachine`] that
 //!    executes each client request id once. The leader answers the waiting client when
 //!    it executes the request's slot; reads are `Get` commands, ordered through the log,
-//!    so they see every write acknowledged before them.
+//!    so they see every write acknowledged before them. A node that sees a commit
+//!    arrive past a slot it does not know committed asks the sender for the committed
+//!    slots it missed (`CatchUp`).
 //! 6. **Clients.** A non-leader answers `NotLeader { hint }`; clients follow the hint
 //!    and re-send the same request ([`redirect`]).
 //!
@@ -68,9 +70,10 @@
 //! * **Failure detection.** No heartbeats and no election timeout: a node stands for
 //!   election only when a client finds no working leader through it, or when a test
 //!   says so. Heartbeats come in section 06.
-//! * **Catch-up.** A follower that misses a commit keeps a gap until an election fills
-//!   it (a candidate learns committed slots from the promises) or the leader sends the
-//!   slot again. Raft's log matching (section 07) makes catch-up part of replication.
+//! * **Catch-up of an idle follower.** A follower that misses a commit asks for the
+//!   missing slots when a later commit arrives past the gap (`CatchUp`); one that hears
+//!   no later commit keeps the gap until the next command or election. Heartbeats
+//!   (section 06) carry the leader's commit index and close that case.
 //! * **Leases and cheap reads.** Reads go through the log; a leader lease would let it
 //!   answer from its own state, at the price of trusting clocks.
 //! * **Compaction, snapshots and membership changes.** Every slot stays on disk; the

@@ -6,7 +6,8 @@
 //!   every slot the acceptor has accepted *or committed* there (the Java reply left
 //!   committed slots out, bug B2);
 //! * **phase 2 per slot**: `Accept`/`Accepted`, pipelined, with no prepare in front;
-//! * `Commit` tells every node a slot's decision, one way;
+//! * `Commit` tells every node a slot's decision, one way; a node that sees a commit
+//!   arrive past a gap asks its sender for the missing ones with `CatchUp`;
 //! * `Reject` answers either request, naming the acceptor's promise, so a candidate
 //!   or a deposed leader learns the ballot that beat it;
 //! * `NotLeader` sends a client to the leader this node knows of, if any.
@@ -344,6 +345,18 @@ pub enum Msg {
         /// The chosen value.
         value: Value,
     },
+    /// Follower → the node a commit came from: a commit arrived past a slot I do not
+    /// know committed (its commit was lost); send me the committed slots from `from` on.
+    CatchUp {
+        /// The first slot the asker has not executed.
+        from: Slot,
+    },
+    /// Answer to `CatchUp`: committed slots from the asked slot on, in slot order (a
+    /// bounded batch; it may have gaps).
+    CatchUpReply {
+        /// `(slot, value)` pairs.
+        entries: Vec<(Slot, Value)>,
+    },
 }
 
 impl Message for Msg {
@@ -359,6 +372,8 @@ impl Message for Msg {
             Msg::Accepted { .. } => "Accepted",
             Msg::Reject { .. } => "Reject",
             Msg::Commit { .. } => "Commit",
+            Msg::CatchUp { .. } => "CatchUp",
+            Msg::CatchUpReply { .. } => "CatchUpReply",
         }
     }
 }

@@ -113,6 +113,8 @@ pub struct Server {
     /// Per-slot mode only: a prepare has completed since the leader last assigned a
     /// client's slot.
     pub(crate) phase_one_fresh: bool,
+    /// A `CatchUp` request is in flight (at most one at a time).
+    pub(crate) catching_up: bool,
     recovery_error: Option<StoreError>,
 }
 
@@ -135,6 +137,7 @@ impl Server {
             conflicting_commits: 0,
             stats: Stats::default(),
             phase_one_fresh: false,
+            catching_up: false,
             recovery_error: None,
         }
     }
@@ -454,6 +457,45 @@ impl Server {
         }
     }
 
+    /// A commit for `slot` arrived from `peer`: if a slot between the executed prefix
+    /// and it is not known committed here, its commit was lost; ask `peer` for the
+    /// committed slots from the executed prefix on.
+    fn catch_up_if_behind(&mut self, ctx: &mut Ctx<'_, Self>, peer: &ProcessId, slot: Slot) {
+        let first_open = self.executed_through + 1;
+        let gap = (first_open..slot).any(|s| self.committed(s).is_none());
+        if !gap || self.catching_up {
+            return;
+        }
+        self.catching_up = true;
+        self.stats.messages_to_servers += 1;
+        let timeout = self.config.phase_timeout_ticks;
+        let msg = Msg::CatchUp { from: first_open };
+        ctx.request(peer.clone(), msg, timeout, |node, ctx, answer| {
+            node.catching_up = false;
+            if let Ok(Envelope {
+                body: Msg::CatchUpReply { entries },
+                ..
+            }) = answer
+            {
+                for (slot, value) in entries {
+                    node.learn(ctx, slot, value);
+                }
+            }
+        });
+    }
+
+    /// Answer a `CatchUp` with the committed slots from `from` on (a bounded batch).
+    fn on_catch_up(&mut self, ctx: &mut Ctx<'_, Self>, env: Envelope<Msg>, from: Slot) {
+        let entries: Vec<(Slot, Value)> = self
+            .slots
+            .range(from..)
+            .filter_map(|(slot, s)| s.record.committed.clone().map(|v| (*slot, v)))
+            .take(self.config.catch_up_batch_slots)
+            .collect();
+        self.count_reply(&env);
+        ctx.reply(&env, Msg::CatchUpReply { entries });
+    }
+
     /// Execute every durable committed slot after the executed prefix, in order,
     /// answering the clients waiting here for them.
     pub(crate) fn execute_ready(&mut self, ctx: &mut Ctx<'_, Self>) {
@@ -601,13 +643,18 @@ impl Process for Server {
                 slot,
                 value,
             } => self.on_accept(ctx, env, ballot, slot, value),
-            Msg::Commit { slot, value } => self.learn(ctx, slot, value),
+            Msg::Commit { slot, value } => {
+                self.learn(ctx, slot, value);
+                self.catch_up_if_behind(ctx, &env.from, slot);
+            }
+            Msg::CatchUp { from } => self.on_catch_up(ctx, env, from),
             Msg::Executed { .. }
             | Msg::NotLeader { .. }
             | Msg::Superseded { .. }
             | Msg::Promise { .. }
             | Msg::Accepted { .. }
-            | Msg::Reject { .. } => {
+            | Msg::Reject { .. }
+            | Msg::CatchUpReply { .. } => {
                 ctx.note(format!(
                     "ignored stray {} from {}",
                     env.body.kind(),
