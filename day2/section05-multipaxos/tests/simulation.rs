@@ -7,6 +7,7 @@ mod support;
 use common::sim::{self, Exercised};
 use multipaxos::Config;
 use support::sim::{KvCas, KvWorkload, fault_config, run_seed};
+use support::{leader_crashed, reset_leader_crashed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
@@ -18,10 +19,25 @@ const CONTROL_SEEDS: u64 = 100;
 /// after every tick, and the clients' history is linearizable.
 #[test]
 fn step3_random_faults_keep_the_log_linearizable() {
-    let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
+    let mut leader_crashes = 0u64;
+    let summary = sim::sweep(CI_SEEDS, |seed| {
+        reset_leader_crashed();
+        let result = run_seed(seed, &Config::default());
+        leader_crashes += u64::from(leader_crashed());
+        result
+    });
     if summary.seeds.replay {
         return;
     }
+    println!(
+        "{leader_crashes} of {} seeds crashed a node while or after it led",
+        summary.exercised.seeds
+    );
+    assert!(
+        leader_crashes * 10 >= summary.exercised.seeds * 9,
+        "only {leader_crashes} of {} seeds crashed a leader: failover is barely exercised",
+        summary.exercised.seeds
+    );
     let figures: Exercised = summary.exercised;
     assert!(
         figures.planned_faults >= 8 * figures.seeds,

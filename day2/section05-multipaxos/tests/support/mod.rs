@@ -13,7 +13,7 @@ use multipaxos::storage::{load_promise, load_slots_from};
 use multipaxos::{
     Ballot, Config, Msg, Operation, Outcome, Reply, Server, Slot, SlotRecord, StateMachine, Value,
 };
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -145,9 +145,26 @@ struct Replica {
     high_water: Slot,
 }
 
+thread_local! {
+    /// Set when a node that had been seen leading restarts: the run crashed a leader.
+    static LEADER_CRASHED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Forget whether a leader crashed (call before a run on this thread).
+pub fn reset_leader_crashed() {
+    LEADER_CRASHED.with(|c| c.set(false));
+}
+
+/// Whether a node seen leading has crashed since [`reset_leader_crashed`] on this thread.
+pub fn leader_crashed() -> bool {
+    LEADER_CRASHED.with(Cell::get)
+}
+
 #[derive(Default)]
 struct Ghost {
     servers: Vec<String>,
+    /// Per node: the incarnation in which it was last seen leading.
+    led_in: BTreeMap<String, u32>,
     /// Per slot: the value committed there and who committed it first.
     agreed: BTreeMap<Slot, (Value, String)>,
     /// Per node: slots `1..=settled` are committed on its disk and checked.
@@ -316,6 +333,16 @@ fn check_execution(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(),
         let Some(node) = view.node::<Server>(&id) else {
             continue;
         };
+        if ghost
+            .led_in
+            .get(&id)
+            .is_some_and(|&i| i < node.incarnation())
+        {
+            LEADER_CRASHED.with(|c| c.set(true));
+        }
+        if node.is_leader() {
+            ghost.led_in.insert(id.clone(), node.incarnation());
+        }
         let executed = node.executed_through();
         let replica = ghost.replicas.entry(id.clone()).or_insert(Replica {
             incarnation: node.incarnation(),
