@@ -63,7 +63,9 @@
 //!
 //! [`SlotMode::ReuseSlots`] is the Java section's leader: it ignores committed slots in
 //! the promises and numbers its slots from 1 again, so its first commands land in slots
-//! already chosen for other requests. The seeded fault runner catches it.
+//! already chosen for other requests. The seeded fault runner catches it with its
+//! per-tick invariants, and, with them switched off, with the linearizability check
+//! of the clients' history alone.
 //!
 //! ## What this section leaves out, and why
 //!

@@ -6,7 +6,7 @@
 mod support;
 use common::sim::{self, Exercised};
 use multipaxos::Config;
-use support::sim::{KvCas, KvWorkload, fault_config, run_seed};
+use support::sim::{KvCas, KvWorkload, fault_config, run_seed, run_seed_history_only};
 use support::{leader_crashed, reset_leader_crashed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
@@ -81,6 +81,24 @@ fn step3_a_leader_that_reuses_slot_numbers_is_caught_within_100_seeds() {
             || found.contains("was chosen in")
             || found.contains("history check failed"),
         "the broken leader must be caught overwriting a chosen slot, not for another reason: {found}\n{}",
+        failure.report
+    );
+}
+
+/// The same negative control seen from outside: without the per-tick invariants, the
+/// linearizability check of the clients' history alone must catch the slot-reusing
+/// leader within 100 seeds (an acknowledged write is lost or a read sees a history no
+/// single store could produce).
+#[test]
+fn step3_the_history_check_alone_catches_the_slot_reusing_leader_within_100_seeds() {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| {
+        run_seed_history_only(seed, &Config::reuse_slots()).map(drop)
+    })
+    .expect("the linearizability check must catch a leader that reuses slot numbers");
+    let found = failure.failure.to_string();
+    assert!(
+        found.contains("history check failed") || found.contains("not linearizable"),
+        "without invariants, only the history check can catch it: {found}\n{}",
         failure.report
     );
 }

@@ -338,6 +338,25 @@ pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedF
     run_with(&swarm_config(seed), config)
 }
 
+/// Run one seed with servers configured by `config`, checking only the clients'
+/// history (no per-tick invariants): what a black-box test of the service would see.
+pub fn run_seed_history_only(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    let config = config.clone();
+    let mut workload = KvWorkload::default();
+    let run = sim::run(
+        &fault_config(seed),
+        move |builder| {
+            let mut cluster = multipaxos::build(builder, config);
+            drop_between_servers(&mut cluster, SERVER_LOSS);
+            cluster
+        },
+        &mut workload,
+        &KvCas,
+        Check::Linearizable,
+    );
+    run.into_result()
+}
+
 fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     let config = config.clone();
     let mut workload = KvWorkload::default();
