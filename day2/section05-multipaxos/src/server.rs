@@ -254,8 +254,8 @@ impl Server {
         );
         if let Some(ballot) = self.own_ballot() {
             assert!(
-                self.promised <= *ballot || self.promised.node != self.id,
-                "a node never leads below a promise of its own"
+                self.promised <= *ballot,
+                "a leader or candidate never holds a promise above its own ballot: it steps down first"
             );
         }
         for (slot, state) in self.slots.range(self.executed_through + 1..) {

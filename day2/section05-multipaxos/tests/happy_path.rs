@@ -162,6 +162,23 @@ fn step2_pipelined_writes_execute_in_slot_order() {
         .zip(&calls)
         .map(|(c, call)| answered(&mut cluster, call, c))
         .collect();
+    let sent_at = |wanted: &dyn Fn(&Msg) -> bool| {
+        cluster
+            .trace()
+            .events()
+            .position(|e| e.node == ATHENS && e.body.as_ref().is_some_and(wanted))
+            .unwrap_or(usize::MAX)
+    };
+    let third_accept = sent_at(&|m| matches!(m, Msg::Accept { slot: 3, .. }));
+    let first_commit = sent_at(&|m| matches!(m, Msg::Commit { slot: 1, .. }));
+    assert!(
+        first_commit != usize::MAX,
+        "the trace must show the leader committing slot 1"
+    );
+    assert!(
+        third_accept < first_commit,
+        "the leader must send slot 3's Accept before slot 1 is committed (pipelining)"
+    );
     let mut slots: Vec<u64> = replies.iter().map(|r| r.slot).collect();
     slots.sort_unstable();
     assert_eq!(
