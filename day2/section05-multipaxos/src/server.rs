@@ -340,6 +340,17 @@ impl Server {
         ctx.write(batch, Durability::Sync, move |node, ctx, result| {
             if let Err(e) = result {
                 ctx.note(format!("write of slot {slot} failed: {e}"));
+                // A commit that is not on disk blocks execution here for ever: write the
+                // record again. (A failed acceptance is not answered; its leader retries.)
+                if carries_commit {
+                    let retry = node.config.accept_retry_ticks;
+                    ctx.after(retry, move |node, ctx| {
+                        let pending = node.slots.get(&slot).is_some_and(|s| !s.commit_durable);
+                        if pending {
+                            node.write_slot(ctx, slot, false, AfterWrite::Nothing);
+                        }
+                    });
+                }
                 return;
             }
             if carries_commit && let Some(state) = node.slots.get_mut(&slot) {

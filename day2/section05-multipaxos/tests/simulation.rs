@@ -6,11 +6,16 @@
 mod support;
 use common::sim::{self, Exercised};
 use multipaxos::Config;
-use support::sim::{KvCas, KvWorkload, fault_config, run_seed, run_seed_history_only};
+use support::sim::{
+    KvCas, KvWorkload, fault_config, run_five_server_seed, run_seed, run_seed_history_only,
+    run_swarm_seed,
+};
 use support::{leader_crashed, reset_leader_crashed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
+/// Five-server and swarm seeds run by default.
+const WIDE_SEEDS: u64 = 200;
 /// The negative control must be caught within this many seeds.
 const CONTROL_SEEDS: u64 = 100;
 
@@ -63,6 +68,39 @@ fn step3_random_faults_keep_the_log_linearizable() {
         figures.invoked_ops,
         figures.seeds
     );
+}
+
+/// The same faults on five servers, where two servers may be away at once (one crashed
+/// while another is cut off).
+#[test]
+fn step3_five_servers_keep_the_log_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_five_server_seed(seed, &Config::default())
+    });
+    if !summary.seeds.replay {
+        let figures = summary.exercised;
+        assert!(
+            figures.completed_ops * 10 >= figures.invoked_ops * 7,
+            "only {} of {} operations were answered on five servers",
+            figures.completed_ops,
+            figures.invoked_ops
+        );
+    }
+}
+
+/// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
+/// storage delay, crash policy and which fault kinds occur.
+#[test]
+fn step3_swarm_configurations_keep_the_log_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
+            "only {} operations over {} swarm seeds",
+            summary.exercised.invoked_ops,
+            summary.exercised.seeds
+        );
+    }
 }
 
 /// Negative control (bug B1, with B2): a new leader that ignores committed slots in
