@@ -122,6 +122,11 @@ pub const PICTURES: &[Picture] = &[
         example: "concurrent_appenders",
         file: "day2/section04-paxoslog/docs/appenders.svg",
     },
+    Picture {
+        package: "multipaxos",
+        example: "failover",
+        file: "day2/section05-multipaxos/docs/failover.svg",
+    },
 ];
 
 /// Variables that would change which seeds a producer runs; they are removed from its

@@ -1,0 +1,254 @@
+//! Step 2: phase 2 under a stable leader. The Java section's scenarios, with the
+//! follower checks made "eventually" (followers learn a commit a tick or two after the
+//! client's reply), and what the Java tests left out: compare-and-swap, pipelining, a
+//! one-node cluster and client redirection.
+
+mod support;
+
+use common::ProcessId;
+use multipaxos::{ClientError, Msg};
+use support::*;
+
+/// Java `leader_replicates_a_value`: the leader's write succeeds with the stored value,
+/// and every state machine ends up holding it.
+#[test]
+fn step2_leader_replicates_a_value() {
+    let mut cluster = three(1);
+    elect(&mut cluster, ATHENS);
+    let reply = execute(
+        &mut cluster,
+        ALICE,
+        ATHENS,
+        1,
+        set("title", "Microservices"),
+    );
+    assert_eq!(
+        reply.outcome,
+        stored("Microservices"),
+        "the set must report the stored value"
+    );
+    until_executed(&mut cluster, &THREE, reply.slot);
+    for id in THREE {
+        assert_eq!(
+            server(&cluster, id).state_machine().get("title"),
+            Some("Microservices"),
+            "{id} must hold the replicated value"
+        );
+    }
+}
+
+/// Java `sequential_operations_are_applied_everywhere`: two writes, each in its own
+/// slot, on every node; the log holds exactly those two slots.
+#[test]
+fn step2_sequential_operations_are_applied_everywhere() {
+    let mut cluster = three(2);
+    elect(&mut cluster, ATHENS);
+    let first = execute(
+        &mut cluster,
+        ALICE,
+        ATHENS,
+        1,
+        set("title", "Microservices"),
+    );
+    let second = execute(&mut cluster, ALICE, ATHENS, 2, set("author", "Martin"));
+    assert_eq!(
+        (first.slot, second.slot),
+        (1, 2),
+        "two writes take slots 1 and 2"
+    );
+    until_executed(&mut cluster, &THREE, 2);
+    for id in THREE {
+        let node = server(&cluster, id);
+        assert_eq!(
+            node.last_slot(),
+            2,
+            "{id}'s log must hold exactly two slots"
+        );
+        assert_eq!(
+            node.state_machine().get("title"),
+            Some("Microservices"),
+            "{id} title"
+        );
+        assert_eq!(
+            node.state_machine().get("author"),
+            Some("Martin"),
+            "{id} author"
+        );
+    }
+}
+
+/// Java `non_leader_rejects_client_commands`: a follower refuses, and (unlike Java's
+/// bare "Not leader") names the leader.
+#[test]
+fn step2_non_leader_rejects_client_commands_with_a_hint() {
+    let mut cluster = three(3);
+    elect(&mut cluster, ATHENS);
+    cluster.tick_n(5);
+    let call = multipaxos::execute(&mut cluster, ALICE, BYZANTIUM, 1, set("title", "x"));
+    let answer = multipaxos::reply(cluster.run(&call));
+    assert_eq!(
+        answer,
+        Err(ClientError::NotLeader {
+            hint: Some(ProcessId::new(ATHENS))
+        }),
+        "a follower must refuse and point at the leader"
+    );
+    assert!(
+        server(&cluster, BYZANTIUM)
+            .state_machine()
+            .get("title")
+            .is_none(),
+        "the refused write must not take effect"
+    );
+}
+
+/// Java `read_goes_through_log_with_noop`: a read is a command in its own slot after
+/// the write, so it returns the written value.
+#[test]
+fn step2_read_goes_through_the_log() {
+    let mut cluster = three(4);
+    elect(&mut cluster, ATHENS);
+    let write = execute(
+        &mut cluster,
+        ALICE,
+        ATHENS,
+        1,
+        set("author", "Martin Fowler"),
+    );
+    let read_reply = execute(&mut cluster, BOB, ATHENS, 1, get("author"));
+    assert_eq!(
+        read_reply.outcome,
+        read(Some("Martin Fowler")),
+        "the read must see the write"
+    );
+    assert!(
+        read_reply.slot > write.slot,
+        "the read must occupy a slot after the write"
+    );
+}
+
+/// Compare-and-swap reports its verdict and the value it found.
+#[test]
+fn step2_cas_success_and_failure_results() {
+    let mut cluster = three(5);
+    elect(&mut cluster, ATHENS);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("k", "a"));
+    let wrong = execute(&mut cluster, BOB, ATHENS, 1, cas("k", Some("b"), "c"));
+    assert_eq!(
+        wrong.outcome,
+        swapped(false, Some("a")),
+        "a swap expecting the wrong value fails"
+    );
+    let right = execute(&mut cluster, BOB, ATHENS, 2, cas("k", Some("a"), "c"));
+    assert_eq!(
+        right.outcome,
+        swapped(true, Some("a")),
+        "a swap expecting the value succeeds"
+    );
+}
+
+/// Three clients' writes are in flight at once: they take consecutive slots, are
+/// accepted without waiting for each other, and execute in slot order everywhere.
+#[test]
+fn step2_pipelined_writes_execute_in_slot_order() {
+    let mut cluster = three(6);
+    elect(&mut cluster, ATHENS);
+    let calls: Vec<_> = [ALICE, BOB, CAROL]
+        .iter()
+        .map(|c| multipaxos::execute(&mut cluster, c, ATHENS, 1, set("k", c)))
+        .collect();
+    let replies: Vec<_> = [ALICE, BOB, CAROL]
+        .iter()
+        .zip(&calls)
+        .map(|(c, call)| answered(&mut cluster, call, c))
+        .collect();
+    let sent_at = |wanted: &dyn Fn(&Msg) -> bool| {
+        cluster
+            .trace()
+            .events()
+            .position(|e| e.node == ATHENS && e.body.as_ref().is_some_and(wanted))
+            .unwrap_or(usize::MAX)
+    };
+    let third_accept = sent_at(&|m| matches!(m, Msg::Accept { slot: 3, .. }));
+    let first_commit = sent_at(&|m| matches!(m, Msg::Commit { slot: 1, .. }));
+    assert!(
+        first_commit != usize::MAX,
+        "the trace must show the leader committing slot 1"
+    );
+    assert!(
+        third_accept < first_commit,
+        "the leader must send slot 3's Accept before slot 1 is committed (pipelining)"
+    );
+    let mut slots: Vec<u64> = replies.iter().map(|r| r.slot).collect();
+    slots.sort_unstable();
+    assert_eq!(
+        slots,
+        vec![1, 2, 3],
+        "three concurrent writes take three consecutive slots"
+    );
+    until_executed(&mut cluster, &THREE, 3);
+    let last = replies
+        .iter()
+        .max_by_key(|r| r.slot)
+        .map(|r| r.request.client.clone());
+    for id in THREE {
+        assert_eq!(
+            server(&cluster, id)
+                .state_machine()
+                .get("k")
+                .map(ProcessId::new),
+            last,
+            "{id} must end with the write of the highest slot"
+        );
+        assert_eq!(
+            server(&cluster, id).executed_log(),
+            server(&cluster, ATHENS).executed_log(),
+            "{id} must execute the same log as the leader"
+        );
+    }
+}
+
+/// A one-node cluster is its own majority.
+#[test]
+fn step2_single_node_cluster_commits() {
+    let mut cluster = cluster_with(7, &[ATHENS], multipaxos::Config::default());
+    elect(&mut cluster, ATHENS);
+    let reply = execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    assert_eq!(reply.outcome, stored("1"), "a single node commits alone");
+}
+
+/// A client sent to a follower follows the `NotLeader` hint and gets its answer from
+/// the leader; one that asks a node with no leader starts an election through it.
+#[test]
+fn step2_clients_follow_the_hint_or_start_an_election() {
+    let mut cluster = three(8);
+    let first = multipaxos::execute_following(&mut cluster, ALICE, CYRENE, 1, set("x", "1"), 200);
+    let reply = answered(&mut cluster, &first, ALICE);
+    assert_eq!(
+        reply.outcome,
+        stored("1"),
+        "a request to a cluster without leader elects one"
+    );
+    assert!(
+        server(&cluster, CYRENE).is_leader(),
+        "the node asked first stood for election"
+    );
+    let second = multipaxos::execute_following(&mut cluster, BOB, ATHENS, 1, get("x"), 200);
+    let reply = answered(&mut cluster, &second, BOB);
+    assert_eq!(
+        reply.outcome,
+        read(Some("1")),
+        "bob is redirected to the leader and reads"
+    );
+    assert!(
+        cluster
+            .trace()
+            .events()
+            .any(|e| matches!(&e.body, Some(Msg::NotLeader { .. }))),
+        "bob's first attempt must have been answered NotLeader"
+    );
+    assert!(
+        !server(&cluster, ATHENS).is_leader(),
+        "athens only redirected bob: it must not have stood for election"
+    );
+}

@@ -1,0 +1,376 @@
+//! The seeded fault runner for Multi-Paxos: clients issue sets, gets and
+//! compare-and-swaps on a few keys under a random fault plan, the invariants are checked
+//! after every tick, and the history is checked for linearizability against a
+//! key-value store with compare-and-swap.
+
+use super::install_invariants;
+use common::check::Model;
+use common::history::{Op, ToValue, Value as HistoryValue};
+use common::nemesis::{FaultConfig, FaultMix};
+use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
+use common::{Cluster, NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
+use multipaxos::{Config, Msg, Operation, Outcome, RequestId};
+use std::collections::BTreeMap;
+
+/// A client operation as the history records it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KvCmd {
+    /// Store a value.
+    Set { key: String, value: String },
+    /// Read a key through the log.
+    Get { key: String },
+    /// Compare-and-swap.
+    Cas {
+        key: String,
+        expected: Option<String>,
+        new: String,
+    },
+}
+
+impl KvCmd {
+    pub fn key(&self) -> &str {
+        match self {
+            KvCmd::Set { key, .. } | KvCmd::Get { key } | KvCmd::Cas { key, .. } => key,
+        }
+    }
+
+    /// The operation a client sends for it.
+    pub fn operation(&self) -> Operation {
+        match self {
+            KvCmd::Set { key, value } => Operation::set(key, value),
+            KvCmd::Get { key } => Operation::get(key),
+            KvCmd::Cas { key, expected, new } => Operation::cas(key, expected.as_deref(), new),
+        }
+    }
+}
+
+/// Rendered as Jepsen's `independent` tuples: `:value [key value]`.
+impl Op for KvCmd {
+    fn f(&self) -> &str {
+        match self {
+            KvCmd::Set { .. } => "write",
+            KvCmd::Get { .. } => "read",
+            KvCmd::Cas { .. } => "cas",
+        }
+    }
+
+    fn value(&self) -> HistoryValue {
+        match self {
+            KvCmd::Set { key, value } => (key.as_str(), value.as_str()).to_value(),
+            KvCmd::Get { key } => (key.as_str(), HistoryValue::Nil).to_value(),
+            KvCmd::Cas { key, expected, new } => {
+                let pair = (expected.clone(), new.as_str()).to_value();
+                (key.as_str(), pair).to_value()
+            }
+        }
+    }
+
+    fn completed_value(&self, output: HistoryValue) -> HistoryValue {
+        match self {
+            KvCmd::Get { key } => (key.as_str(), output).to_value(),
+            _ => self.value(),
+        }
+    }
+}
+
+/// What a client was told: the outcome exactly as the server reported it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Told(pub Outcome);
+
+impl ToValue for Told {
+    fn to_value(&self) -> HistoryValue {
+        match &self.0 {
+            Outcome::Stored { value } => value.to_value(),
+            Outcome::Read { value } => value.to_value(),
+            Outcome::Swapped { swapped, previous } => (*swapped, previous.clone()).to_value(),
+        }
+    }
+}
+
+/// A map of string registers with set, get and compare-and-swap, checked key by key.
+/// Outputs carry everything the server says: a set's stored value, a read's value, a
+/// swap's verdict *and* the value it found, so a stale or invented answer is caught.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KvCas;
+
+impl Model for KvCas {
+    type Input = KvCmd;
+    type Output = Told;
+    type State = Option<String>;
+
+    fn init(&self) -> Self::State {
+        None
+    }
+
+    fn step(
+        &self,
+        state: &Option<String>,
+        input: &KvCmd,
+        output: Option<&Told>,
+    ) -> Option<Option<String>> {
+        let (next, expected) = match input {
+            KvCmd::Set { value, .. } => (
+                Some(value.clone()),
+                Outcome::Stored {
+                    value: value.clone(),
+                },
+            ),
+            KvCmd::Get { .. } => (
+                state.clone(),
+                Outcome::Read {
+                    value: state.clone(),
+                },
+            ),
+            KvCmd::Cas { expected, new, .. } => {
+                let swaps = state == expected;
+                let next = if swaps {
+                    Some(new.clone())
+                } else {
+                    state.clone()
+                };
+                let outcome = Outcome::Swapped {
+                    swapped: swaps,
+                    previous: state.clone(),
+                };
+                (next, outcome)
+            }
+        };
+        match output {
+            None => Some(next),
+            Some(Told(told)) if *told == expected => Some(next),
+            Some(_) => None,
+        }
+    }
+
+    fn partition(&self, input: &KvCmd) -> Option<HistoryValue> {
+        Some(input.key().to_value())
+    }
+}
+
+/// Keys the workload uses: few, so operations collide.
+pub const KEYS: [&str; 2] = ["x", "y"];
+
+/// Each client sends sets of unique values, gets, and compare-and-swaps (expecting a
+/// value it saw or wrote, or an absent key), with its own request ids.
+#[derive(Debug, Default)]
+pub struct KvWorkload {
+    next_seq: BTreeMap<ProcessId, u64>,
+    /// Values written or read per key, the candidates a swap expects.
+    seen: BTreeMap<String, Vec<String>>,
+    /// Operations answered with an outcome.
+    pub answered: u64,
+}
+
+impl KvWorkload {
+    fn fresh(&mut self, client: &ProcessId) -> u64 {
+        let seq = self.next_seq.entry(client.clone()).or_insert(0);
+        *seq += 1;
+        *seq
+    }
+
+    fn remember(&mut self, key: &str, value: &str) {
+        let seen = self.seen.entry(key.to_string()).or_default();
+        if !seen.iter().any(|v| v == value) {
+            seen.push(value.to_string());
+        }
+    }
+}
+
+impl Workload<Msg> for KvWorkload {
+    type Input = KvCmd;
+    type Output = Told;
+
+    fn next_op(&mut self, rng: &mut SimRng, client: &ProcessId) -> Option<KvCmd> {
+        let key = KEYS[rng.below(KEYS.len())].to_string();
+        let seq = self.next_seq.get(client).copied().unwrap_or(0) + 1;
+        let unique = format!("{client}-{seq}");
+        Some(match rng.below(10) {
+            0..=3 => KvCmd::Set { key, value: unique },
+            4..=6 => KvCmd::Get { key },
+            _ => {
+                let seen = self.seen.get(&key).cloned().unwrap_or_default();
+                let expected = if seen.is_empty() || rng.chance(0.2) {
+                    None
+                } else {
+                    // Recent values are the likely current ones: favour the last few.
+                    let recent = seen.len().saturating_sub(3);
+                    Some(seen[recent + rng.below(seen.len() - recent)].clone())
+                };
+                KvCmd::Cas {
+                    key,
+                    expected,
+                    new: unique,
+                }
+            }
+        })
+    }
+
+    fn request(&mut self, client: &ProcessId, input: &KvCmd) -> Msg {
+        let seq = self.fresh(client);
+        if let KvCmd::Set { key, value }
+        | KvCmd::Cas {
+            key, new: value, ..
+        } = input
+        {
+            self.remember(key, value);
+        }
+        Msg::Execute {
+            request: RequestId::new(client.clone(), seq),
+            operation: input.operation(),
+        }
+    }
+
+    fn interpret(&mut self, input: &KvCmd, reply: Result<Msg, RpcError>) -> Answer<Told> {
+        match reply {
+            Ok(Msg::Executed { outcome, .. }) => {
+                if let (Outcome::Read { value: Some(v) }, key) = (&outcome, input.key()) {
+                    let (key, v) = (key.to_string(), v.clone());
+                    self.remember(&key, &v);
+                }
+                self.answered += 1;
+                Answer::Ok(Told(outcome))
+            }
+            // Gave up, superseded or timed out: the operation may still take effect
+            // (or, superseded, never will; unknown covers both).
+            _ => Answer::Info,
+        }
+    }
+
+    /// `NotLeader { hint }` sends the client to the hint (or, without one, to the next
+    /// server) with the same request id: safe, since a request executes at most once.
+    fn redirect(reply: &Msg) -> Redirect {
+        multipaxos::redirect(reply)
+    }
+
+    fn final_op(&mut self, _client: &ProcessId) -> Option<KvCmd> {
+        Some(KvCmd::Get {
+            key: KEYS[0].to_string(),
+        })
+    }
+}
+
+/// The fault mix of the sweep: message loss between servers, delays, duplication,
+/// partitions, isolation, one-way cuts, holds, pauses, failing disk writes, clock jumps
+/// and drift, and crashes with restart. Storage is slow (2 to 8 ticks per write) and a
+/// crash loses every unsynced write (or, for a torn crash, keeps a random prefix of
+/// them), so an acceptor that replies before its sync is exposed.
+pub fn fault_config(seed: u64) -> SimConfig {
+    SimConfig {
+        chaos_ticks: 500,
+        quiesce_ticks: 600,
+        clients: 4,
+        op_probability: 0.3,
+        client_timeout: 300,
+        client_attempt_timeout: Some(100),
+        request_timeout: 20,
+        net: NetConfig {
+            latency: (1, 2),
+            ..NetConfig::default()
+        },
+        store: StoreConfig {
+            delay: (2, 10),
+            ..StoreConfig::default()
+        },
+        faults: FaultConfig {
+            mix: FaultMix {
+                crash: 20,
+                crash_torn: 6,
+                ..FaultMix::all()
+            },
+            mean_gap_ticks: 12,
+            duration_ticks: (2, 30),
+            ..FaultConfig::default()
+        },
+        roundtrip_codec: true,
+        ..SimConfig::new(seed)
+    }
+}
+
+/// Probability that a message between two servers is lost.
+pub const SERVER_LOSS: f64 = 0.03;
+
+/// Random loss on every link between servers. Links to clients stay reliable, so a lost
+/// answer never makes the final (liveness) operation look like a protocol failure.
+pub fn drop_between_servers(cluster: &mut Cluster<Msg>, probability: f64) {
+    let servers: Vec<ProcessId> = cluster.servers().to_vec();
+    for from in &servers {
+        for to in servers.iter().filter(|to| *to != from) {
+            cluster
+                .net()
+                .set_link_loss(from.as_str(), to.as_str(), probability);
+        }
+    }
+}
+
+/// Run one seed with servers configured by `config`.
+pub fn run_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    run_with(&fault_config(seed), config)
+}
+
+/// [`fault_config`] on five servers: the fault budget is two servers, so two faults can
+/// overlap (one node crashed while another is cut off).
+pub fn five_server_config(seed: u64) -> SimConfig {
+    SimConfig {
+        servers: common::sim::server_names(5),
+        ..fault_config(seed)
+    }
+}
+
+/// Run one five-server seed with servers configured by `config`.
+pub fn run_five_server_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    run_with(&five_server_config(seed), config)
+}
+
+/// Swarm testing: the seed also draws the cluster (3 or 5 servers), the clients, the
+/// latencies, the storage delay and crash policy, and which kinds of fault occur. Random
+/// loss is moved from every link to the links between servers only.
+pub fn swarm_config(seed: u64) -> SimConfig {
+    let mut config = SimConfig::swarm(seed);
+    config.net.loss = 0.0;
+    config.chaos_ticks = 300;
+    config.client_timeout = 250;
+    config.quiesce_ticks = 600;
+    config
+}
+
+/// Run one swarm seed with servers configured by `config`.
+pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    run_with(&swarm_config(seed), config)
+}
+
+/// Run one seed with servers configured by `config`, checking only the clients'
+/// history (no per-tick invariants): what a black-box test of the service would see.
+pub fn run_seed_history_only(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    let config = config.clone();
+    let mut workload = KvWorkload::default();
+    let run = sim::run(
+        &fault_config(seed),
+        move |builder| {
+            let mut cluster = multipaxos::build(builder, config);
+            drop_between_servers(&mut cluster, SERVER_LOSS);
+            cluster
+        },
+        &mut workload,
+        &KvCas,
+        Check::Linearizable,
+    );
+    run.into_result()
+}
+
+fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    let config = config.clone();
+    let mut workload = KvWorkload::default();
+    let run = sim::run(
+        sim_config,
+        move |builder| {
+            let mut cluster = multipaxos::build(builder, config);
+            drop_between_servers(&mut cluster, SERVER_LOSS);
+            install_invariants(&mut cluster);
+            cluster
+        },
+        &mut workload,
+        &KvCas,
+        Check::Linearizable,
+    );
+    run.into_result()
+}
