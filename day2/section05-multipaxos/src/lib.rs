@@ -71,7 +71,7 @@
 //!
 //! [`PhaseOneMode::EverySlot`] is correct but slow on purpose: the leader runs a fresh
 //! prepare before every slot and handles one slot at a time, as per-slot Paxos does
-//! with a single proposer. `examples/throughput.rs` runs both modes on the same
+//! with a single proposer. `examples/phase_one_cost.rs` runs both modes on the same
 //! workload and prints what skipping phase 1 buys.
 //!
 //! ## What this section leaves out, and why

@@ -8,7 +8,7 @@ use common::check::Model;
 use common::history::{Op, ToValue, Value as HistoryValue};
 use common::nemesis::{FaultConfig, FaultMix};
 use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
-use common::{Cluster, NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
+use common::{NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
 use multipaxos::{Config, Msg, Operation, Outcome, RequestId};
 use std::collections::BTreeMap;
 
@@ -289,19 +289,6 @@ pub fn fault_config(seed: u64) -> SimConfig {
 /// Probability that a message between two servers is lost.
 pub const SERVER_LOSS: f64 = 0.03;
 
-/// Random loss on every link between servers. Links to clients stay reliable, so a lost
-/// answer never makes the final (liveness) operation look like a protocol failure.
-pub fn drop_between_servers(cluster: &mut Cluster<Msg>, probability: f64) {
-    let servers: Vec<ProcessId> = cluster.servers().to_vec();
-    for from in &servers {
-        for to in servers.iter().filter(|to| *to != from) {
-            cluster
-                .net()
-                .set_link_loss(from.as_str(), to.as_str(), probability);
-        }
-    }
-}
-
 /// Run one seed with servers configured by `config`.
 pub fn run_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     run_with(&fault_config(seed), config)
@@ -347,7 +334,7 @@ pub fn run_seed_history_only(seed: u64, config: &Config) -> Result<Exercised, Bo
         &fault_config(seed),
         move |builder| {
             let mut cluster = multipaxos::build(builder, config);
-            drop_between_servers(&mut cluster, SERVER_LOSS);
+            cluster.set_loss_between_servers(SERVER_LOSS);
             cluster
         },
         &mut workload,
@@ -364,7 +351,7 @@ fn run_with(sim_config: &SimConfig, config: &Config) -> Result<Exercised, Box<Se
         sim_config,
         move |builder| {
             let mut cluster = multipaxos::build(builder, config);
-            drop_between_servers(&mut cluster, SERVER_LOSS);
+            cluster.set_loss_between_servers(SERVER_LOSS);
             install_invariants(&mut cluster);
             cluster
         },

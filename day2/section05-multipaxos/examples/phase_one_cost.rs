@@ -11,7 +11,7 @@
 //! simulator's own speed (operations per wall-clock second). The last column is the
 //! simulated throughput relative to the per-slot row of the same cluster.
 //!
-//! Run it with `cargo run --release -p multipaxos --example throughput [seed]`. The
+//! Run it with `cargo run --release -p multipaxos --example phase_one_cost [seed]`. The
 //! simulated figures depend only on the seed (default 1) and reprint exactly; the
 //! wall-clock column depends on the machine.
 
@@ -132,12 +132,16 @@ fn main() {
         None => 1,
         Some(Ok(seed)) => seed,
         Some(Err(_)) => {
-            eprintln!("usage: throughput [seed]   (the seed must be a whole number)");
+            eprintln!(
+                "usage: cargo run --release -p multipaxos --example phase_one_cost [seed]   (the seed must be a whole number)"
+            );
             std::process::exit(2);
         }
     };
     if std::env::args().nth(2).is_some() {
-        eprintln!("usage: throughput [seed]   (one argument at most)");
+        eprintln!(
+            "usage: cargo run --release -p multipaxos --example phase_one_cost [seed]   (one argument at most)"
+        );
         std::process::exit(2);
     }
     println!(
