@@ -121,3 +121,18 @@ fn every_example_of_every_section_refuses_an_unknown_argument() {
         }
     }
 }
+
+/// Cargo puts every example binary of the workspace in one `target/<profile>/examples/`
+/// folder: two examples of one name overwrite each other, and `cargo run --example`
+/// may run the wrong section's.
+#[test]
+fn no_two_sections_have_an_example_of_the_same_name() {
+    let examples = section_examples(&workspace_root());
+    let mut seen = std::collections::BTreeMap::new();
+    for (package, name) in &examples {
+        if let Some(other) = seen.insert(name.clone(), package.clone()) {
+            panic!("the example `{name}` exists in both {other} and {package}: rename one");
+        }
+    }
+    assert!(seen.len() >= 13, "expected every section example, found {seen:?}");
+}
