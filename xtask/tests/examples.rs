@@ -134,5 +134,8 @@ fn no_two_sections_have_an_example_of_the_same_name() {
             panic!("the example `{name}` exists in both {other} and {package}: rename one");
         }
     }
-    assert!(seen.len() >= 13, "expected every section example, found {seen:?}");
+    assert!(
+        seen.len() >= 13,
+        "expected every section example, found {seen:?}"
+    );
 }
