@@ -394,3 +394,159 @@ impl<V: Data> Model for AppendLog<V> {
         }
     }
 }
+
+/// An operation on a map of string registers with compare-and-swap (see [`KvCas`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KvCasOp {
+    /// Store a value.
+    Set {
+        /// The key.
+        key: String,
+        /// The value stored.
+        value: String,
+    },
+    /// Read a key.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Store `new` if the key holds `expected` (`None`: absent).
+    Cas {
+        /// The key.
+        key: String,
+        /// The value the key must hold for the swap.
+        expected: Option<String>,
+        /// The value stored if it does.
+        new: String,
+    },
+}
+
+impl KvCasOp {
+    /// The key the operation is on.
+    pub fn key(&self) -> &str {
+        match self {
+            KvCasOp::Set { key, .. } | KvCasOp::Get { key } | KvCasOp::Cas { key, .. } => key,
+        }
+    }
+}
+
+/// Rendered as Jepsen's `independent` tuples: `:value [key value]`.
+impl Op for KvCasOp {
+    fn f(&self) -> &str {
+        match self {
+            KvCasOp::Set { .. } => "write",
+            KvCasOp::Get { .. } => "read",
+            KvCasOp::Cas { .. } => "cas",
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            KvCasOp::Set { key, value } => (key.as_str(), value.as_str()).to_value(),
+            KvCasOp::Get { key } => (key.as_str(), Value::Nil).to_value(),
+            KvCasOp::Cas { key, expected, new } => {
+                let pair = (expected.clone(), new.as_str()).to_value();
+                (key.as_str(), pair).to_value()
+            }
+        }
+    }
+
+    fn completed_value(&self, output: Value) -> Value {
+        match self {
+            KvCasOp::Get { key } => (key.as_str(), output).to_value(),
+            _ => self.value(),
+        }
+    }
+}
+
+/// What a client of a [`KvCas`] map was told: everything the server said.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KvCasRet {
+    /// A set stored this value.
+    Stored {
+        /// The value stored.
+        value: String,
+    },
+    /// A read found this value.
+    Read {
+        /// The value, `None` if absent.
+        value: Option<String>,
+    },
+    /// A compare-and-swap's verdict and the value it found.
+    Swapped {
+        /// Whether it swapped.
+        swapped: bool,
+        /// The value the key held before.
+        previous: Option<String>,
+    },
+}
+
+impl ToValue for KvCasRet {
+    fn to_value(&self) -> Value {
+        match self {
+            KvCasRet::Stored { value } => value.to_value(),
+            KvCasRet::Read { value } => value.to_value(),
+            KvCasRet::Swapped { swapped, previous } => (*swapped, previous.clone()).to_value(),
+        }
+    }
+}
+
+/// A map of string registers with set, get and compare-and-swap, checked key by key.
+/// Outputs carry everything the server says — a set's stored value, a read's value, a
+/// swap's verdict *and* the value it found — so a stale or invented answer is caught.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KvCas;
+
+impl Model for KvCas {
+    type Input = KvCasOp;
+    type Output = KvCasRet;
+    type State = Option<String>;
+
+    fn init(&self) -> Self::State {
+        None
+    }
+
+    fn step(
+        &self,
+        state: &Option<String>,
+        input: &KvCasOp,
+        output: Option<&KvCasRet>,
+    ) -> Option<Option<String>> {
+        let (next, expected) = match input {
+            KvCasOp::Set { value, .. } => (
+                Some(value.clone()),
+                KvCasRet::Stored {
+                    value: value.clone(),
+                },
+            ),
+            KvCasOp::Get { .. } => (
+                state.clone(),
+                KvCasRet::Read {
+                    value: state.clone(),
+                },
+            ),
+            KvCasOp::Cas { expected, new, .. } => {
+                let swaps = state == expected;
+                let next = if swaps {
+                    Some(new.clone())
+                } else {
+                    state.clone()
+                };
+                let ret = KvCasRet::Swapped {
+                    swapped: swaps,
+                    previous: state.clone(),
+                };
+                (next, ret)
+            }
+        };
+        match output {
+            None => Some(next),
+            Some(told) if *told == expected => Some(next),
+            Some(_) => None,
+        }
+    }
+
+    fn partition(&self, input: &KvCasOp) -> Option<Value> {
+        Some(input.key().to_value())
+    }
+}

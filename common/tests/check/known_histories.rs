@@ -2,8 +2,8 @@
 //! that a checker must not reject.
 
 use common::check::models::{
-    AppendLog, CasOp, CasRegister, Counter, CounterOp, KvOp, KvRegister, LogOp, Register,
-    RegisterOp, Ret,
+    AppendLog, CasOp, CasRegister, Counter, CounterOp, KvCas, KvCasOp, KvCasRet, KvOp, KvRegister,
+    LogOp, Register, RegisterOp, Ret,
 };
 use common::check::{self, Checker, Consistency, Verdict};
 use common::history::{History, Value};
@@ -489,4 +489,106 @@ fn a_violation_in_one_key_is_reported_even_when_another_key_exhausts_the_budget(
         .counterexample()
         .unwrap_or_else(|| panic!("key b read a value nobody wrote: {verdict}"));
     assert_eq!(counterexample.key, Some(Value::Str("b".into())));
+}
+
+fn set(key: &str, value: &str) -> KvCasOp {
+    KvCasOp::Set {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+fn cas(key: &str, expected: Option<&str>, new: &str) -> KvCasOp {
+    KvCasOp::Cas {
+        key: key.into(),
+        expected: expected.map(str::to_string),
+        new: new.into(),
+    }
+}
+
+/// Two clients swap the same key from the same expected value, one after the other:
+/// only the first can succeed, and the second must report the value the first wrote.
+#[test]
+fn a_second_swap_from_the_same_value_fails_and_reports_the_new_value() {
+    let mut h: History<KvCasOp, KvCasRet> = History::new();
+    let w = h.invoke("c1", set("x", "a"), 0);
+    h.ok(w, KvCasRet::Stored { value: "a".into() }, 1);
+    let first = h.invoke("c1", cas("x", Some("a"), "b"), 2);
+    h.ok(
+        first,
+        KvCasRet::Swapped {
+            swapped: true,
+            previous: Some("a".into()),
+        },
+        3,
+    );
+    let second = h.invoke("c2", cas("x", Some("a"), "c"), 4);
+    h.ok(
+        second,
+        KvCasRet::Swapped {
+            swapped: false,
+            previous: Some("b".into()),
+        },
+        5,
+    );
+    let verdict = Checker::new().linearizable(&KvCas, &h);
+    assert!(
+        verdict.is_ok(),
+        "the honest history must be linearizable: {verdict}"
+    );
+
+    let mut lying: History<KvCasOp, KvCasRet> = History::new();
+    let w = lying.invoke("c1", set("x", "a"), 0);
+    lying.ok(w, KvCasRet::Stored { value: "a".into() }, 1);
+    let first = lying.invoke("c1", cas("x", Some("a"), "b"), 2);
+    lying.ok(
+        first,
+        KvCasRet::Swapped {
+            swapped: true,
+            previous: Some("a".into()),
+        },
+        3,
+    );
+    let second = lying.invoke("c2", cas("x", Some("a"), "c"), 4);
+    lying.ok(
+        second,
+        KvCasRet::Swapped {
+            swapped: true,
+            previous: Some("a".into()),
+        },
+        5,
+    );
+    let verdict = Checker::new().linearizable(&KvCas, &lying);
+    assert!(
+        !verdict.is_ok(),
+        "two swaps from the same value, one after the other, cannot both succeed: {verdict}"
+    );
+}
+
+/// A swap that timed out (`info`) may or may not have happened; a later read of either
+/// value is linearizable, and keys are checked apart.
+#[test]
+fn a_timed_out_swap_explains_either_later_read_and_keys_are_independent() {
+    for seen in ["a", "b"] {
+        let mut h: History<KvCasOp, KvCasRet> = History::new();
+        let w = h.invoke("c1", set("x", "a"), 0);
+        h.ok(w, KvCasRet::Stored { value: "a".into() }, 1);
+        let y = h.invoke("c3", set("y", "z"), 1);
+        h.ok(y, KvCasRet::Stored { value: "z".into() }, 2);
+        let swap = h.invoke("c1", cas("x", Some("a"), "b"), 2);
+        h.info(swap, 3);
+        let read = h.invoke("c2", KvCasOp::Get { key: "x".into() }, 4);
+        h.ok(
+            read,
+            KvCasRet::Read {
+                value: Some(seen.into()),
+            },
+            5,
+        );
+        let verdict = Checker::new().linearizable(&KvCas, &h);
+        assert!(
+            verdict.is_ok(),
+            "reading {seen} after an unknown swap is explainable: {verdict}"
+        );
+    }
 }

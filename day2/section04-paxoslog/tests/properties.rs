@@ -11,7 +11,7 @@ use paxoslog::{
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use support::sim::{KvCas, KvCmd, Told};
+use support::sim::{KvCas, KvCmd, operation, told};
 
 fn value(client: &str, seq: u64, key: &str, v: &str) -> Value {
     Value {
@@ -100,13 +100,13 @@ proptest! {
             let slot = i as u64 + 1;
             let applied = store.apply(slot, &Value {
                 request: RequestId::new("alice", slot),
-                operation: command.operation(),
+                operation: operation(command),
             });
             let Applied::Ran(outcome) = applied else {
                 return Err(TestCaseError::fail("a fresh request must run"));
             };
             let state = states.entry(command.key().to_string()).or_default();
-            let next = KvCas.step(state, command, Some(&Told(outcome.clone())));
+            let next = KvCas.step(state, command, Some(&told(outcome.clone())));
             prop_assert!(next.is_some(), "the model refuses {:?} -> {}", command, outcome);
             let wrong = match &outcome {
                 paxoslog::Outcome::Read { value } => paxoslog::Outcome::Read {
@@ -119,7 +119,7 @@ proptest! {
                 },
             };
             prop_assert!(
-                KvCas.step(state, command, Some(&Told(wrong.clone()))).is_none(),
+                KvCas.step(state, command, Some(&told(wrong.clone()))).is_none(),
                 "the model must refuse the wrong outcome {} for {:?}", wrong, command
             );
             *state = next.expect("checked above");
@@ -138,7 +138,7 @@ proptest! {
             .enumerate()
             .map(|(i, c)| Value {
                 request: RequestId::new(["alice", "bob"][i % 2], i as u64 + 1),
-                operation: c.operation(),
+                operation: operation(c),
             })
             .collect();
         let mut with_repeats = log.clone();

@@ -4,146 +4,32 @@
 //! key-value store with compare-and-swap.
 
 use super::install_invariants;
-use common::check::Model;
-use common::history::{Op, ToValue, Value as HistoryValue};
 use common::nemesis::{FaultConfig, FaultMix};
 use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
 use common::{NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
 use paxoslog::{Config, Msg, Operation, Outcome, RequestId};
 use std::collections::BTreeMap;
 
-/// A client operation as the history records it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum KvCmd {
-    /// Store a value.
-    Set { key: String, value: String },
-    /// Read a key through the log.
-    Get { key: String },
-    /// Compare-and-swap.
-    Cas {
-        key: String,
-        expected: Option<String>,
-        new: String,
-    },
-}
+/// The history's operations and outputs, and the model that checks them, are the kit's
+/// key-value map with compare-and-swap; this section only maps them to its messages.
+pub use common::check::models::{KvCas, KvCasOp as KvCmd, KvCasRet};
 
-impl KvCmd {
-    pub fn key(&self) -> &str {
-        match self {
-            KvCmd::Set { key, .. } | KvCmd::Get { key } | KvCmd::Cas { key, .. } => key,
-        }
-    }
-
-    /// The operation a client sends for it.
-    pub fn operation(&self) -> Operation {
-        match self {
-            KvCmd::Set { key, value } => Operation::set(key, value),
-            KvCmd::Get { key } => Operation::get(key),
-            KvCmd::Cas { key, expected, new } => Operation::cas(key, expected.as_deref(), new),
-        }
+/// The operation a client sends for a history operation.
+pub fn operation(cmd: &KvCmd) -> Operation {
+    match cmd {
+        KvCmd::Set { key, value } => Operation::set(key, value),
+        KvCmd::Get { key } => Operation::get(key),
+        KvCmd::Cas { key, expected, new } => Operation::cas(key, expected.as_deref(), new),
     }
 }
 
-/// Rendered as Jepsen's `independent` tuples: `:value [key value]`.
-impl Op for KvCmd {
-    fn f(&self) -> &str {
-        match self {
-            KvCmd::Set { .. } => "write",
-            KvCmd::Get { .. } => "read",
-            KvCmd::Cas { .. } => "cas",
-        }
-    }
-
-    fn value(&self) -> HistoryValue {
-        match self {
-            KvCmd::Set { key, value } => (key.as_str(), value.as_str()).to_value(),
-            KvCmd::Get { key } => (key.as_str(), HistoryValue::Nil).to_value(),
-            KvCmd::Cas { key, expected, new } => {
-                let pair = (expected.clone(), new.as_str()).to_value();
-                (key.as_str(), pair).to_value()
-            }
-        }
-    }
-
-    fn completed_value(&self, output: HistoryValue) -> HistoryValue {
-        match self {
-            KvCmd::Get { key } => (key.as_str(), output).to_value(),
-            _ => self.value(),
-        }
-    }
-}
-
-/// What a client was told: the outcome exactly as the server reported it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Told(pub Outcome);
-
-impl ToValue for Told {
-    fn to_value(&self) -> HistoryValue {
-        match &self.0 {
-            Outcome::Stored { value } => value.to_value(),
-            Outcome::Read { value } => value.to_value(),
-            Outcome::Swapped { swapped, previous } => (*swapped, previous.clone()).to_value(),
-        }
-    }
-}
-
-/// A map of string registers with set, get and compare-and-swap, checked key by key.
-/// Outputs carry everything the server says: a set's stored value, a read's value, a
-/// swap's verdict *and* the value it found, so a stale or invented answer is caught.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KvCas;
-
-impl Model for KvCas {
-    type Input = KvCmd;
-    type Output = Told;
-    type State = Option<String>;
-
-    fn init(&self) -> Self::State {
-        None
-    }
-
-    fn step(
-        &self,
-        state: &Option<String>,
-        input: &KvCmd,
-        output: Option<&Told>,
-    ) -> Option<Option<String>> {
-        let (next, expected) = match input {
-            KvCmd::Set { value, .. } => (
-                Some(value.clone()),
-                Outcome::Stored {
-                    value: value.clone(),
-                },
-            ),
-            KvCmd::Get { .. } => (
-                state.clone(),
-                Outcome::Read {
-                    value: state.clone(),
-                },
-            ),
-            KvCmd::Cas { expected, new, .. } => {
-                let swaps = state == expected;
-                let next = if swaps {
-                    Some(new.clone())
-                } else {
-                    state.clone()
-                };
-                let outcome = Outcome::Swapped {
-                    swapped: swaps,
-                    previous: state.clone(),
-                };
-                (next, outcome)
-            }
-        };
-        match output {
-            None => Some(next),
-            Some(Told(told)) if *told == expected => Some(next),
-            Some(_) => None,
-        }
-    }
-
-    fn partition(&self, input: &KvCmd) -> Option<HistoryValue> {
-        Some(input.key().to_value())
+/// What a client was told, in the model's terms: the outcome exactly as the server
+/// reported it.
+pub fn told(outcome: Outcome) -> KvCasRet {
+    match outcome {
+        Outcome::Stored { value } => KvCasRet::Stored { value },
+        Outcome::Read { value } => KvCasRet::Read { value },
+        Outcome::Swapped { swapped, previous } => KvCasRet::Swapped { swapped, previous },
     }
 }
 
@@ -178,7 +64,7 @@ impl KvWorkload {
 
 impl Workload<Msg> for KvWorkload {
     type Input = KvCmd;
-    type Output = Told;
+    type Output = KvCasRet;
 
     fn next_op(&mut self, rng: &mut SimRng, client: &ProcessId) -> Option<KvCmd> {
         let key = KEYS[rng.below(KEYS.len())].to_string();
@@ -216,11 +102,11 @@ impl Workload<Msg> for KvWorkload {
         }
         Msg::Execute {
             request: RequestId::new(client.clone(), seq),
-            operation: input.operation(),
+            operation: operation(input),
         }
     }
 
-    fn interpret(&mut self, input: &KvCmd, reply: Result<Msg, RpcError>) -> Answer<Told> {
+    fn interpret(&mut self, input: &KvCmd, reply: Result<Msg, RpcError>) -> Answer<KvCasRet> {
         match reply {
             Ok(Msg::Executed { outcome, .. }) => {
                 if let (Outcome::Read { value: Some(v) }, key) = (&outcome, input.key()) {
@@ -228,7 +114,7 @@ impl Workload<Msg> for KvWorkload {
                     self.remember(&key, &v);
                 }
                 self.answered += 1;
-                Answer::Ok(Told(outcome))
+                Answer::Ok(told(outcome))
             }
             // Gave up, superseded or timed out: the operation may still take effect
             // (or, superseded, never will; unknown covers both).
