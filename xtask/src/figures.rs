@@ -55,24 +55,40 @@ impl Producer {
 }
 
 /// Every producer of README figures.
-pub const PRODUCERS: &[Producer] = &[Producer {
-    env: &[("SIM_ITERS", "1000")],
-    cargo_args: &[
-        "test",
-        "--quiet",
-        "-p",
-        "quorums",
-        "--test",
-        "simulation",
-        "weaker",
-        "--",
-        "--nocapture",
-    ],
-    blocks: &[
-        ("quorums-weaker", "day1/section04-quorums/README.md"),
-        ("quorums-async-repair", "day1/section04-quorums/README.md"),
-    ],
-}];
+pub const PRODUCERS: &[Producer] = &[
+    Producer {
+        env: &[],
+        cargo_args: &[
+            "run",
+            "--quiet",
+            "-p",
+            "wal",
+            "--example",
+            "torn_write",
+            "--",
+            "--figures",
+        ],
+        blocks: &[("wal-torn", "day1/section03-wal/README.md")],
+    },
+    Producer {
+        env: &[("SIM_ITERS", "1000")],
+        cargo_args: &[
+            "test",
+            "--quiet",
+            "-p",
+            "quorums",
+            "--test",
+            "simulation",
+            "weaker",
+            "--",
+            "--nocapture",
+        ],
+        blocks: &[
+            ("quorums-weaker", "day1/section04-quorums/README.md"),
+            ("quorums-async-repair", "day1/section04-quorums/README.md"),
+        ],
+    },
+];
 
 /// A picture a README embeds: an example's run, drawn as SVG.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +113,11 @@ impl Picture {
 
 /// Every picture the READMEs embed.
 pub const PICTURES: &[Picture] = &[
+    Picture {
+        package: "wal",
+        example: "torn_write",
+        file: "day1/section03-wal/docs/torn-write.svg",
+    },
     Picture {
         package: "quorums",
         example: "clock_skew",

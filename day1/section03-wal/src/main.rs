@@ -364,19 +364,7 @@ fn torn_demo(args: &[String]) -> Result<u8, Failure> {
     );
     println!("is updated from A (101, 202) to B (102, 203); the power fails before the fsync.");
     println!("Simulated disk, seed {seed}, {trials} power cuts per scheme:\n");
-    println!(
-        "{:<34} {:>8} {:>8} {:>16} {:>11}",
-        "scheme", "old (A)", "new (B)", "detected, lost", "undetected"
-    );
-    for (name, counts) in [
-        ("overwrite in place, payload CRC", report.in_place),
-        ("two slots A/B, sequence + full CRC", report.two_slot),
-    ] {
-        println!(
-            "{:<34} {:>8} {:>8} {:>16} {:>11}",
-            name, counts[0], counts[1], counts[2], counts[3]
-        );
-    }
+    print!("{}", report.table());
     if let Some(map) = &report.example_sectors {
         println!("\nOne torn in-place record, sector by sector (N = new, O = old):\n  {map}");
     }

@@ -238,6 +238,30 @@ pub struct DemoReport {
     pub two_slot: [u64; 4],
     /// One torn in-place record, sector by sector: `N` new, `O` old, `?` neither.
     pub example_sectors: Option<String>,
+    /// One torn two-slot save, sector by sector: `[slot being written, the other slot]`,
+    /// each sector `N` (B, the record being saved), `O` (A, the newest durable record),
+    /// `.` (never written) or `?` (neither).
+    pub example_slots: Option<[String; 2]>,
+}
+
+impl DemoReport {
+    /// The outcome table the README shows, one row per scheme.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{:<34} {:>8} {:>8} {:>16} {:>11}\n",
+            "scheme", "old (A)", "new (B)", "detected, lost", "undetected"
+        );
+        for (name, counts) in [
+            ("overwrite in place, payload CRC", self.in_place),
+            ("two slots A/B, sequence + full CRC", self.two_slot),
+        ] {
+            out.push_str(&format!(
+                "{:<34} {:>8} {:>8} {:>16} {:>11}\n",
+                name, counts[0], counts[1], counts[2], counts[3]
+            ));
+        }
+        out
+    }
 }
 
 fn count(counts: &mut [u64; 4], outcome: Outcome) {
@@ -269,12 +293,38 @@ fn sector_map(bytes: &[u8], old: &[u8], new: &[u8], sector: usize) -> String {
                 'N'
             } else if old.get(range) == Some(chunk) {
                 'O'
+            } else if chunk.iter().all(|&b| b == 0) {
+                '.'
             } else {
                 '?'
             }
         })
         .collect()
 }
+
+/// The sector maps of both slots after a torn save of B, if the save was cut part-way:
+/// some of its sectors written and some not.
+fn torn_slots(bytes: &[u8], old: &AcceptorState, new: &AcceptorState) -> Option<[String; 2]> {
+    // A was saved first, with sequence 1, into slot 1; B, sequence 2, goes to slot 0.
+    let (a, b) = (encode_slot(1, old), encode_slot(2, new));
+    let slot = |k: usize, len: usize| {
+        let mut region = bytes
+            .get(k * DEMO_SLOT_BYTES as usize..)
+            .unwrap_or_default()
+            .to_vec();
+        region.resize(len, 0);
+        region
+    };
+    let written = sector_map(&slot(0, b.len()), &a, &b, SECTOR_BYTES);
+    let other = sector_map(&slot(1, a.len()), &a, &b, SECTOR_BYTES);
+    (written.contains('N') && !written.chars().all(|c| c == 'N')).then_some([written, other])
+}
+
+/// The simulated disk's sector: the unit it writes atomically.
+const SECTOR_BYTES: usize = 512;
+
+/// Each slot of the demo's two-slot file.
+const DEMO_SLOT_BYTES: u64 = 8192;
 
 /// Update an acceptor record from A (promised 101, accepted 202) to B (102, 203), with
 /// a 7 KiB payload, and cut the power before the update's fsync, `trials` times per
@@ -309,21 +359,107 @@ pub fn run_demo(trials: u64, seed: u64) -> io::Result<DemoReport> {
         let found = in_place::validate(&bytes).ok();
         let outcome = classify(found.as_ref(), &old, &new);
         if outcome == Outcome::DetectedLoss && report.example_sectors.is_none() {
-            report.example_sectors = Some(sector_map(&bytes, &old_bytes, &new_bytes, 512));
+            report.example_sectors = Some(sector_map(&bytes, &old_bytes, &new_bytes, SECTOR_BYTES));
         }
         count(&mut report.in_place, outcome);
 
         // Two slots: save A (durable); save B with the power cut before its fsync.
         let file = dir.create("paxos.slots")?;
         dir.sync()?;
-        let mut store = TwoSlotStore::open(file, 8192)?;
+        let mut store = TwoSlotStore::open(file, DEMO_SLOT_BYTES)?;
         store.save(&old)?;
         fs.cut_power_after(1);
         let _ = store.save(&new);
         fs.crash(&mut rng);
-        let store = TwoSlotStore::open(dir.open("paxos.slots")?, 8192)?;
+        let store = TwoSlotStore::open(dir.open("paxos.slots")?, DEMO_SLOT_BYTES)?;
         let found = store.load()?.map(|(_, state)| state);
         count(&mut report.two_slot, classify(found.as_ref(), &old, &new));
+        if report.example_slots.is_none() {
+            let bytes = fs.file_bytes("paxos.slots").unwrap_or_default();
+            report.example_slots = torn_slots(&bytes, &old, &new);
+        }
     }
     Ok(report)
+}
+
+/// The picture of the lesson, as a self-contained SVG: one torn in-place record and one
+/// torn two-slot save, sector by sector, over the outcome counts. `None` if the run had no
+/// torn example of either kind (too few trials).
+pub fn svg(report: &DemoReport) -> Option<String> {
+    let in_place = report.example_sectors.as_ref()?;
+    let [written, other] = report.example_slots.as_ref()?;
+    let rows: [(&str, String, &str); 4] = [
+        ("in place, before", "O".repeat(in_place.len()), "A, durable"),
+        (
+            "in place, after the cut",
+            in_place.clone(),
+            "checksum mismatch: neither A nor B",
+        ),
+        (
+            "two slots: slot 1, seq 1",
+            other.clone(),
+            "intact: the load returns A",
+        ),
+        (
+            "two slots: slot 0, seq 2",
+            written.clone(),
+            "torn: its checksum rejects it",
+        ),
+    ];
+    let (cell, left, top) = (26usize, 190usize, 70usize);
+    let width = left + 15 * cell + 280;
+    let height = top + 4 * 44 + 56;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"13\">\n\
+         <rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n\
+         <text x=\"12\" y=\"24\" font-size=\"15\" font-weight=\"bold\">An acceptor record of 15 \
+         sectors, updated from A to B; the power fails before the fsync</text>\n\
+         <text x=\"12\" y=\"46\">Each box is a 512-byte sector: grey holds A, green holds B, \
+         white was never written.</text>\n"
+    );
+    for (row, (label, map, verdict)) in rows.iter().enumerate() {
+        let y = top + row * 44 + if row >= 2 { 12 } else { 0 };
+        out.push_str(&format!("<text x=\"12\" y=\"{}\">{label}</text>\n", y + 18));
+        for (k, sector) in map.chars().enumerate() {
+            let (fill, text) = match sector {
+                'N' => ("#7fc97f", "B"),
+                'O' => ("#cccccc", "A"),
+                '.' => ("#ffffff", ""),
+                _ => ("#f0a0a0", "?"),
+            };
+            let x = left + k * cell;
+            out.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"26\" fill=\"{fill}\" \
+                 stroke=\"#555555\"><title>sector {k}</title></rect>\n",
+                cell - 2
+            ));
+            if !text.is_empty() {
+                out.push_str(&format!(
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{text}</text>\n",
+                    x + cell / 2 - 1,
+                    y + 18
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\">{verdict}</text>\n",
+            left + 15 * cell + 12,
+            y + 18
+        ));
+    }
+    let footer = top + 4 * 44 + 24;
+    out.push_str(&format!(
+        "<text x=\"12\" y=\"{footer}\">Over {} power cuts: in place kept A {} times, B {} \
+         times and lost both {} times; two slots kept A {} times, B {} times and lost both {} \
+         times.</text>\n</svg>\n",
+        report.trials,
+        report.in_place[0],
+        report.in_place[1],
+        report.in_place[2] + report.in_place[3],
+        report.two_slot[0],
+        report.two_slot[1],
+        report.two_slot[2] + report.two_slot[3],
+    ));
+    Some(out)
 }

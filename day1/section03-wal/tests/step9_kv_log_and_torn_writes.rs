@@ -12,7 +12,7 @@ use support::{code, stdout, wal_cli};
 use wal::kv_log::{
     KvLogError, KvWal, LogStore, MemKv, OrderedKv, SimKvStore, index_of_key, log_key,
 };
-use wal::torn::{AcceptorState, TwoSlotStore, in_place, run_demo};
+use wal::torn::{AcceptorState, TwoSlotStore, in_place, run_demo, svg};
 
 #[test]
 fn step9_log_key_layout_and_ordering() {
@@ -239,6 +239,33 @@ fn step9_two_slots_always_recover_the_old_or_the_new_state() {
         "two slots never lose the state: {report:?}"
     );
     assert_eq!(report.two_slot[0] + report.two_slot[1], 64);
+}
+
+#[test]
+fn step9_a_torn_two_slot_save_damages_only_the_slot_being_written() {
+    let report = run_demo(64, 1).expect("demo");
+    let [written, other] = report.example_slots.expect("an example torn save");
+    assert!(
+        written.contains('N') && written.contains('.'),
+        "the save of B into slot 0 stops part-way: {written}"
+    );
+    assert!(
+        other.chars().all(|sector| sector == 'O'),
+        "slot 1 still holds all of A: {other}"
+    );
+}
+
+#[test]
+fn step9_the_picture_draws_every_sector_of_both_torn_examples() {
+    let report = run_demo(64, 1).expect("demo");
+    let picture = svg(&report).expect("both schemes tore a record");
+    assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        picture.matches("<title>sector ").count(),
+        4 * 15,
+        "four rows of 15 sectors: before, after the cut, and both slots"
+    );
+    assert!(picture.contains("neither A nor B") && picture.contains("the load returns A"));
 }
 
 #[test]
