@@ -22,7 +22,7 @@ impl Server {
         // exercise: draw the timeout from the node's seeded random stream, uniformly in [base, 2 × base), again on every restart; TimeoutMode::Equal (the broken twin) always waits exactly base
         // solution-begin
         let timeout = match self.config.timeout_mode {
-            TimeoutMode::Randomized => ctx.rng().range(base, 2 * base),
+            TimeoutMode::Randomized => ctx.rng().range(base, 2 * base - 1),
             TimeoutMode::Equal => base,
         };
         // solution-end
