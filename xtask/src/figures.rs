@@ -55,24 +55,41 @@ impl Producer {
 }
 
 /// Every producer of README figures.
-pub const PRODUCERS: &[Producer] = &[Producer {
-    env: &[("SIM_ITERS", "1000")],
-    cargo_args: &[
-        "test",
-        "--quiet",
-        "-p",
-        "quorums",
-        "--test",
-        "simulation",
-        "weaker",
-        "--",
-        "--nocapture",
-    ],
-    blocks: &[
-        ("quorums-weaker", "day1/section04-quorums/README.md"),
-        ("quorums-async-repair", "day1/section04-quorums/README.md"),
-    ],
-}];
+pub const PRODUCERS: &[Producer] = &[
+    Producer {
+        env: &[("SIM_ITERS", "1000")],
+        cargo_args: &[
+            "test",
+            "--quiet",
+            "-p",
+            "quorums",
+            "--test",
+            "simulation",
+            "weaker",
+            "--",
+            "--nocapture",
+        ],
+        blocks: &[
+            ("quorums-weaker", "day1/section04-quorums/README.md"),
+            ("quorums-async-repair", "day1/section04-quorums/README.md"),
+        ],
+    },
+    Producer {
+        env: &[],
+        cargo_args: &[
+            "run",
+            "--quiet",
+            "-p",
+            "heartbeats",
+            "--example",
+            "detector_tradeoff",
+        ],
+        blocks: &[(
+            "heartbeats-detector",
+            "day2/section06-heartbeats/README.md",
+        )],
+    },
+];
 
 /// A picture a README embeds: an example's run, drawn as SVG.
 #[derive(Debug, Clone, Copy)]
@@ -126,6 +143,11 @@ pub const PICTURES: &[Picture] = &[
         package: "multipaxos",
         example: "failover",
         file: "day2/section05-multipaxos/docs/failover.svg",
+    },
+    Picture {
+        package: "heartbeats",
+        example: "detector_tradeoff",
+        file: "day2/section06-heartbeats/docs/detector-tradeoff.svg",
     },
 ];
 
