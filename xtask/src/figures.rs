@@ -84,10 +84,7 @@ pub const PRODUCERS: &[Producer] = &[
             "--example",
             "detector_tradeoff",
         ],
-        blocks: &[(
-            "heartbeats-detector",
-            "day2/section06-heartbeats/README.md",
-        )],
+        blocks: &[("heartbeats-detector", "day2/section06-heartbeats/README.md")],
     },
 ];
 

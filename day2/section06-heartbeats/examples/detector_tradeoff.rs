@@ -13,8 +13,8 @@
 //! to draw the chart (time to a new leader against false suspicions). The table is
 //! seeded: the same seeds print the same numbers on every machine.
 
-use common::cli::{Flags, exit_usage};
 use common::chart::{Chart, Series, Style};
+use common::cli::{Flags, exit_usage};
 use common::{Cluster, NetConfig, Tick};
 use heartbeats::{Config, Msg, Server};
 
@@ -54,7 +54,11 @@ fn max(values: &[Tick]) -> Tick {
 fn settled_leader(cluster: &Cluster<Msg>, among: &[&str]) -> Option<String> {
     let leaders: Vec<&&str> = among
         .iter()
-        .filter(|id| cluster.try_node::<Server>(id).is_some_and(Server::is_leader))
+        .filter(|id| {
+            cluster
+                .try_node::<Server>(id)
+                .is_some_and(Server::is_leader)
+        })
         .collect();
     let [leader] = leaders.as_slice() else {
         return None;
@@ -192,7 +196,8 @@ fn main() {
                     .iter()
                     .filter(|(i, _, _)| i == interval)
                     .map(|(_, _, m)| {
-                        let per = m.false_suspicions as f64 * 10_000.0 / m.healthy_ticks.max(1) as f64;
+                        let per =
+                            m.false_suspicions as f64 * 10_000.0 / m.healthy_ticks.max(1) as f64;
                         (mean(&m.new_leader_ticks), per)
                     })
                     .collect(),

@@ -10,7 +10,7 @@
 use crate::config::TimeoutMode;
 use crate::messages::{Ballot, Msg, Slot};
 use crate::server::{Role, Server};
-use common::{Ctx, ProcessId, QuorumPolicy, Tick};
+use common::{Ctx, ProcessId, QuorumPolicy, SimRng, Tick};
 
 impl Server {
     /// Draw a fresh election timeout and (re)start the election timer with it.
@@ -18,16 +18,21 @@ impl Server {
         if let Some(timer) = self.election_timer.take() {
             ctx.cancel_timer(timer);
         }
-        let base = self.config.election_timeout_ticks.max(1);
-        // exercise: draw the timeout from the node's seeded random stream, uniformly in [base, 2 × base), again on every restart; TimeoutMode::Equal (the broken twin) always waits exactly base
-        // solution-begin
-        let timeout = match self.config.timeout_mode {
-            TimeoutMode::Randomized => ctx.rng().range(base, 2 * base - 1),
-            TimeoutMode::Equal => base,
-        };
-        // solution-end
+        let timeout = self.draw_election_timeout(ctx.rng());
         self.election_timeout = timeout;
         self.election_timer = Some(ctx.set_timer(timeout));
+    }
+
+    /// An election timeout drawn from `rng`, the node's seeded random stream.
+    pub(crate) fn draw_election_timeout(&self, rng: &mut SimRng) -> Tick {
+        let base = self.config.election_timeout_ticks.max(1);
+        // exercise: uniformly in [base, 2 × base) (SimRng::range includes its upper bound), drawn anew on every call; TimeoutMode::Equal (the broken twin) always waits exactly base
+        // solution-begin
+        match self.config.timeout_mode {
+            TimeoutMode::Randomized => rng.range(base, 2 * base - 1),
+            TimeoutMode::Equal => base,
+        }
+        // solution-end
     }
 
     /// Stop the election timer (a leader does not suspect itself).
@@ -63,35 +68,52 @@ impl Server {
         self.stats.pre_votes += 1;
         self.stats.messages_to_servers += ctx.peers().len() as u64;
         let policy = QuorumPolicy::majority()
-            .accept(move |m| matches!(m, Msg::PreVoteReply { round: r, granted: true } if *r == round))
+            .accept(
+                move |m| matches!(m, Msg::PreVoteReply { round: r, granted: true } if *r == round),
+            )
             .timeout(self.config.phase_timeout_ticks);
         let targets = ctx.all_nodes().to_vec();
-        ctx.quorum(&targets, Msg::PreVote { round }, policy, move |node, ctx, outcome| {
-            // Still without a leader, and nobody started a higher round meanwhile?
-            let still_suspecting = matches!(node.role, Role::Follower { .. })
-                && node.round_seen.max(node.promised.round) < round;
-            if outcome.succeeded && still_suspecting {
-                node.start_election(ctx);
-            } else if !outcome.succeeded {
-                ctx.note(format!("pre-vote for round {round} refused"));
-            }
-        });
+        ctx.quorum(
+            &targets,
+            Msg::PreVote { round },
+            policy,
+            move |node, ctx, outcome| {
+                // Still without a leader, and nobody started a higher round meanwhile?
+                let still_suspecting = matches!(node.role, Role::Follower { .. })
+                    && node.round_seen.max(node.promised.round) < round;
+                if outcome.succeeded && still_suspecting {
+                    node.start_election(ctx);
+                } else if !outcome.succeeded {
+                    ctx.note(format!("pre-vote for round {round} refused"));
+                }
+            },
+        );
     }
 
     /// Answer a pre-vote: would this node promise `round`? Nothing changes here.
-    pub(crate) fn on_pre_vote(&mut self, ctx: &mut Ctx<'_, Self>, env: common::Envelope<Msg>, round: u64) {
+    pub(crate) fn on_pre_vote(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        env: common::Envelope<Msg>,
+        round: u64,
+    ) {
+        let granted = self.grants_pre_vote(ctx.now(), round);
+        self.count_reply(&env);
+        ctx.reply(&env, Msg::PreVoteReply { round, granted });
+    }
+
+    /// Whether this node would promise `round` now, as far as it can tell without
+    /// changing anything.
+    pub(crate) fn grants_pre_vote(&self, now: Tick, round: u64) -> bool {
         // exercise: grant only if the round is above the promised round, this node is not the leader, and it has heard from no leader for an election timeout (or never)
         // solution-begin
-        let now = ctx.now();
         let window = self.config.election_timeout_ticks;
         let leader_alive = self.is_leader()
             || self
                 .heard_from_leader_at
                 .is_some_and(|at| now < at + window);
-        let granted = round > self.promised.round && !leader_alive;
+        round > self.promised.round && !leader_alive
         // solution-end
-        self.count_reply(&env);
-        ctx.reply(&env, Msg::PreVoteReply { round, granted });
     }
 
     /// A majority promised this node's ballot: stop suspecting, start heartbeats.

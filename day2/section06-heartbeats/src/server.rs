@@ -430,16 +430,12 @@ impl Server {
         from: Slot,
     ) {
         self.round_seen = self.round_seen.max(ballot.round);
-        // exercise: a round is a vote: promise a ballot only if its round is above the promised round (or it is the very ballot promised, asked again); otherwise Reject naming the promise
-        // solution-begin
-        let fresh_round = ballot.round > self.promised.round;
-        if !fresh_round && ballot != self.promised {
+        if !self.grants_vote(&ballot) {
             let promised = self.promised.clone();
             self.count_reply(&env);
             ctx.reply(&env, Msg::Reject { ballot, promised });
             return;
         }
-        // solution-end
         if ballot > self.promised {
             self.promised = ballot.clone();
         }
@@ -463,6 +459,14 @@ impl Server {
             node.count_reply(&env);
             ctx.reply(&env, Msg::Promise { ballot, slots });
         });
+    }
+
+    /// Whether this acceptor may promise `ballot`: a round is a vote, given once.
+    pub(crate) fn grants_vote(&self, ballot: &Ballot) -> bool {
+        // exercise: a round is a vote: promise a ballot only if its round is above the promised round, or it is the very ballot promised (asked again)
+        // solution-begin
+        ballot.round > self.promised.round || *ballot == self.promised
+        // solution-end
     }
 
     /// Every slot from `from` on that this node accepted or knows committed.
@@ -532,7 +536,12 @@ impl Server {
     /// A commit for `slot` arrived from `peer`: if a slot between the executed prefix
     /// and it is not known committed here, its commit was lost; ask `peer` for the
     /// committed slots from the executed prefix on.
-    pub(crate) fn catch_up_if_behind(&mut self, ctx: &mut Ctx<'_, Self>, peer: &ProcessId, slot: Slot) {
+    pub(crate) fn catch_up_if_behind(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        peer: &ProcessId,
+        slot: Slot,
+    ) {
         let first_open = self.executed_through + 1;
         let gap = (first_open..slot).any(|s| self.committed(s).is_none());
         if !gap || self.catching_up {
@@ -614,8 +623,6 @@ impl Server {
             return;
         }
         if let Some(own) = self.own_ballot().cloned() {
-            // exercise: a leader or candidate that meets a generation other than its own steps down and follows the ballot's owner; a leader also stops its heartbeats and restarts its election timer (a candidate's keeps running)
-            // solution-begin
             if self.config.step_down == StepDownMode::Never && self.is_leader() {
                 // The broken twin: keep leading, under the other leader's generation.
                 ctx.note(format!("keeps leading, adopting {ballot} over {own}"));
@@ -628,18 +635,24 @@ impl Server {
                 return;
             }
             ctx.note(format!("steps down: meets {ballot}, its ballot is {own}"));
-            if self.is_leader() {
-                // A candidate's election timer keeps running; a leader's was stopped.
-                self.stats.step_downs += 1;
-                self.stop_heartbeats(ctx);
-                self.restart_election_timer(ctx);
-            }
-            // solution-end
+            self.step_down(ctx);
         }
         self.role = Role::Follower {
             leader: Some(ballot.node.clone()),
         };
         self.send_waiting_away(ctx);
+    }
+
+    /// Leave the leader's or candidate's role (the caller sets the follower's role).
+    pub(crate) fn step_down(&mut self, ctx: &mut Ctx<'_, Self>) {
+        // exercise: a leader stops its heartbeats, counts the step-down and restarts its election timer; a candidate's election timer keeps running
+        // solution-begin
+        if self.is_leader() {
+            self.stats.step_downs += 1;
+            self.stop_heartbeats(ctx);
+            self.restart_election_timer(ctx);
+        }
+        // solution-end
     }
 
     /// Answer every waiting client `NotLeader`, with this node's leader hint.

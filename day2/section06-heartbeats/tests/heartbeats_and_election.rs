@@ -61,7 +61,13 @@ fn step1_heartbeats_keep_the_same_leader() {
 fn step1_leader_replicates_with_heartbeats_running() {
     let mut cluster = three(3);
     let leader = until_leader(&mut cluster, &THREE);
-    let reply = execute(&mut cluster, ALICE, &leader, 1, set("title", "Microservices"));
+    let reply = execute(
+        &mut cluster,
+        ALICE,
+        &leader,
+        1,
+        set("title", "Microservices"),
+    );
     assert_eq!(
         reply.outcome,
         stored("Microservices"),

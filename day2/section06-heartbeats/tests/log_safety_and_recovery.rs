@@ -186,7 +186,13 @@ fn step1_five_pipelined_writes_apply_everywhere() {
 fn step1_read_goes_through_the_log_and_returns_the_value() {
     let mut cluster = three(27);
     let leader = until_leader(&mut cluster, &THREE);
-    let write = execute(&mut cluster, ALICE, &leader, 1, set("read_test", "read_value"));
+    let write = execute(
+        &mut cluster,
+        ALICE,
+        &leader,
+        1,
+        set("read_test", "read_value"),
+    );
     let reading = execute(&mut cluster, ALICE, &leader, 2, get("read_test"));
     assert_eq!(
         reading.outcome,
@@ -234,7 +240,8 @@ fn step2_new_leader_completes_orphaned_accepted_slot() {
     cluster.tick_n(3);
     let accepted_only = followers.iter().any(|f| {
         let s = server(&cluster, f);
-        s.slot(orphan.slot).is_some_and(|r| r.accepted.is_some()) && s.committed(orphan.slot).is_none()
+        s.slot(orphan.slot).is_some_and(|r| r.accepted.is_some())
+            && s.committed(orphan.slot).is_none()
     });
     assert!(
         accepted_only,
@@ -262,14 +269,28 @@ fn step2_four_node_cluster_catches_up_after_a_partition_heals() {
     let four = [ATHENS, BYZANTIUM, CYRENE, DELPHI];
     let mut cluster = cluster_with(33, &four, heartbeats::Config::default());
     let leader = until_leader(&mut cluster, &four);
-    execute(&mut cluster, ALICE, &leader, 1, set("before_partition", "1"));
+    execute(
+        &mut cluster,
+        ALICE,
+        &leader,
+        1,
+        set("before_partition", "1"),
+    );
     until_all_hold(&mut cluster, &four, "before_partition", "1");
     let cut = others(&four, &leader)[0];
     cluster.isolate(cut);
-    execute(&mut cluster, ALICE, &leader, 2, set("during_partition", "2"));
+    execute(
+        &mut cluster,
+        ALICE,
+        &leader,
+        2,
+        set("during_partition", "2"),
+    );
     cluster.tick_n(100);
     assert_eq!(
-        server(&cluster, cut).state_machine().get("during_partition"),
+        server(&cluster, cut)
+            .state_machine()
+            .get("during_partition"),
         None,
         "{cut} is cut off and cannot have the write yet"
     );
@@ -313,7 +334,14 @@ fn step2_pipelined_writes_keep_logs_in_sync_despite_message_loss() {
             let key = format!("lossy-{client}");
             (
                 client,
-                heartbeats::execute_following(&mut cluster, client, &leader, 1, set(&key, "v"), 400),
+                heartbeats::execute_following(
+                    &mut cluster,
+                    client,
+                    &leader,
+                    1,
+                    set(&key, "v"),
+                    400,
+                ),
             )
         })
         .collect();
@@ -356,7 +384,13 @@ fn step1_set_set_cas_pipeline_and_executed_prefixes_agree() {
     let leader = until_leader(&mut cluster, &THREE);
     let a = send(&mut cluster, ALICE, &leader, 1, set("k1", "v1"));
     let b = send(&mut cluster, BOB, &leader, 1, set("k2", "v2"));
-    let c = send(&mut cluster, CAROL, &leader, 1, cas("k1", Some("v1"), "v1_updated"));
+    let c = send(
+        &mut cluster,
+        CAROL,
+        &leader,
+        1,
+        cas("k1", Some("v1"), "v1_updated"),
+    );
     answered(&mut cluster, &a, ALICE);
     answered(&mut cluster, &b, BOB);
     let swap = answered(&mut cluster, &c, CAROL);

@@ -133,7 +133,11 @@ fn step1_h3_election_timeouts_are_seeded_random() {
             .map(|id| server(&cluster, id).election_timeout())
             .collect()
     };
-    assert_eq!(timeouts(5), timeouts(5), "the same seed draws the same timeouts");
+    assert_eq!(
+        timeouts(5),
+        timeouts(5),
+        "the same seed draws the same timeouts"
+    );
     let mut first_leaders = BTreeSet::new();
     let mut distinct = BTreeSet::new();
     for seed in 0..20 {
@@ -329,7 +333,10 @@ fn step1_h7_heartbeat_interval_is_configurable_and_respected() {
     let before = server(&cluster, &leader).stats().heartbeats;
     cluster.tick_n(80);
     let sent = server(&cluster, &leader).stats().heartbeats - before;
-    assert_eq!(sent, 10, "80 ticks at one heartbeat per 8 ticks is 10 fan-outs");
+    assert_eq!(
+        sent, 10,
+        "80 ticks at one heartbeat per 8 ticks is 10 fan-outs"
+    );
     let followers = others(&THREE, &leader);
     cluster.pause(&leader);
     let last: Vec<Tick> = followers
@@ -375,7 +382,11 @@ fn step2_one_way_cut_from_leader_to_follower_does_not_depose_it() {
         "a leader still heard by a majority must keep leading"
     );
     let reply = execute(&mut cluster, ALICE, &leader, 1, set("one_way", "ok"));
-    assert_eq!(reply.outcome, stored("ok"), "the cluster must keep committing");
+    assert_eq!(
+        reply.outcome,
+        stored("ok"),
+        "the cluster must keep committing"
+    );
 }
 
 /// One-way links, both followers → leader cut: the leader's heartbeats arrive but no
@@ -393,7 +404,9 @@ fn step2_one_way_cuts_from_followers_to_leader_make_it_step_down() {
         .unwrap_or_else(|e| panic!("{leader} hears no acknowledgement and must step down: {e}"));
     let rest = others(&THREE, &leader);
     let new = cluster
-        .tick_until_within(300, |c| rest.iter().any(|id| c.node::<Server>(id).is_leader()))
+        .tick_until_within(300, |c| {
+            rest.iter().any(|id| c.node::<Server>(id).is_leader())
+        })
         .map(|_| {
             rest.iter()
                 .find(|id| server(&cluster, id).is_leader())

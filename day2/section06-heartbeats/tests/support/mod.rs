@@ -59,7 +59,11 @@ pub fn settled_leader(cluster: &Cluster<Msg>, among: &[&str]) -> Option<String> 
     let leaders: Vec<&str> = among
         .iter()
         .copied()
-        .filter(|id| cluster.try_node::<Server>(id).is_some_and(Server::is_leader))
+        .filter(|id| {
+            cluster
+                .try_node::<Server>(id)
+                .is_some_and(Server::is_leader)
+        })
         .collect();
     let [leader] = leaders.as_slice() else {
         return None;
@@ -115,7 +119,11 @@ pub fn others<'a>(all: &[&'a str], but: &str) -> Vec<&'a str> {
 pub fn leaders(cluster: &Cluster<Msg>, among: &[&str]) -> Vec<String> {
     among
         .iter()
-        .filter(|id| cluster.try_node::<Server>(id).is_some_and(Server::is_leader))
+        .filter(|id| {
+            cluster
+                .try_node::<Server>(id)
+                .is_some_and(Server::is_leader)
+        })
         .map(|id| id.to_string())
         .collect()
 }
@@ -123,7 +131,6 @@ pub fn leaders(cluster: &Cluster<Msg>, among: &[&str]) -> Vec<String> {
 pub fn server<'a>(cluster: &'a Cluster<Msg>, id: &str) -> &'a Server {
     cluster.node::<Server>(id)
 }
-
 
 pub fn set(key: &str, value: &str) -> Operation {
     Operation::set(key, value)
@@ -395,7 +402,9 @@ fn check_generations(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(
             continue;
         };
         if ballot.node.as_str() != id {
-            return Err(format!("{id} leads with {ballot}, a ballot of another node"));
+            return Err(format!(
+                "{id} leads with {ballot}, a ballot of another node"
+            ));
         }
         match ghost.leader_of_round.get(&ballot.round) {
             Some(first) if *first != id => {

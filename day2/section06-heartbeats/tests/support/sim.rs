@@ -7,8 +7,8 @@ use super::install_invariants;
 use common::nemesis::{FaultConfig, FaultMix};
 use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
 use common::{Cluster, NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
-use std::cell::Cell;
 use heartbeats::{Config, Msg, Operation, Outcome, RequestId, Role, Server};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// The history's operations and outputs, and the model that checks them, are the kit's
