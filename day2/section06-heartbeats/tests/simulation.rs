@@ -9,7 +9,8 @@ use common::sim::{self, Exercised};
 use heartbeats::Config;
 use support::sim::{
     KvCas, KvWorkload, LEADER_AFTER_HEAL_TICKS, fault_config, reset_slowest_recovery,
-    run_five_server_seed, run_lockstep_seed, run_seed, slowest_recovery,
+    run_five_server_seed, run_lockstep_seed, run_seed, run_seed_without_generation_check,
+    slowest_recovery,
 };
 use support::{leader_crashed, reset_leader_crashed};
 
@@ -19,6 +20,8 @@ const CI_SEEDS: u64 = 1_000;
 const WIDE_SEEDS: u64 = 100;
 /// A negative control must be caught within this many seeds.
 const CONTROL_SEEDS: u64 = 200;
+/// The consequences of two leaders in one generation take more seeds to show.
+const CONSEQUENCE_SEEDS: u64 = 1_000;
 
 /// Three servers under leader crashes and restarts, partitions, one-way links, lossy
 /// links, pauses and clock drift: one leader per generation, per-slot agreement,
@@ -125,6 +128,31 @@ fn step3_a_leader_that_never_steps_down_is_caught_by_the_safety_checks() {
     assert!(
         found.contains("invariant violated") || found.contains("history check failed"),
         "a leader that never steps down must break a safety check, not liveness: {found}\n{}",
+        failure.report
+    );
+}
+
+/// The same negative control, seen through its consequences: without the generation
+/// invariant, two leaders of one generation fill the same slot with different values,
+/// and the per-slot agreement check or the linearizability check catches it.
+#[test]
+fn step3_two_leaders_of_one_generation_break_per_slot_agreement() {
+    let failure = sim::find_failure(CONSEQUENCE_SEEDS, |seed| {
+        match run_seed_without_generation_check(seed, &Config::no_step_down()) {
+            // A stuck run is a symptom too, but this control looks for lost safety.
+            Err(failure) if matches!(failure.failure, sim::Failure::Liveness(_)) => Ok(()),
+            other => other.map(drop),
+        }
+    })
+    .expect("two leaders of one generation must break agreement or linearizability");
+    let found = failure.failure.to_string();
+    assert!(
+        found.contains("two values committed")
+            || found.contains("was chosen in")
+            || found.contains("told a value other than")
+            || found.contains("history check failed")
+            || found.contains("agreed log"),
+        "the second leader must be caught overwriting a chosen slot: {found}\n{}",
         failure.report
     );
 }

@@ -346,6 +346,23 @@ pub fn install_invariants(cluster: &mut Cluster<Msg>) {
     );
 }
 
+/// Per-slot agreement and exactly-once execution only (no generation check).
+pub fn install_slot_invariants(cluster: &mut Cluster<Msg>) {
+    let ghost = Rc::new(RefCell::new(Ghost {
+        servers: cluster.servers().iter().map(|s| s.to_string()).collect(),
+        ..Ghost::default()
+    }));
+    let agreement = Rc::clone(&ghost);
+    cluster.add_invariant("one value per slot", move |view| {
+        check_agreement(&mut agreement.borrow_mut(), view)
+    });
+    let execution = Rc::clone(&ghost);
+    cluster.add_invariant(
+        "every replica executes the agreed log once, in order",
+        move |view| check_execution(&mut execution.borrow_mut(), view),
+    );
+}
+
 fn check_agreement(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), String> {
     for id in ghost.servers.clone() {
         let settled = ghost.settled.get(&id).copied().unwrap_or(0);
