@@ -23,25 +23,47 @@ fn deliver(cluster: &mut common::Cluster<Msg>, from: &str, to: &str, body: Msg) 
     });
 }
 
-/// H1: the stale leader is paused while the others elect a new leader, which sends it a
-/// proposal; the stale leader resumes and that `Accept` of a higher generation reaches it
-/// before it sends its own next heartbeat. It must step down — the Java leader accepted,
-/// raised its promise, kept leading and proposed under the new generation. The invariant
-/// "one leader per generation" is checked on every tick.
+/// H1, the Java ordering: the old leader is cut off (check-quorum off, so it keeps
+/// believing it leads) while the others elect a new leader. On the heal, heartbeats,
+/// their acknowledgements and rejections towards the old leader are dropped, so the
+/// *only* higher-generation message it sees is the new leader's `Accept` for a client
+/// write sent in the heal tick. Accepting it must make the old leader step down — the
+/// Java leader accepted, raised its promise, kept leading and proposed under the new
+/// generation. "One leader per generation" is checked on every tick.
 #[test]
 fn step2_h1_a_stale_leader_that_accepts_a_newer_proposal_steps_down() {
-    let mut cluster = three(41);
+    let config = Config {
+        check_quorum: false,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(41, &THREE, config);
     let old = until_leader(&mut cluster, &THREE);
-    cluster.pause(&old);
+    cluster.isolate(&old);
     let rest = others(&THREE, &old);
     let new = until_leader(&mut cluster, &rest);
+    assert!(
+        server(&cluster, &old).is_leader(),
+        "without check-quorum the cut-off {old} still believes it leads"
+    );
+    for kind in ["Heartbeat", "HeartbeatAck", "Reject", "Promise", "Accepted"] {
+        cluster
+            .net()
+            .drop_kind(kind, common::net::Sel::Any, old.as_str());
+    }
+    cluster.reconnect(&old);
     let write = heartbeats::execute(&mut cluster, ALICE, &new, 1, set("h1", "new"));
-    cluster.tick_n(2);
-    cluster.resume(&old);
-    answered(&mut cluster, &write, ALICE);
+    let who = old.clone();
     cluster
-        .tick_until_within(20, |c| !c.node::<Server>(&old).is_leader())
-        .unwrap_or_else(|e| panic!("{old} must step down once it sees {new}'s generation: {e}"));
+        .tick_until_within(10, |c| !c.node::<Server>(&who).is_leader())
+        .unwrap_or_else(|e| panic!("{old} must step down on {new}'s Accept: {e}"));
+    let new_ballot = ballot_of(&cluster, &new);
+    assert_eq!(
+        *server(&cluster, &old).promised(),
+        new_ballot,
+        "{old} stepped down by accepting {new}'s proposal"
+    );
+    answered(&mut cluster, &write, ALICE);
+    cluster.net().clear_rules();
     let settled = until_leader(&mut cluster, &THREE);
     assert_eq!(settled, new, "{new} must keep leading");
     until_all_hold(&mut cluster, &THREE, "h1", "new");
