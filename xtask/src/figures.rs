@@ -88,6 +88,18 @@ pub const PRODUCERS: &[Producer] = &[
             ("quorums-async-repair", "day1/section04-quorums/README.md"),
         ],
     },
+    Producer {
+        env: &[],
+        cargo_args: &[
+            "run",
+            "--quiet",
+            "-p",
+            "heartbeats",
+            "--example",
+            "detector_tradeoff",
+        ],
+        blocks: &[("heartbeats-detector", "day2/section06-heartbeats/README.md")],
+    },
 ];
 
 /// A picture a README embeds: an example's run, drawn as SVG.
@@ -147,6 +159,11 @@ pub const PICTURES: &[Picture] = &[
         package: "multipaxos",
         example: "failover",
         file: "day2/section05-multipaxos/docs/failover.svg",
+    },
+    Picture {
+        package: "heartbeats",
+        example: "detector_tradeoff",
+        file: "day2/section06-heartbeats/docs/detector-tradeoff.svg",
     },
 ];
 
