@@ -178,6 +178,7 @@ pub mod process;
 pub mod promise;
 pub mod quorum;
 pub mod rng;
+pub mod search;
 pub mod sim;
 pub mod solo;
 pub mod store;
