@@ -114,7 +114,8 @@ impl<M: Message> Env<M> for StepEnv<'_, M> {
     }
 
     fn write(&mut self, batch: WriteBatch, durability: Durability) -> StoreOpId {
-        self.disk.submit(Some(batch), durability == Durability::Sync)
+        self.disk
+            .submit(Some(batch), durability == Durability::Sync)
     }
 
     fn sync(&mut self) -> StoreOpId {

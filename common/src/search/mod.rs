@@ -481,11 +481,7 @@ where
             let kind = TraceKind::Send {
                 deliver_at: Some(1),
             };
-            trace.record_message(
-                TraceEvent::at_sender(0, kind, request),
-                &request.body,
-                true,
-            );
+            trace.record_message(TraceEvent::at_sender(0, kind, request), &request.body, true);
         }
         let mut replies = Vec::new();
         let mut nodes: Vec<Live<P>> = Vec::new();
@@ -533,15 +529,45 @@ where
                     let i = index(&e.to).ok_or_else(|| unknown(&e.to))?;
                     (i, LocalEvent::Deliver(0), Some(e.clone()))
                 }
-                Step::Storage(id) => (index(id).ok_or_else(|| unknown(id))?, LocalEvent::Storage, None),
-                Step::Timer(id, t) => (index(id).ok_or_else(|| unknown(id))?, LocalEvent::Timer(*t), None),
-                Step::Timeout(id, c) => (index(id).ok_or_else(|| unknown(id))?, LocalEvent::Timeout(*c), None),
-                Step::Crash(id) => (index(id).ok_or_else(|| unknown(id))?, LocalEvent::Crash, None),
-                Step::Restart(id) => (index(id).ok_or_else(|| unknown(id))?, LocalEvent::Restart, None),
+                Step::Storage(id) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Storage,
+                    None,
+                ),
+                Step::Timer(id, t) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Timer(*t),
+                    None,
+                ),
+                Step::Timeout(id, c) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Timeout(*c),
+                    None,
+                ),
+                Step::Crash(id) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Crash,
+                    None,
+                ),
+                Step::Restart(id) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Restart,
+                    None,
+                ),
             };
             let mut sent = Vec::new();
-            let message = |_: u32| envelope.clone().expect("a delivery step carries its message");
-            nodes[node].apply(&event, &self.factory, message, &mut sent, Some((&mut trace, tick)));
+            let message = |_: u32| {
+                envelope
+                    .clone()
+                    .expect("a delivery step carries its message")
+            };
+            nodes[node].apply(
+                &event,
+                &self.factory,
+                message,
+                &mut sent,
+                Some((&mut trace, tick)),
+            );
             self.route(sent, &mut in_flight, &mut replies);
         }
         Ok(Replay {
@@ -641,8 +667,11 @@ struct Local<P> {
     events: Vec<LocalEvent>,
     /// How it was first reached: the previous state and the event.
     parent: Option<(u32, LocalEvent)>,
-    /// Its text, for symmetry (computed on first use).
+    /// Its text, for symmetry (empty without).
     text: String,
+    /// Labels of the correlation ids of its requests still waiting for a reply, for
+    /// symmetry: the destination and the rank among the requests to it.
+    corrs: BTreeMap<String, String>,
 }
 
 /// Every state of one node met so far, and its transitions computed so far.
@@ -686,6 +715,10 @@ struct Engine<'m, P: Process> {
     message_ids: BTreeMap<Vec<u8>, u32>,
     message_texts: Vec<String>,
     renamings: Vec<symmetry::Renaming>,
+    /// Canonical texts of node states, by (node, node state, renaming).
+    local_canon: BTreeMap<(usize, u32, usize), String>,
+    /// Canonical texts of messages, by (message, renaming, the node states of its ends).
+    message_canon: BTreeMap<(u32, usize, u32, u32), String>,
 }
 
 /// Whether two envelopes are the same message (by their encoding: a message type need
@@ -725,6 +758,8 @@ where
             message_ids: BTreeMap::new(),
             message_texts: Vec::new(),
             renamings,
+            local_canon: BTreeMap::new(),
+            message_canon: BTreeMap::new(),
         }
     }
 
@@ -749,7 +784,12 @@ where
     }
 
     /// Record the state `live` is in as a node state of server `node`.
-    fn intern_local(&mut self, node: usize, live: &Live<P>, parent: Option<(u32, LocalEvent)>) -> u32 {
+    fn intern_local(
+        &mut self,
+        node: usize,
+        live: &Live<P>,
+        parent: Option<(u32, LocalEvent)>,
+    ) -> u32 {
         let process = live.node.process().cloned();
         let waits = live.node.continuations();
         let detail = live.node.runtime_detail();
@@ -767,12 +807,28 @@ where
         let text = if self.renamings.is_empty() {
             String::new()
         } else {
+            // The requests waiting for replies are a set: braces, so that the canonical
+            // text sorts them again after a renaming.
+            let requests: Vec<String> = waits.requests.iter().map(|r| format!("{r:?}")).collect();
             symmetry::escape_byte_lists(&format!(
-                "{process:?}|{waits:?}|{detail}|{}|{:?}",
+                "{process:?}|requests: {{{}}} timers: {:?} quorums: {:?} storage: {:?}|{detail}|{}|{:?}",
+                requests.join(", "),
+                waits.timers,
+                waits.quorums,
+                waits.storage,
                 live.node.incarnation(),
                 live.disk
             ))
         };
+        let mut corrs = BTreeMap::new();
+        if !self.renamings.is_empty() {
+            let mut rank: BTreeMap<&ProcessId, usize> = BTreeMap::new();
+            for (corr, to, _) in &waits.requests {
+                let r = rank.entry(to).or_default();
+                corrs.insert(format!("{corr:?}"), format!("@{to}/{r}"));
+                *r += 1;
+            }
+        }
         let id = table.locals.len() as u32;
         table.by_key.insert(key, id);
         table.locals.push(Local {
@@ -781,6 +837,7 @@ where
             events: live.local_events(self.model.bounds.timeouts),
             parent,
             text,
+            corrs,
         });
         id
     }
@@ -795,9 +852,21 @@ where
         }
         let id = &self.model.servers[node];
         let mut sink = Vec::new();
-        let mut live = Live::boot(id, &self.model.servers, &self.model.factory, &mut sink, None);
+        let mut live = Live::boot(
+            id,
+            &self.model.servers,
+            &self.model.factory,
+            &mut sink,
+            None,
+        );
         for event in chain.iter().rev() {
-            live.apply(event, &self.model.factory, |m| self.messages[m as usize].clone(), &mut sink, None);
+            live.apply(
+                event,
+                &self.model.factory,
+                |m| self.messages[m as usize].clone(),
+                &mut sink,
+                None,
+            );
         }
         live
     }
@@ -819,7 +888,9 @@ where
         let next = self.intern_local(node, &live, Some((local, event.clone())));
         let sent: Vec<u32> = sent.into_iter().map(|e| self.intern(e)).collect();
         let done = (next, sent);
-        self.tables[node].memo.insert((local, event.clone()), done.clone());
+        self.tables[node]
+            .memo
+            .insert((local, event.clone()), done.clone());
         done
     }
 
@@ -872,7 +943,8 @@ where
             Move::Duplicate(m) => {
                 next.duplications += 1;
                 let node = self.destination(*m);
-                let (local, sent) = self.transition(node, global.locals[node], &LocalEvent::Deliver(*m));
+                let (local, sent) =
+                    self.transition(node, global.locals[node], &LocalEvent::Deliver(*m));
                 next.locals[node] = local;
                 self.add_sent(&mut next, &sent);
             }
@@ -916,37 +988,105 @@ where
         moves
     }
 
+    /// The label of correlation id `corr` allocated by `owner` when `owner` is a server
+    /// in node state `local`: its destination and rank while the request waits, else
+    /// "stale" (a reply to it would be dropped: which stale id it is does not matter).
+    fn label(&self, owner: usize, local: u32, corr: &str) -> String {
+        let state = &self.tables[owner].locals[local as usize];
+        state
+            .corrs
+            .get(corr)
+            .cloned()
+            .unwrap_or_else(|| "@stale".to_string())
+    }
+
+    fn server_index(&self, name: &str) -> Option<usize> {
+        self.model.servers.iter().position(|s| s.as_str() == name)
+    }
+
+    /// Node state `local` of `node` under renaming `r`, canonical.
+    fn local_text(&mut self, node: usize, local: u32, r: usize) -> String {
+        if let Some(text) = self.local_canon.get(&(node, local, r)) {
+            return text.clone();
+        }
+        let owner = self.model.servers[node].as_str().to_string();
+        let text = {
+            let labels =
+                |who: &str, corr: &str| (who == owner).then(|| self.label(node, local, corr));
+            symmetry::canonical(
+                &self.tables[node].locals[local as usize].text,
+                &self.renamings[r],
+                &owner,
+                &labels,
+            )
+        };
+        self.local_canon.insert((node, local, r), text.clone());
+        text
+    }
+
+    /// Message `m` under renaming `r`, canonical, its ids labelled by its ends' states.
+    fn message_text(&mut self, global: &Global, m: u32, r: usize) -> String {
+        let envelope = &self.messages[m as usize];
+        let end = |name: &ProcessId| {
+            self.server_index(name.as_str())
+                .map_or(u32::MAX, |i| global.locals[i])
+        };
+        let ends = (end(&envelope.from), end(&envelope.to));
+        if let Some(text) = self.message_canon.get(&(m, r, ends.0, ends.1)) {
+            return text.clone();
+        }
+        let text = {
+            let labels = |who: &str, corr: &str| {
+                let i = self.server_index(who)?;
+                Some(self.label(i, global.locals[i], corr))
+            };
+            symmetry::canonical(
+                &self.message_texts[m as usize],
+                &self.renamings[r],
+                "",
+                &labels,
+            )
+        };
+        self.message_canon
+            .insert((m, r, ends.0, ends.1), text.clone());
+        text
+    }
+
     /// The key of a state: its fingerprint, or with symmetry the fingerprint of its
-    /// smallest text under every permutation of the interchangeable names.
-    fn key(&self, global: &Global) -> u64 {
+    /// smallest canonical text under every permutation of the interchangeable names.
+    fn key(&mut self, global: &Global) -> u64 {
         if self.renamings.is_empty() {
             return fingerprint(global);
         }
-        let servers = &self.model.servers;
+        let servers = self.model.servers.clone();
         let mut best: Option<String> = None;
-        for renaming in &self.renamings {
+        for r in 0..self.renamings.len() {
             let mut text = String::new();
             // List the nodes under their new names, in model order.
-            for target in servers {
+            for target in &servers {
+                let renaming = &self.renamings[r];
                 let from = servers
                     .iter()
-                    .position(|s| renaming.get(s.as_str()).map_or(s == target, |to| to == target.as_str()))
-                    .unwrap_or_else(|| panic!("a renaming of servers maps servers to servers: {target}"));
-                let local = &self.tables[from].locals[global.locals[from] as usize];
-                text.push_str(&symmetry::rename(&local.text, renaming));
+                    .position(|s| {
+                        renaming
+                            .get(s.as_str())
+                            .map_or(s == target, |to| to == target.as_str())
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("a renaming of servers maps servers to servers: {target}")
+                    });
+                text.push_str(&self.local_text(from, global.locals[from], r));
                 text.push('\n');
             }
-            let mut net: Vec<String> = global
-                .net
-                .iter()
-                .map(|(m, n)| format!("{n}x{}", symmetry::rename(&self.message_texts[*m as usize], renaming)))
-                .collect();
+            let mut net: Vec<String> = Vec::new();
+            for (m, n) in &global.net {
+                net.push(format!("{n}x{}", self.message_text(global, *m, r)));
+            }
             net.sort();
-            let mut replies: Vec<String> = global
-                .replies
-                .iter()
-                .map(|m| symmetry::rename(&self.message_texts[*m as usize], renaming))
-                .collect();
+            let mut replies: Vec<String> = Vec::new();
+            for m in &global.replies {
+                replies.push(self.message_text(global, *m, r));
+            }
             replies.sort();
             text.push_str(&net.join("\n"));
             text.push_str("\n--\n");
@@ -999,7 +1139,9 @@ where
         match step {
             Move::Lose(m) => Step::Lose(self.messages[*m as usize].clone()),
             Move::Duplicate(m) => Step::Duplicate(self.messages[*m as usize].clone()),
-            Move::Node(_, LocalEvent::Deliver(m)) => Step::Deliver(self.messages[*m as usize].clone()),
+            Move::Node(_, LocalEvent::Deliver(m)) => {
+                Step::Deliver(self.messages[*m as usize].clone())
+            }
             Move::Node(n, LocalEvent::Storage) => Step::Storage(id(*n)),
             Move::Node(n, LocalEvent::Timer(t)) => Step::Timer(id(*n), *t),
             Move::Node(n, LocalEvent::Timeout(c)) => Step::Timeout(id(*n), *c),
@@ -1060,7 +1202,13 @@ where
         }
         for (n, id) in self.model.servers.clone().iter().enumerate() {
             let mut sent = Vec::new();
-            let live = Live::boot(id, &self.model.servers, &self.model.factory, &mut sent, None);
+            let live = Live::boot(
+                id,
+                &self.model.servers,
+                &self.model.factory,
+                &mut sent,
+                None,
+            );
             locals.push(self.intern_local(n, &live, None));
             for e in sent {
                 let m = self.intern(e);

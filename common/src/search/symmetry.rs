@@ -109,7 +109,221 @@ fn parse_bytes(list: &str) -> Option<Vec<u8>> {
     if list.trim().is_empty() {
         return None;
     }
-    list.split(',').map(|n| n.trim().parse::<u8>().ok()).collect()
+    list.split(',')
+        .map(|n| n.trim().parse::<u8>().ok())
+        .collect()
+}
+
+/// Names a correlation id in a state's text: given the name of the node that allocated
+/// it and its text (`#0.3`), a label that does not depend on the order in which the node
+/// allocated its ids, or `None` to keep the id as it is.
+pub(crate) type Labeller<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
+
+#[derive(Debug)]
+enum Token {
+    Word(String),
+    Str(String),
+    Punct(char),
+    Group(char, Vec<Vec<Token>>),
+}
+
+fn closing(open: char) -> char {
+    match open {
+        '{' => '}',
+        '[' => ']',
+        _ => ')',
+    }
+}
+
+/// Parse `Debug` text into items separated by commas, up to `close` (or the end).
+fn parse_items(chars: &[char], at: &mut usize, close: Option<char>) -> Vec<Vec<Token>> {
+    let mut items = vec![Vec::new()];
+    while *at < chars.len() {
+        let c = chars[*at];
+        if Some(c) == close {
+            *at += 1;
+            break;
+        }
+        let item = items
+            .last_mut()
+            .expect("items always holds the item being read");
+        match c {
+            ',' => {
+                *at += 1;
+                items.push(Vec::new());
+            }
+            '{' | '[' | '(' => {
+                *at += 1;
+                item.push(Token::Group(c, parse_items(chars, at, Some(closing(c)))));
+            }
+            '"' => {
+                let mut text = String::new();
+                *at += 1;
+                while *at < chars.len() && chars[*at] != '"' {
+                    if chars[*at] == '\\' && *at + 1 < chars.len() {
+                        text.push(chars[*at]);
+                        *at += 1;
+                    }
+                    text.push(chars[*at]);
+                    *at += 1;
+                }
+                *at += 1;
+                item.push(Token::Str(text));
+            }
+            '#' => {
+                let mut word = String::from('#');
+                *at += 1;
+                while *at < chars.len() && (chars[*at].is_ascii_digit() || chars[*at] == '.') {
+                    word.push(chars[*at]);
+                    *at += 1;
+                }
+                item.push(Token::Word(word));
+            }
+            c if is_word(c) => {
+                let mut word = String::new();
+                while *at < chars.len() && is_word(chars[*at]) {
+                    word.push(chars[*at]);
+                    *at += 1;
+                }
+                item.push(Token::Word(word));
+            }
+            c => {
+                *at += 1;
+                item.push(Token::Punct(c));
+            }
+        }
+    }
+    items
+}
+
+/// The field an item names (`from` in `from: athens`), and its value's first word.
+fn field(item: &[Token]) -> Option<(&str, Option<&str>)> {
+    let mut words = item.iter().filter(|t| !matches!(t, Token::Punct(' ')));
+    let Some(Token::Word(name)) = words.next() else {
+        return None;
+    };
+    let Some(Token::Punct(':')) = words.next() else {
+        return None;
+    };
+    let value = match words.next() {
+        Some(Token::Word(w)) => Some(w.as_str()),
+        _ => None,
+    };
+    Some((name.as_str(), value))
+}
+
+struct Canon<'a> {
+    renaming: &'a Renaming,
+    labels: &'a Labeller<'a>,
+}
+
+impl Canon<'_> {
+    fn item(&self, item: &[Token], sender: &str, out: &mut String) {
+        let mut previous_word = false;
+        for (i, token) in item.iter().enumerate() {
+            match token {
+                Token::Word(w) if w.starts_with('#') => {
+                    match (self.labels)(sender, w) {
+                        Some(label) => out.push_str(&rename(&label, self.renaming)),
+                        None => out.push_str(w),
+                    }
+                    previous_word = true;
+                }
+                Token::Word(w) => {
+                    out.push_str(self.renaming.get(w).unwrap_or(w));
+                    previous_word = true;
+                }
+                Token::Str(text) => {
+                    out.push('"');
+                    out.push_str(&rename(text, self.renaming));
+                    out.push('"');
+                    previous_word = false;
+                }
+                Token::Punct(c) => {
+                    out.push(*c);
+                    if *c != ' ' {
+                        previous_word = false;
+                    }
+                }
+                Token::Group(open, items) => {
+                    let name = item[..i].iter().rev().find_map(|t| match t {
+                        Token::Word(w) => Some(w.as_str()),
+                        Token::Punct(' ') => None,
+                        _ => Some(""),
+                    });
+                    self.group(*open, items, previous_word, name.unwrap_or(""), sender, out);
+                    previous_word = false;
+                }
+            }
+        }
+    }
+
+    fn group(
+        &self,
+        open: char,
+        items: &[Vec<Token>],
+        is_struct: bool,
+        name: &str,
+        sender: &str,
+        out: &mut String,
+    ) {
+        // An envelope names who allocated its correlation ids: the sender of a request,
+        // the receiver of a reply.
+        let (mut from, mut to) = (sender.to_string(), sender.to_string());
+        if name == "Envelope" {
+            for item in items {
+                match field(item) {
+                    Some(("from", Some(v))) => from = v.to_string(),
+                    Some(("to", Some(v))) => to = v.to_string(),
+                    _ => {}
+                }
+            }
+        }
+        let mut rendered: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let owner = match field(item) {
+                    Some(("corr", _)) if name == "Envelope" => &from,
+                    Some(("in_reply_to", _)) if name == "Envelope" => &to,
+                    _ => sender,
+                };
+                let mut text = String::new();
+                self.item(item, owner, &mut text);
+                text.trim().to_string()
+            })
+            .collect();
+        // A map or a set (braces without a struct name) is ordered by its keys, which a
+        // renaming may change: sort again.
+        if open == '{' && !is_struct {
+            rendered.sort();
+        }
+        out.push(open);
+        out.push_str(&rendered.join(", "));
+        out.push(closing(open));
+    }
+}
+
+/// `text` (`Debug` output, byte lists escaped) under `renaming`, with maps and sets put
+/// back in order and correlation ids named by `labels`; `owner` allocated the ids that
+/// appear outside an envelope.
+pub(crate) fn canonical(
+    text: &str,
+    renaming: &Renaming,
+    owner: &str,
+    labels: &Labeller<'_>,
+) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut at = 0;
+    let items = parse_items(&chars, &mut at, None);
+    let canon = Canon { renaming, labels };
+    let mut out = String::with_capacity(text.len());
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        canon.item(item, owner, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -118,7 +332,10 @@ mod tests {
 
     #[test]
     fn a_swap_renames_both_names_at_once_and_only_whole_words() {
-        let slots = vec![vec![ProcessId::new("athens")], vec![ProcessId::new("byzantium")]];
+        let slots = vec![
+            vec![ProcessId::new("athens")],
+            vec![ProcessId::new("byzantium")],
+        ];
         let all = renamings(&slots);
         assert_eq!(all.len(), 2, "two slots have two orders");
         assert!(all[0].is_empty(), "the identity comes first");
@@ -126,6 +343,23 @@ mod tests {
             rename("athens->byzantium athensx", &all[1]),
             "byzantium->athens athensx",
             "a swap renames both names and leaves longer words alone"
+        );
+    }
+
+    #[test]
+    fn a_renamed_map_is_sorted_again_and_correlation_ids_are_labelled_by_their_owner() {
+        let slots = vec![
+            vec![ProcessId::new("athens")],
+            vec![ProcessId::new("byzantium")],
+        ];
+        let swap = &renamings(&slots)[1];
+        let labels = |owner: &str, corr: &str| Some(format!("{owner}{corr}"));
+        let text = "S { m: {athens: 1, byzantium: 2}, e: Envelope { from: cyrene, to: athens, corr: Some(#0.1), in_reply_to: None }, c: #0.2 }";
+        assert_eq!(
+            canonical(text, swap, "athens", &labels),
+            "S {m: {athens: 2, byzantium: 1}, e: Envelope {from: cyrene, to: byzantium, corr: Some(cyrene#0.1), in_reply_to: None}, c: byzantium#0.2}",
+            "the map is re-sorted after the swap, the envelope's id is labelled by its sender \
+             and a bare id by the owner, all renamed"
         );
     }
 

@@ -108,7 +108,10 @@ fn durable_decision_variables(view: &View<'_, GenerationServer>) -> String {
         .collect();
     announced.sort_unstable();
     announced.dedup();
-    format!("{memory} {durable} {pending} {announced:?} {}", node.is_none())
+    format!(
+        "{memory} {durable} {pending} {announced:?} {}",
+        node.is_none()
+    )
 }
 
 fn passes(report: &Report<Msg>) {
@@ -120,11 +123,7 @@ fn passes(report: &Report<Msg>) {
 
 #[test]
 fn step2_every_interleaving_of_two_elections_with_a_crash_hands_each_generation_out_once() {
-    let report = two_elections(
-        VoterMode::PersistBeforeReply,
-        Bounds::depth(40).crashes(1),
-    )
-    .check();
+    let report = two_elections(VoterMode::PersistBeforeReply, Bounds::depth(40).crashes(1)).check();
     println!("{report}");
     passes(&report);
     assert!(
@@ -139,10 +138,7 @@ fn step2_every_interleaving_of_two_elections_with_a_crash_hands_each_generation_
 
 #[test]
 fn step2_search_catches_reply_before_persist_with_a_twelve_step_schedule() {
-    let model = two_elections(
-        VoterMode::ReplyBeforePersist,
-        Bounds::depth(40).crashes(1),
-    );
+    let model = two_elections(VoterMode::ReplyBeforePersist, Bounds::depth(40).crashes(1));
     let report = model.check();
     let violation = report
         .violation
@@ -179,12 +175,13 @@ fn step2_symmetry_merges_states_that_differ_only_by_which_coordinator_is_which()
     passes(&reduced);
     assert!(reduced.complete, "the reduced search completes: {reduced}");
     assert!(
-        reduced.states < plain.states,
-        "swapping the two coordinators (with their clients) merges some states: {} of {}",
+        reduced.states * 10 < plain.states * 6,
+        "swapping the two coordinators (with their clients) should merge close to half \
+         of the states: {} of {}",
         reduced.states,
         plain.states
     );
-    assert_eq!(reduced.states, 408_192, "distinct states up to symmetry");
+    assert_eq!(reduced.states, 229_206, "distinct states up to symmetry");
     let broken = two_elections(VoterMode::ReplyBeforePersist, bounds)
         .symmetric([["athens", "alice"], ["byzantium", "bob"]])
         .check();

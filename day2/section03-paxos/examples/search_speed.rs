@@ -70,7 +70,11 @@ fn main() {
     let plain_rate = line("1 proposer, complete, 1 crash (baseline)", &plain, plain_s);
     let symmetric = model(1, bounds).symmetric([["byzantium"], ["cyrene"]]);
     let (reduced, reduced_s) = timed(&symmetric);
-    let reduced_rate = line("1 proposer, complete, 1 crash, symmetry", &reduced, reduced_s);
+    let reduced_rate = line(
+        "1 proposer, complete, 1 crash, symmetry",
+        &reduced,
+        reduced_s,
+    );
     println!(
         "symmetry: {:.3}x the states, {:.2}x the time, {:.2}x the states/s of the baseline",
         reduced.states as f64 / plain.states as f64,

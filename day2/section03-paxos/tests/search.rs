@@ -108,6 +108,29 @@ fn step3_one_proposer_with_a_crash_is_searched_completely() {
         report.complete,
         "one proposal with one crash is a finite space: {report}"
     );
+    assert_eq!(
+        report.states, 113_064,
+        "distinct states of one proposal and one crash"
+    );
+}
+
+#[test]
+fn step3_symmetry_between_the_two_acceptors_halves_the_search() {
+    let bounds = Bounds::depth(60).crashes(1);
+    let plain = model(Config::default(), bounds, 1).check();
+    let reduced = model(Config::default(), bounds, 1)
+        .symmetric([["byzantium"], ["cyrene"]])
+        .check();
+    println!("without symmetry: {plain}\nwith symmetry: {reduced}");
+    assert!(
+        reduced.violation.is_none() && reduced.complete,
+        "the reduced search completes and passes: {reduced}"
+    );
+    assert_eq!(
+        reduced.states, 57_002,
+        "byzantium and cyrene only accept: swapping them merges half of the {} states",
+        plain.states
+    );
 }
 
 #[test]
@@ -118,8 +141,7 @@ fn step2_search_catches_the_proposer_that_ignores_accepted_values() {
         15,
         "alice's value is chosen and learned by athens in 15 steps"
     );
-    let model =
-        model(Config::ignore_accepted_values(), Bounds::depth(20), 2).after(prefix.clone());
+    let model = model(Config::ignore_accepted_values(), Bounds::depth(20), 2).after(prefix.clone());
     let report = model.check();
     println!("{report}");
     let violation = report
@@ -160,8 +182,7 @@ fn step1_search_catches_the_acceptor_that_replies_before_its_write_is_durable() 
         11,
         "with replies before the writes, alice's value is learned in 11 steps"
     );
-    let model =
-        model(Config::reply_before_sync(), Bounds::depth(20).crashes(1), 2).after(prefix);
+    let model = model(Config::reply_before_sync(), Bounds::depth(20).crashes(1), 2).after(prefix);
     let report = model.check();
     println!("{report}");
     let violation = report
