@@ -39,10 +39,20 @@
 //! rebuilt when needed by replaying the node's own events.
 //!
 //! With [`Model::symmetric`], states that differ only by a renaming of interchangeable
-//! nodes count as one: the key of a state is the smallest of its texts under every
-//! permutation. Declare nodes interchangeable only when the protocol treats their names
-//! as opaque: a protocol that orders ballots by node name (Paxos here) does not treat its
-//! proposers alike, while its nodes that only accept do.
+//! nodes count as one: the key of a state is the smallest of its canonical texts under
+//! every permutation of the names (the `Debug` text with the names renamed, maps and
+//! sets sorted again, and correlation ids labelled by their request's destination and
+//! rank, since a fan-out numbers its requests in the order of its targets). Declare
+//! nodes interchangeable only when the protocol treats their names as opaque: a protocol
+//! that orders ballots by node name (Paxos here) does not treat its proposers alike,
+//! while its nodes that only accept are alike.
+//!
+//! Fingerprints have 64 bits, as TLC's do: two distinct states could share one (for a
+//! million states the chance is about one in thirty million), which would hide the
+//! second.
+//!
+//! A budget of [`Bounds::UNLIMITED`] duplications makes the network the set of every
+//! message ever sent, as the TLA+ models have it: each may arrive any number of times.
 //!
 //! ```
 //! use common::echo::{EchoMsg, EchoServer};
@@ -262,6 +272,8 @@ impl<M: crate::Message> fmt::Display for Report<M> {
             self.depth,
             if self.complete {
                 " (complete)"
+            } else if self.violation.is_some() {
+                " (stopped at a violation)"
             } else {
                 " (bound reached)"
             },
@@ -1323,5 +1335,132 @@ where
         }
         report.node_states = self.tables.iter().map(|t| t.locals.len()).sum();
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ctx, Message};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Clone, Debug, Serialize, Deserialize)]
+    enum Msg {
+        Put(u64),
+        Ack(u64),
+    }
+
+    impl Message for Msg {
+        fn kind(&self) -> &'static str {
+            match self {
+                Msg::Put(_) => "Put",
+                Msg::Ack(_) => "Ack",
+            }
+        }
+    }
+
+    /// Stores a number and acknowledges it: after the write is durable, or (broken) before.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Store {
+        early: bool,
+    }
+
+    impl Process for Store {
+        type Msg = Msg;
+
+        fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, env: Envelope<Msg>) {
+            let Msg::Put(v) = env.body else { return };
+            if self.early {
+                ctx.reply(&env, Msg::Ack(v));
+            }
+            let early = self.early;
+            ctx.persist("v", &v, move |_: &mut Self, ctx, written| {
+                if written.is_ok() && !early {
+                    ctx.reply(&env, Msg::Ack(v));
+                }
+            })
+            .expect("a number encodes");
+        }
+    }
+
+    fn model(early: bool, bounds: Bounds) -> Model<Store> {
+        Model::new(["athens"], move |_| Store { early })
+            .request("alice", "athens", Msg::Put(7))
+            .bounds(bounds)
+            .invariant("an acknowledged number is on disk", |view| {
+                let stored: Option<u64> = view
+                    .durable("athens")
+                    .and_then(|d| d.load("v").ok().flatten());
+                match view.replies().first().map(|r| &r.body) {
+                    Some(Msg::Ack(v)) if stored != Some(*v) => {
+                        Err(format!("{v} acknowledged, disk holds {stored:?}"))
+                    }
+                    _ => Ok(()),
+                }
+            })
+    }
+
+    #[test]
+    fn a_correct_store_passes_every_schedule_and_the_search_says_it_saw_them_all() {
+        let report = model(false, Bounds::depth(10).crashes(1)).check();
+        assert!(report.violation.is_none(), "{report}");
+        assert!(
+            report.complete,
+            "a finite space is searched to the end: {report}"
+        );
+        // deliver / crash first; after delivery: complete the write or crash; ...
+        assert!(report.states > 4, "crash and restart add states: {report}");
+    }
+
+    #[test]
+    fn acknowledging_before_the_write_is_caught_in_one_step_and_replays() {
+        let model = model(true, Bounds::depth(10));
+        let report = model.check();
+        let violation = report
+            .violation
+            .expect("the early acknowledgement is caught");
+        assert_eq!(
+            violation.schedule.len(),
+            1,
+            "one delivery is enough: {violation}"
+        );
+        let replay = model.replay(&violation.schedule).expect("it replays");
+        assert_eq!(
+            replay.broken_invariant(&model).map(|(name, _)| name),
+            Some("an acknowledged number is on disk".to_string()),
+            "the replay reaches the same broken state"
+        );
+        let twice = vec![violation.schedule[0].clone(), violation.schedule[0].clone()];
+        assert!(
+            matches!(
+                model.replay(&twice),
+                Err(SearchError::NotInFlight { step: 2, .. })
+            ),
+            "a message delivered once is no longer in flight"
+        );
+    }
+
+    #[test]
+    fn fault_budgets_and_a_set_network_change_what_is_reachable() {
+        let plain = model(false, Bounds::depth(10)).check();
+        let lossy = model(false, Bounds::depth(10).losses(1)).check();
+        assert!(
+            lossy.states > plain.states,
+            "a loss reaches states without the message: {} vs {}",
+            lossy.states,
+            plain.states
+        );
+        // Every delivery of the same put starts another write: no end, but more states.
+        let set = model(false, Bounds::depth(10).duplications(Bounds::UNLIMITED)).check();
+        assert_eq!(
+            set.depth, 10,
+            "a put that can always arrive again has no end: {set}"
+        );
+        assert!(
+            set.states > plain.states,
+            "a message that may arrive again reaches more states: {} vs {}",
+            set.states,
+            plain.states
+        );
     }
 }
