@@ -728,9 +728,9 @@ struct Engine<'m, P: Process> {
     message_texts: Vec<String>,
     renamings: Vec<symmetry::Renaming>,
     /// Canonical texts of node states, by (node, node state, renaming).
-    local_canon: BTreeMap<(usize, u32, usize), String>,
+    local_canon: BTreeMap<(usize, u32, usize), u64>,
     /// Canonical texts of messages, by (message, renaming, the node states of its ends).
-    message_canon: BTreeMap<(u32, usize, u32, u32), String>,
+    message_canon: BTreeMap<(u32, usize, u32, u32), u64>,
 }
 
 /// Whether two envelopes are the same message (by their encoding: a message type need
@@ -738,6 +738,10 @@ struct Engine<'m, P: Process> {
 fn same<M: serde::Serialize>(a: &Envelope<M>, b: &Envelope<M>) -> bool {
     postcard::to_allocvec(a).ok() == postcard::to_allocvec(b).ok()
 }
+
+/// A state under one renaming: its nodes in model order, its messages in flight (with
+/// their copies) and its replies, each as the fingerprint of its canonical text.
+type CanonicalForm = (Vec<u64>, Vec<(u64, u32)>, Vec<u64>);
 
 fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
     let mut h = DefaultHasher::new();
@@ -1016,10 +1020,10 @@ where
         self.model.servers.iter().position(|s| s.as_str() == name)
     }
 
-    /// Node state `local` of `node` under renaming `r`, canonical.
-    fn local_text(&mut self, node: usize, local: u32, r: usize) -> String {
-        if let Some(text) = self.local_canon.get(&(node, local, r)) {
-            return text.clone();
+    /// The fingerprint of node state `local` of `node` under renaming `r`, canonical.
+    fn local_text(&mut self, node: usize, local: u32, r: usize) -> u64 {
+        if let Some(hash) = self.local_canon.get(&(node, local, r)) {
+            return *hash;
         }
         let owner = self.model.servers[node].as_str().to_string();
         let text = {
@@ -1032,20 +1036,22 @@ where
                 &labels,
             )
         };
-        self.local_canon.insert((node, local, r), text.clone());
-        text
+        let hash = fingerprint(&text);
+        self.local_canon.insert((node, local, r), hash);
+        hash
     }
 
-    /// Message `m` under renaming `r`, canonical, its ids labelled by its ends' states.
-    fn message_text(&mut self, global: &Global, m: u32, r: usize) -> String {
+    /// The fingerprint of message `m` under renaming `r`, canonical, its correlation ids
+    /// labelled by the states of the nodes at its ends.
+    fn message_text(&mut self, global: &Global, m: u32, r: usize) -> u64 {
         let envelope = &self.messages[m as usize];
         let end = |name: &ProcessId| {
             self.server_index(name.as_str())
                 .map_or(u32::MAX, |i| global.locals[i])
         };
         let ends = (end(&envelope.from), end(&envelope.to));
-        if let Some(text) = self.message_canon.get(&(m, r, ends.0, ends.1)) {
-            return text.clone();
+        if let Some(hash) = self.message_canon.get(&(m, r, ends.0, ends.1)) {
+            return *hash;
         }
         let text = {
             let labels = |who: &str, corr: &str| {
@@ -1059,22 +1065,23 @@ where
                 &labels,
             )
         };
-        self.message_canon
-            .insert((m, r, ends.0, ends.1), text.clone());
-        text
+        let hash = fingerprint(&text);
+        self.message_canon.insert((m, r, ends.0, ends.1), hash);
+        hash
     }
 
-    /// The key of a state: its fingerprint, or with symmetry the fingerprint of its
-    /// smallest canonical text under every permutation of the interchangeable names.
+    /// The key of a state: its fingerprint, or with symmetry the fingerprint of the
+    /// smallest of its canonical forms under every permutation of the interchangeable
+    /// names (each part of a form is the fingerprint of its canonical text).
     fn key(&mut self, global: &Global) -> u64 {
         if self.renamings.is_empty() {
             return fingerprint(global);
         }
         let servers = self.model.servers.clone();
-        let mut best: Option<String> = None;
+        let mut best: Option<CanonicalForm> = None;
         for r in 0..self.renamings.len() {
-            let mut text = String::new();
-            // List the nodes under their new names, in model order.
+            // The nodes under their new names, in model order.
+            let mut nodes = Vec::with_capacity(servers.len());
             for target in &servers {
                 let renaming = &self.renamings[r];
                 let from = servers
@@ -1087,31 +1094,24 @@ where
                     .unwrap_or_else(|| {
                         panic!("a renaming of servers maps servers to servers: {target}")
                     });
-                text.push_str(&self.local_text(from, global.locals[from], r));
-                text.push('\n');
+                nodes.push(self.local_text(from, global.locals[from], r));
             }
-            let mut net: Vec<String> = Vec::new();
+            let mut net = Vec::with_capacity(global.net.len());
             for (m, n) in &global.net {
-                net.push(format!("{n}x{}", self.message_text(global, *m, r)));
+                net.push((self.message_text(global, *m, r), *n));
             }
-            net.sort();
-            let mut replies: Vec<String> = Vec::new();
+            net.sort_unstable();
+            let mut replies = Vec::with_capacity(global.replies.len());
             for m in &global.replies {
                 replies.push(self.message_text(global, *m, r));
             }
-            replies.sort();
-            text.push_str(&net.join("\n"));
-            text.push_str("\n--\n");
-            text.push_str(&replies.join("\n"));
-            text.push_str(&format!(
-                "\n{} {} {}",
-                global.crashes, global.losses, global.duplications
-            ));
-            if best.as_ref().is_none_or(|b| text < *b) {
-                best = Some(text);
+            replies.sort_unstable();
+            let form = (nodes, net, replies);
+            if best.as_ref().is_none_or(|b| form < *b) {
+                best = Some(form);
             }
         }
-        fingerprint(&best)
+        fingerprint(&(best, global.crashes, global.losses, global.duplications))
     }
 
     fn view<'a>(&'a self, global: &Global) -> View<'a, P> {
