@@ -51,7 +51,7 @@ impl Message for EchoMsg {
 }
 
 /// An echo server.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EchoServer {
     /// Number of echoes answered.
     pub echoed: u64,

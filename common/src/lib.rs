@@ -142,7 +142,9 @@
 //! [`Env`] trait. The dispatch rules (a reply to its callback, a timeout to its callback,
 //! timers in deadline order) live once, in [`Node`]. The [`Cluster`] drives nodes under
 //! the simulator; [`solo::Solo`] drives one node by hand and collects what it sends, for
-//! tests of a single step; a real network runtime is one more implementation of `Env`.
+//! tests of a single step; [`search`] drives every interleaving of a small cluster, breadth
+//! first, to find the shortest schedule that breaks an invariant; a real network runtime
+//! is one more implementation of `Env`.
 //! The callbacks live beside the process, not in it, so a protocol's state stays plain
 //! data that can be cloned, compared and hashed, and [`Continuations`] describes what a
 //! node waits for as data too.
@@ -178,6 +180,7 @@ pub mod process;
 pub mod promise;
 pub mod quorum;
 pub mod rng;
+pub mod search;
 pub mod sim;
 pub mod solo;
 pub mod store;

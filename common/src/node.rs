@@ -166,6 +166,68 @@ impl<P: Process> Node<P> {
         self.act(env, |p, ctx| p.on_tick(ctx));
     }
 
+    /// Fire the timer `id` now, whatever its deadline, and report whether it was set.
+    /// For a driver that decides itself when time has passed, such as the exhaustive
+    /// search of [`crate::search`], where any timer may fire at any moment.
+    pub fn fire_timer(&mut self, env: &mut dyn Env<P::Msg>, id: TimerId) -> bool {
+        let Some(deadline) = self.rt.timer_deadline.remove(&id) else {
+            return false;
+        };
+        let Some(action) = self.rt.timers.remove(&(deadline, id)) else {
+            return false;
+        };
+        match action {
+            TimerAction::Notify => {
+                let event = TraceEvent::new(env.now(), self.meta.id.clone(), TraceKind::Timer);
+                env.record(event.detail(format!("{id:?}")));
+                self.act(env, |p, ctx| p.on_timer(ctx, id));
+            }
+            TimerAction::Callback(callback) => {
+                self.act(env, |p, ctx| callback(p, ctx));
+            }
+        }
+        true
+    }
+
+    /// Give up on the request `corr` now, whatever its deadline: its callback gets a
+    /// timeout. Reports whether the request was waiting. The counterpart of
+    /// [`Node::fire_timer`] for request deadlines.
+    pub fn expire_request(&mut self, env: &mut dyn Env<P::Msg>, corr: CorrId) -> bool {
+        let Some(pending) = self.rt.pending.remove(&corr) else {
+            return false;
+        };
+        self.rt.deadlines.remove(&(pending.deadline, corr));
+        let event = TraceEvent::new(env.now(), self.meta.id.clone(), TraceKind::RequestTimeout);
+        env.record(event.peer(pending.to.clone()).corr(corr));
+        let error = RpcError::Timeout {
+            after_ticks: pending.timeout,
+        };
+        self.act(env, |p, ctx| (pending.callback)(p, ctx, Err(error)));
+        true
+    }
+
+    /// The runtime's bookkeeping that [`Node::continuations`] leaves out, as text: the
+    /// allocation counters and the answers each quorum has collected so far. Two nodes
+    /// that agree on this, their continuations and their process state are the same
+    /// state for the search.
+    pub(crate) fn runtime_detail(&self) -> String {
+        let quorums: Vec<String> = self
+            .rt
+            .quorums
+            .iter()
+            .map(|(id, q)| {
+                format!(
+                    "{id}:{:?}/{:?}/{:?}/{:?}",
+                    q.collector.requests,
+                    q.collector.replies,
+                    q.collector.accepted,
+                    q.collector.failed
+                )
+            })
+            .collect();
+        format!("{:?} {}", self.rt.counters(), quorums.join(";"))
+    }
+
     /// A storage operation completed (or failed): trace it and run its callback.
     pub fn storage_done(
         &mut self,

@@ -199,6 +199,12 @@ impl<P: Process> Runtime<P> {
             store_callbacks: BTreeMap::new(),
         }
     }
+
+    /// The allocation counters (correlation ids, timers, quorums), which decide the ids
+    /// of what the node asks for next.
+    pub(crate) fn counters(&self) -> (u64, u64, u64) {
+        (self.next_corr, self.next_timer, self.next_quorum)
+    }
 }
 
 /// The effect API handed to every handler and callback.

@@ -146,6 +146,11 @@ pub const PICTURES: &[Picture] = &[
         file: "day2/section02-generation-voting/docs/duel.svg",
     },
     Picture {
+        package: "generation-voting",
+        example: "shortest_counterexample",
+        file: "day2/section02-generation-voting/docs/shortest-counterexample.svg",
+    },
+    Picture {
         package: "paxos",
         example: "duelling_proposers",
         file: "day2/section03-paxos/docs/duel.svg",
