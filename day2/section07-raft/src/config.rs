@@ -22,8 +22,10 @@ pub enum VotePersistence {
     /// Term and vote are synced before the vote is sent.
     #[default]
     SyncedBeforeReply,
-    /// **Deliberately broken** (a negative control): the vote lives in memory only, as in
-    /// the Java section. A voter that restarts forgets it and can vote twice in a term.
+    /// **Deliberately broken** (a negative control): the vote — and the term it was cast
+    /// in — live in memory only, as in the Java section, and the vote is sent at once. A
+    /// voter that restarts comes back in an older term without its vote, and can vote
+    /// again in a term it already voted in.
     MemoryOnly,
 }
 
@@ -78,6 +80,10 @@ pub struct Config {
     /// election timeout steps down; a voter that heard from a leader within the minimum
     /// election timeout refuses pre-votes.
     pub check_quorum: bool,
+    /// A new leader appends a no-op of its term (default true). Off, entries inherited
+    /// from earlier terms stay uncommitted until the next client write (bug R7), and
+    /// ReadIndex reads wait for that write too.
+    pub noop_on_election: bool,
     /// Which entries the leader commits by counting.
     pub commit_rule: CommitRule,
     /// When a vote becomes durable.
@@ -98,6 +104,7 @@ impl Default for Config {
             batch_client_writes: true,
             pre_vote: true,
             check_quorum: true,
+            noop_on_election: true,
             commit_rule: CommitRule::CurrentTerm,
             vote_persistence: VotePersistence::SyncedBeforeReply,
             ack_timing: AckTiming::AfterSync,

@@ -69,6 +69,7 @@ impl Server {
             if node.role != Role::Candidate || node.current_term != term {
                 return;
             }
+            node.announced_votes.insert(term, node.id.clone());
             if node.votes.len() >= majority(ctx.all_nodes().len()) {
                 node.become_leader(ctx);
                 return;
@@ -77,14 +78,36 @@ impl Server {
         });
     }
 
-    fn ask_for_votes(&mut self, ctx: &mut Ctx<'_, Self>, term: Term, pre_vote: bool) {
-        let msg = Msg::RequestVote {
+    /// A candidate re-sends its request to the servers that have not granted it, every
+    /// heartbeat interval of its election: one lost request must not cost a whole
+    /// election timeout.
+    pub(crate) fn ask_again(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let (term, pre_vote) = match self.role {
+            Role::PreCandidate => (self.current_term + 1, true),
+            // A candidate asks only once its own vote is durable.
+            Role::Candidate if self.writes_in_flight == 0 => (self.current_term, false),
+            _ => return,
+        };
+        let msg = self.vote_request(term, pre_vote);
+        for peer in ctx.peers().to_vec() {
+            if !self.votes.contains(&peer) {
+                self.send_to(ctx, &peer, msg.clone());
+            }
+        }
+    }
+
+    fn vote_request(&self, term: Term, pre_vote: bool) -> Msg {
+        Msg::RequestVote {
             term,
             candidate: self.id.clone(),
             last_log_index: self.last_index(),
             last_log_term: self.last_term(),
             pre_vote,
-        };
+        }
+    }
+
+    fn ask_for_votes(&mut self, ctx: &mut Ctx<'_, Self>, term: Term, pre_vote: bool) {
+        let msg = self.vote_request(term, pre_vote);
         for peer in ctx.peers().to_vec() {
             self.send_to(ctx, &peer, msg.clone());
         }
@@ -147,7 +170,10 @@ impl Server {
         };
         let to = env.from.clone();
         if self.config.vote_persistence == VotePersistence::MemoryOnly {
-            // The broken twin: the vote goes out before (and without) reaching the disk.
+            // The broken twin: the vote goes out without ever reaching the disk.
+            if granted {
+                self.announced_votes.insert(self.current_term, candidate);
+            }
             self.send_to(ctx, &to, answer);
             self.persist(ctx, |_, _| {});
             return;
@@ -155,6 +181,9 @@ impl Server {
         let voted_in = self.current_term;
         self.persist(ctx, move |node, ctx| {
             if node.current_term == voted_in {
+                if granted {
+                    node.announced_votes.insert(voted_in, candidate);
+                }
                 node.send_to(ctx, &to, answer);
             }
         });
@@ -217,10 +246,15 @@ impl Server {
             .iter()
             .map(|peer| (peer.clone(), Progress::new(next_index)))
             .collect();
-        self.term_start = self.append(Entry {
-            term: self.current_term,
-            command: Command::NoOp,
-        });
+        if self.config.noop_on_election {
+            self.term_start = self.append(Entry {
+                term: self.current_term,
+                command: Command::NoOp,
+            });
+        } else {
+            // Reads wait until an entry of this term commits: the next client write.
+            self.term_start = self.last_index() + 1;
+        }
         self.persist(ctx, |_, _| {});
         self.broadcast_appends(ctx);
     }

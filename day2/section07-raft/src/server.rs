@@ -97,6 +97,9 @@ pub struct Server {
     pub(crate) durable_last: Index,
     /// A write failed: the node stops (fail-stop) until it is restarted.
     pub(crate) halted: Option<StoreError>,
+    /// The votes this incarnation has announced (sent to a candidate, or counted for
+    /// itself once durable), by term: what the oracle holds against every incarnation.
+    pub(crate) announced_votes: BTreeMap<Term, ProcessId>,
     pub(crate) stats: Stats,
 }
 
@@ -129,6 +132,7 @@ impl Server {
             writes_in_flight: 0,
             durable_last: 0,
             halted: None,
+            announced_votes: BTreeMap::new(),
             stats: Stats::default(),
         }
     }
@@ -232,9 +236,27 @@ impl Server {
     pub fn config(&self) -> &Config {
         &self.config
     }
+    /// The votes this incarnation has announced, by term.
+    pub fn announced_votes(&self) -> &BTreeMap<Term, ProcessId> {
+        &self.announced_votes
+    }
     /// A storage error that stopped this node, if any.
     pub fn halted(&self) -> Option<&StoreError> {
         self.halted.as_ref()
+    }
+
+    /// Test set-up: append a no-op of `term` to the log (raising the node's term to it if
+    /// lower) and persist it, as if a leader of `term` had sent it.
+    pub fn append_for_test(&mut self, ctx: &mut Ctx<'_, Self>, term: Term) {
+        if term > self.current_term {
+            self.current_term = term;
+            self.hard_state_dirty = true;
+        }
+        self.append(Entry {
+            term,
+            command: crate::messages::Command::NoOp,
+        });
+        self.persist(ctx, |_, _| {});
     }
 
     // ----- terms and roles -----
@@ -377,19 +399,17 @@ impl Server {
     /// The batch that brings the disk up to memory.
     fn pending_batch(&mut self) -> Result<WriteBatch, StoreError> {
         let mut batch = WriteBatch::new();
-        if self.hard_state_dirty {
-            self.hard_state_dirty = false;
-            let voted_for = match self.config.vote_persistence {
-                VotePersistence::SyncedBeforeReply => self.voted_for.clone(),
-                // The broken twin: the term reaches the disk, the vote never does.
-                VotePersistence::MemoryOnly => None,
-            };
+        if self.hard_state_dirty
+            && self.config.vote_persistence == VotePersistence::SyncedBeforeReply
+        {
             let hard = HardState {
                 term: self.current_term,
-                voted_for,
+                voted_for: self.voted_for.clone(),
             };
             batch = batch.put(HARD_STATE_KEY, common::store::encode(&hard)?);
         }
+        // The broken twin never writes its term and vote: they live in memory only.
+        self.hard_state_dirty = false;
         if let Some(from) = self.log_dirty_from.take() {
             batch = batch.truncate_log_from(from);
             for entry in self.log.iter().skip(usize::try_from(from - 1).unwrap_or(usize::MAX)) {
@@ -758,6 +778,10 @@ impl Process for Server {
                 self.election_elapsed += 1;
                 if self.election_elapsed >= self.election_timeout {
                     self.on_election_timeout(ctx);
+                } else if self.role != Role::Follower
+                    && self.election_elapsed % self.config.heartbeat_ticks == 0
+                {
+                    self.ask_again(ctx);
                 }
             }
         }

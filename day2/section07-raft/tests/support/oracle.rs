@@ -3,7 +3,7 @@
 //! Figure 3 of the paper, each as one named invariant:
 //!
 //! * **election safety**: at most one leader per term, ever;
-//! * **one vote per term**: a node's disk never records votes for two candidates in one
+//! * **one vote per term**: a node never announces votes for two candidates in one
 //!   term, even across a crash and restart;
 //! * **log matching**: two logs with an entry of the same index and term hold the same
 //!   entry there and the same term before it (so, by induction, the same prefix);
@@ -16,7 +16,6 @@
 //!   store equals the committed log applied to an empty store.
 
 use common::{Cluster, ClusterView, ProcessId};
-use raft::storage::load_hard_state;
 use raft::{Entry, Index, Msg, Server, StateMachine, Term};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -212,26 +211,21 @@ fn check_leaders(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), S
 }
 
 fn check_votes(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), String> {
-    // Only a durable vote counts: a vote in memory that never reached the disk was never
-    // sent, and a node that crashed before its sync may vote again in that term.
-    for id in view.nodes::<Server>().into_iter().map(|(id, _)| id.to_string()) {
-        let Some(kv) = view.store(&id) else { continue };
-        let hard = load_hard_state(kv.durable())
-            .map_err(|e| format!("{id}'s durable term and vote must decode: {e}"))?;
-        let Some(vote) = hard.voted_for else {
-            continue;
-        };
-        let key = (id.clone(), hard.term);
-        match ghost.votes.get(&key) {
-            Some(earlier) if *earlier != vote => {
-                return Err(format!(
-                    "{id} voted twice in term {}: for {earlier}, then for {vote}",
-                    hard.term
-                ));
-            }
-            Some(_) => {}
-            None => {
-                ghost.votes.insert(key, vote);
+    // Only an announced vote counts: a vote in memory that was never sent may be cast
+    // again after a crash. Votes are announced in increasing terms; the last two are new.
+    for (id, node) in view.nodes::<Server>() {
+        for (term, vote) in node.announced_votes().iter().rev().take(2) {
+            let key = (id.to_string(), *term);
+            match ghost.votes.get(&key) {
+                Some(earlier) if earlier != vote => {
+                    return Err(format!(
+                        "{id} voted twice in term {term}: for {earlier}, then for {vote}"
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    ghost.votes.insert(key, vote.clone());
+                }
             }
         }
     }
