@@ -20,7 +20,7 @@ pub struct Progress {
     /// Probing: the leader does not know where the follower's log matches, and sends one
     /// AppendEntries at a time until an answer says.
     pub probing: bool,
-    /// A success arrived since the last heartbeat.
+    /// The match index grew since the last heartbeat.
     pub progressed: bool,
     /// An answer of the current term arrived since the last check-quorum.
     pub active: bool,
@@ -261,11 +261,14 @@ impl Server {
         progress.acked_round = progress.acked_round.max(read_round);
         if success {
             // Monotonic, and never past the leader's own log (bug R1).
-            progress.match_index = progress.match_index.max(match_index.min(last));
+            let matched = match_index.min(last);
+            if matched > progress.match_index {
+                progress.match_index = matched;
+                progress.progressed = true;
+            }
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             progress.inflight = progress.inflight.saturating_sub(1);
             progress.probing = false;
-            progress.progressed = true;
             self.advance_commit(ctx);
         } else if let Some(hint) = conflict {
             progress.inflight = 0;
