@@ -172,3 +172,84 @@ pub fn until_applied(cluster: &mut Cluster<Msg>, servers: &[&str], index: Index,
 pub fn terms(cluster: &Cluster<Msg>, id: &str) -> Vec<Term> {
     server(cluster, id).log().iter().map(|e| e.term).collect()
 }
+
+/// One server (athens, among the three) driven by hand, with `config`.
+pub fn solo(config: Config) -> common::solo::Solo<Server> {
+    common::solo::Solo::new(ATHENS, THREE, Server::new(&common::ProcessId::new(ATHENS), config))
+}
+
+/// A configuration for one-step tests: no pre-vote or check-quorum, and timeouts long
+/// enough that no election starts on its own.
+pub fn quiet() -> Config {
+    Config {
+        election_timeout_ticks: (1_000, 1_000),
+        pre_vote: false,
+        check_quorum: false,
+        ..Config::default()
+    }
+}
+
+/// A RequestVote from `candidate`.
+pub fn vote_request(candidate: &str, term: Term, last_index: Index, last_term: Term) -> Msg {
+    Msg::RequestVote {
+        term,
+        candidate: common::ProcessId::new(candidate),
+        last_log_index: last_index,
+        last_log_term: last_term,
+        pre_vote: false,
+    }
+}
+
+/// An AppendEntries from `leader` carrying no-ops of the given terms.
+pub fn append(
+    leader: &str,
+    term: Term,
+    prev: (Index, Term),
+    entry_terms: &[Term],
+    leader_commit: Index,
+) -> Msg {
+    Msg::AppendEntries {
+        term,
+        leader: common::ProcessId::new(leader),
+        prev_log_index: prev.0,
+        prev_log_term: prev.1,
+        entries: entry_terms
+            .iter()
+            .map(|t| raft::Entry {
+                term: *t,
+                command: raft::Command::NoOp,
+            })
+            .collect(),
+        leader_commit,
+        read_round: 0,
+    }
+}
+
+/// The votes in `sent` addressed to `to`: `(term, granted)`.
+pub fn votes_to(sent: &[common::Envelope<Msg>], to: &str) -> Vec<(Term, bool)> {
+    sent.iter()
+        .filter(|e| e.to == to)
+        .filter_map(|e| match e.body {
+            Msg::Vote {
+                term,
+                granted,
+                pre_vote: false,
+            } => Some((term, granted)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The answers to AppendEntries in `sent`: `(success, match_index)`.
+pub fn appended(sent: &[common::Envelope<Msg>]) -> Vec<(bool, Index)> {
+    sent.iter()
+        .filter_map(|e| match e.body {
+            Msg::Appended {
+                success,
+                match_index,
+                ..
+            } => Some((success, match_index)),
+            _ => None,
+        })
+        .collect()
+}
