@@ -311,6 +311,9 @@ impl Server {
         if !allowed {
             return;
         }
+        if !of_current_term {
+            self.stats.old_term_commits += 1;
+        }
         self.commit_index = stored;
         // solution-end
         self.apply_committed(ctx);

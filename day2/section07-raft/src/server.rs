@@ -53,6 +53,9 @@ pub struct Stats {
     pub writes: u64,
     /// Times this node stepped down from leader because it lost contact with a majority.
     pub check_quorum_step_downs: u64,
+    /// Times the counting rule committed an entry of an earlier term by counting (always
+    /// 0 under the current-term rule): the moments Figure 8 needs.
+    pub old_term_commits: u64,
 }
 
 /// A Raft node. Its whole state is plain data: it clones, compares and hashes.

@@ -1,12 +1,13 @@
 //! Randomised runs under faults — drops, duplication, reordering delays, partitions,
 //! one-way links, holds, pauses, crashes with restart that lose unsynced writes, clock
 //! jumps and drift — with the Raft oracle after every tick and the linearizability check
-//! of the clients' history at the end; and the three negative controls the same checks
-//! must catch.
+//! of the clients' history at the end; runs under a leader-hunting adversary; and the
+//! three negative controls the same checks must catch.
 
 mod support;
 use common::sim;
 use raft::Config;
+use support::hunt::run_hunt;
 use support::sim::{run_five_server_seed, run_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
@@ -20,7 +21,7 @@ const CONTROL_SEEDS: u64 = 100;
 /// and the clients' history of sets, ReadIndex gets and compare-and-swaps is
 /// linearizable.
 #[test]
-fn step2_random_faults_keep_raft_safe_and_linearizable() {
+fn step3_random_faults_keep_raft_safe_and_linearizable() {
     let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
     if summary.seeds.replay {
         return;
@@ -49,7 +50,7 @@ fn step2_random_faults_keep_raft_safe_and_linearizable() {
 
 /// The same faults on five servers, where two servers may be away at once.
 #[test]
-fn step2_five_servers_stay_safe_and_linearizable() {
+fn step3_five_servers_stay_safe_and_linearizable() {
     let summary = sim::sweep(WIDE_SEEDS, |seed| run_five_server_seed(seed, &Config::default()));
     if !summary.seeds.replay {
         let figures = summary.exercised;
@@ -69,25 +70,10 @@ fn caught(config: &Config, what: &str) -> String {
     failure.failure.to_string()
 }
 
-/// Negative control (Figure 8): a leader that commits any entry stored on a majority,
-/// whatever its term, lets a later leader overwrite a committed entry.
-#[test]
-fn step2_the_counting_commit_rule_is_caught_within_100_seeds() {
-    let found = caught(&Config::counting_commit_rule(), "the counting commit rule");
-    assert!(
-        found.contains("two entries committed")
-            || found.contains("leader completeness")
-            || found.contains("no longer holds the committed entry")
-            || found.contains("commit index went back")
-            || found.contains("history check failed"),
-        "the counting rule must be caught losing a committed entry, not for another reason: {found}"
-    );
-}
-
 /// Negative control: a voter that keeps its vote in memory only votes again after a
 /// restart, in the same term.
 #[test]
-fn step2_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
+fn step3_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
     let found = caught(&Config::vote_in_memory(), "a voter that does not persist its vote");
     assert!(
         found.contains("voted twice") || found.contains("two leaders"),
@@ -98,7 +84,7 @@ fn step2_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
 /// Negative control: a follower that acknowledges entries before they are durable can
 /// lose, in a crash, entries the leader counted as stored.
 #[test]
-fn step2_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_100_seeds() {
+fn step3_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_100_seeds() {
     let found = caught(&Config::ack_before_sync(), "a follower that acknowledges before its sync");
     assert!(
         found.contains("two entries committed")
@@ -107,5 +93,41 @@ fn step2_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_10
             || found.contains("commit index went back")
             || found.contains("history check failed"),
         "the early acknowledgement must be caught losing a committed entry: {found}"
+    );
+}
+
+/// Seeds of the leader-hunting adversary run by default.
+const HUNT_SEEDS: u64 = 300;
+
+/// Five servers under the leader-hunting adversary (leaders cut off right after their
+/// election and right after each commit): the oracle holds after every tick.
+#[test]
+fn step3_leader_hunting_keeps_committed_entries() {
+    let summary = sim::sweep(HUNT_SEEDS, |seed| run_hunt(seed, &Config::default()));
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.planned_faults >= 10 * summary.exercised.seeds,
+            "the adversary cut only {} leaders over {} seeds",
+            summary.exercised.planned_faults,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Negative control (Figure 8): a leader that commits any entry stored on a majority,
+/// whatever its term. The leader-hunting adversary produces the figure's situation, and
+/// the oracle must see a new leader without a committed entry (or two entries committed
+/// at one index) within 100 seeds.
+#[test]
+fn step3_the_counting_commit_rule_is_caught_within_100_seeds() {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| {
+        run_hunt(seed, &Config::counting_commit_rule()).map(drop)
+    })
+    .expect("the leader-hunting adversary must catch the counting commit rule");
+    let found = failure.failure.to_string();
+    println!("caught the counting commit rule on seed {}", failure.seed);
+    assert!(
+        found.contains("leader completeness") || found.contains("two entries committed"),
+        "the counting rule must be caught losing a committed entry, not for another reason: {found}"
     );
 }

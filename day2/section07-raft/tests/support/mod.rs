@@ -2,6 +2,7 @@
 //! (checked after every tick), and helpers that elect, send and wait.
 #![allow(dead_code)]
 
+pub mod hunt;
 pub mod oracle;
 pub mod sim;
 
