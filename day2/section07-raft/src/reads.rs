@@ -12,7 +12,8 @@
 //!    committed that it did not know of;
 //! 4. waits until it has applied the read index, and answers from its state machine.
 //!
-//! Reads that arrive before a round starts share it. A follower (or a node that is no
+//! A round starts at the end of a tick, so the reads that arrived during the tick share
+//! it. A follower (or a node that is no
 //! longer the leader) answers `NotLeader` instead: the Java section answered reads from
 //! any node's local state, so a client could read a value older than one it had already
 //! seen acknowledged (bug R5).
@@ -43,6 +44,7 @@ impl Server {
         request: RequestId,
         operation: Operation,
     ) {
+        let _ = ctx;
         self.reads.push(PendingRead {
             envelope,
             request,
@@ -50,30 +52,37 @@ impl Server {
             read_index: None,
             round: 0,
         });
+    }
+
+    /// End of a tick: give every read that arrived since the last round, once this term's
+    /// no-op has committed, the commit index as its read index and one new heartbeat
+    /// round, shared by all of them.
+    pub(crate) fn start_read_round(&mut self, ctx: &mut Ctx<'_, Self>) {
+        // exercise: once this term's no-op has committed (commit_index >= term_start), give every read without a read index the commit index and a new round (read_round + 1), and send every follower a heartbeat at once
+        // solution-begin
+        if self.commit_index < self.term_start || self.reads.iter().all(|r| r.read_index.is_some()) {
+            return;
+        }
+        self.read_round += 1;
+        for read in self.reads.iter_mut().filter(|r| r.read_index.is_none()) {
+            read.read_index = Some(self.commit_index);
+            read.round = self.read_round;
+        }
+        for peer in ctx.peers().to_vec() {
+            self.heartbeat(ctx, &peer);
+        }
+        // solution-end
         self.serve_reads(ctx);
     }
 
-    /// Start a round for reads that have none, and answer those that are confirmed and
-    /// applied.
+    /// Answer the reads whose round a majority has acknowledged in this term and whose
+    /// read index is applied.
     pub(crate) fn serve_reads(&mut self, ctx: &mut Ctx<'_, Self>) {
         if self.role != Role::Leader || self.reads.is_empty() {
             return;
         }
-        // exercise: once this term's no-op has committed, give every read without a round the commit index as its read index and a new heartbeat round (sent at once); answer reads whose round a majority has acknowledged and whose read index is applied
+        // exercise: the confirmed round is the highest round a majority (this node counting with its latest round) has answered; answer from the state machine every read whose round is confirmed and whose read index is applied
         // solution-begin
-        if self.commit_index < self.term_start {
-            return;
-        }
-        if self.reads.iter().any(|r| r.read_index.is_none()) {
-            self.read_round += 1;
-            for read in self.reads.iter_mut().filter(|r| r.read_index.is_none()) {
-                read.read_index = Some(self.commit_index);
-                read.round = self.read_round;
-            }
-            for peer in ctx.peers().to_vec() {
-                self.heartbeat(ctx, &peer);
-            }
-        }
         let mut rounds: Vec<u64> = self.progress.values().map(|p| p.acked_round).collect();
         rounds.push(self.read_round);
         rounds.sort_unstable_by(|a, b| b.cmp(a));

@@ -118,6 +118,7 @@ impl Server {
             self.persist(ctx, |_, _| {});
             self.broadcast_appends(ctx);
         }
+        self.start_read_round(ctx);
         self.heartbeat_elapsed += 1;
         if self.heartbeat_elapsed >= self.config.heartbeat_ticks {
             self.heartbeat_elapsed = 0;

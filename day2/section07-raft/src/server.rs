@@ -231,6 +231,10 @@ impl Server {
     pub fn pending_reads(&self) -> usize {
         self.reads.len()
     }
+    /// The latest ReadIndex round this node started.
+    pub fn read_round(&self) -> u64 {
+        self.read_round
+    }
     /// What this node has done since it started.
     pub fn stats(&self) -> Stats {
         self.stats
