@@ -127,6 +127,11 @@ pub const PICTURES: &[Picture] = &[
         example: "failover",
         file: "day2/section05-multipaxos/docs/failover.svg",
     },
+    Picture {
+        package: "raft",
+        example: "figure8",
+        file: "day2/section07-raft/docs/figure8.svg",
+    },
 ];
 
 /// Variables that would change which seeds a producer runs; they are removed from its

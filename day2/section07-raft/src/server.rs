@@ -53,6 +53,9 @@ pub struct Stats {
     pub writes: u64,
     /// Times this node stepped down from leader because it lost contact with a majority.
     pub check_quorum_step_downs: u64,
+    /// AppendEntries refused because they would have replaced a committed entry (always
+    /// 0 with a correct leader).
+    pub refused_truncations: u64,
     /// Times the counting rule committed an entry of an earlier term by counting (always
     /// 0 under the current-term rule): the moments Figure 8 needs.
     pub old_term_commits: u64,
@@ -339,14 +342,12 @@ impl Server {
 
     /// Remove the entries from `index` on (a conflicting suffix).
     pub(crate) fn truncate_from(&mut self, ctx: &mut Ctx<'_, Self>, index: Index) {
-        if index <= self.commit_index {
-            // Never happens with a correct protocol; the oracle reports it.
-            ctx.note(format!(
-                "truncates from index {index}, at or below its commit index {}",
-                self.commit_index
-            ));
-            self.commit_index = index - 1;
-        }
+        assert!(
+            index > self.commit_index,
+            "a node never truncates a committed entry (index {index}, commit index {})",
+            self.commit_index
+        );
+        ctx.note(format!("truncates its log from index {index}"));
         self.log.truncate(usize::try_from(index - 1).unwrap_or(usize::MAX));
         self.mark_log_dirty(index);
     }
@@ -624,6 +625,14 @@ impl Server {
             let index = prev_log_index + 1 + offset as Index;
             match self.term_at(index) {
                 Some(term) if term == entry.term => continue,
+                Some(term) if index <= self.commit_index => {
+                    // Only a broken leader asks to replace a committed entry: refuse.
+                    self.stats.refused_truncations += 1;
+                    return Err(ConflictHint {
+                        term: Some(term),
+                        first_index: index,
+                    });
+                }
                 Some(_) => self.truncate_from(ctx, index),
                 None => {}
             }
