@@ -56,7 +56,13 @@ fn main() {
         commit_rule: rule,
         ..Config::default()
     };
-    let builder = Cluster::builder().seed(seed).servers(ALL).request_timeout(100);
+    // Heartbeats and their answers are hashed and counted but not drawn.
+    let builder = Cluster::builder()
+        .seed(seed)
+        .servers(ALL)
+        .request_timeout(100)
+        .fold_trace("Heartbeat")
+        .fold_trace("Appended");
     let mut cluster = raft::build(builder, config);
     let rule_name = match rule {
         CommitRule::Counting => "counting",

@@ -272,8 +272,6 @@ impl Server {
             progress.probing = false;
             self.advance_commit(ctx);
         } else if let Some(hint) = conflict {
-            progress.inflight = 0;
-            progress.probing = true;
             let match_index = progress.match_index;
             let log = &self.log;
             let term_of = |i: Index| -> Option<Term> {
@@ -284,9 +282,18 @@ impl Server {
                 }
             };
             let next = next_after_conflict(hint, last, term_of).clamp(match_index + 1, last + 1);
-            if let Some(progress) = self.progress.get_mut(from) {
-                progress.next_index = next;
+            let Some(progress) = self.progress.get_mut(from) else {
+                return;
+            };
+            if progress.probing && next == progress.next_index {
+                // Nothing new (a duplicate or a late rejection): the heartbeat retries.
+                // Resending at once would let rejections multiply the messages in flight.
+                self.serve_reads(ctx);
+                return;
             }
+            progress.inflight = 0;
+            progress.probing = true;
+            progress.next_index = next;
         }
         self.send_appends(ctx, from);
         self.serve_reads(ctx);
