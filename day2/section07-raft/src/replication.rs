@@ -306,7 +306,7 @@ impl Server {
         let mut matches: Vec<Index> = self.progress.values().map(|p| p.match_index).collect();
         matches.push(self.durable_last.min(self.last_index()));
         let stored = majority_match(matches);
-        // exercise: commit `stored` if it is above the commit index and (current-term rule) its entry is of the current term; the Counting rule skips the term check
+        // exercise: commit `stored` if it is above the commit index and (current-term rule) its entry is of the current term (the Counting rule skips the term check), then apply what is committed
         // solution-begin
         if stored <= self.commit_index {
             return;
@@ -323,8 +323,8 @@ impl Server {
             self.stats.old_term_commits += 1;
         }
         self.commit_index = stored;
-        // solution-end
         self.apply_committed(ctx);
+        // solution-end
     }
 }
 
