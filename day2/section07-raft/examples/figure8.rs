@@ -71,13 +71,18 @@ fn main() {
     println!("== Figure 8, seed {seed}, {rule_name} commit rule");
 
     stand(&mut cluster, S1);
-    until(&mut cluster, 50, |c| ALL.iter().all(|id| node(c, id).last_index() == 1));
+    until(&mut cluster, 50, |c| {
+        ALL.iter().all(|id| node(c, id).last_index() == 1)
+    });
     for id in [S3, S4, S5] {
         cluster.net().drop_kind("AppendEntries", S1, id);
     }
     stand(&mut cluster, S1);
     until(&mut cluster, 50, |c| node(c, S2).term_at(2) == Some(2));
-    show(&cluster, "1. S1 leads term 2; its no-op at index 2 reaches S2 only");
+    show(
+        &cluster,
+        "1. S1 leads term 2; its no-op at index 2 reaches S2 only",
+    );
 
     cluster.isolate(S1);
     cluster.net().clear_rules();
@@ -85,7 +90,10 @@ fn main() {
         cluster.net().drop_kind("AppendEntries", S5, id);
     }
     stand(&mut cluster, S5);
-    show(&cluster, "2. S1 is cut off; S5 wins term 3 and keeps its no-op to itself");
+    show(
+        &cluster,
+        "2. S1 is cut off; S5 wins term 3 and keeps its no-op to itself",
+    );
 
     cluster.heal_all();
     cluster.net().clear_rules();
@@ -99,7 +107,10 @@ fn main() {
         cluster.net().drop_kind("AppendEntries", S1, id);
     }
     cluster.tick_n(20);
-    show(&cluster, "3. S1 leads term 4; its term-2 entry is on S1, S3 and S4");
+    show(
+        &cluster,
+        "3. S1 leads term 4; its term-2 entry is on S1, S3 and S4",
+    );
     println!(
         "   S1's commit index: {} ({})",
         node(&cluster, S1).commit_index(),
@@ -138,15 +149,21 @@ fn main() {
         println!(
             "\n   S5 leads term {} with {} at index 2, where S1 had committed {}:",
             s5.term(),
-            s5.entry(2).map_or("nothing".to_string(), ToString::to_string),
+            s5.entry(2)
+                .map_or("nothing".to_string(), ToString::to_string),
             committed_by_s1.map_or("nothing".to_string(), |e| e.to_string())
         );
         println!("   a leader without a committed entry. It overwrites it on every server");
         println!("   that has not heard it was committed: the counting rule is unsafe.");
     } else if s5.is_leader() {
-        println!("\n   S5 leads term {}; S1 had committed nothing at index 2: safe.", s5.term());
+        println!(
+            "\n   S5 leads term {}; S1 had committed nothing at index 2: safe.",
+            s5.term()
+        );
     } else {
-        println!("\n   S5 lacks a committed entry and is denied votes: the current-term rule is safe.");
+        println!(
+            "\n   S5 lacks a committed entry and is denied votes: the current-term rule is safe."
+        );
     }
     let title = format!("Figure 8, {rule_name} commit rule (seed {seed})");
     pictures.write_or_exit(&SequenceDiagram::of_cluster(&cluster).title(title));

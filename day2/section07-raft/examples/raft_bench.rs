@@ -60,7 +60,11 @@ fn main() {
             println!(
                 "| {} | {} | {} | {:.1} | {:.2} | {:.0} | {:.2} |",
                 row.servers,
-                if row.batched { "batched" } else { "one at a time" },
+                if row.batched {
+                    "batched"
+                } else {
+                    "one at a time"
+                },
                 row.committed,
                 row.committed as f64 * 1_000.0 / TICKS as f64,
                 row.writes as f64 / row.committed.max(1) as f64,
@@ -109,7 +113,9 @@ fn throughput(servers: usize, batched: bool) -> Row {
     }
     if cluster
         .tick_until_within(500, |c| {
-            names.iter().any(|n| c.node::<Server>(n.as_str()).is_leader())
+            names
+                .iter()
+                .any(|n| c.node::<Server>(n.as_str()).is_leader())
         })
         .is_err()
     {
@@ -125,7 +131,7 @@ fn throughput(servers: usize, batched: bool) -> Row {
         .iter()
         .map(|n| cluster.node::<Server>(n.as_str()).stats().writes)
         .sum();
-    let mut seqs = vec![0u64; CLIENTS];
+    let mut seqs = [0u64; CLIENTS];
     let mut calls: Vec<Option<Promise<Msg>>> = (0..CLIENTS).map(|_| None).collect();
     let mut committed = 0;
     #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
@@ -144,7 +150,13 @@ fn throughput(servers: usize, batched: bool) -> Row {
             }
             seqs[i] += 1;
             let op = Operation::set(format!("k{}", seqs[i] % 4), format!("c{i}-{}", seqs[i]));
-            calls[i] = Some(raft::execute(&mut cluster, &clients[i], &leader, seqs[i], op));
+            calls[i] = Some(raft::execute(
+                &mut cluster,
+                &clients[i],
+                &leader,
+                seqs[i],
+                op,
+            ));
         }
         cluster.tick();
     }

@@ -44,7 +44,10 @@ impl Server {
         self.votes.clear();
         self.votes.insert(self.id.clone());
         self.reset_election_timer(ctx);
-        ctx.note(format!("asks for pre-votes for term {}", self.current_term + 1));
+        ctx.note(format!(
+            "asks for pre-votes for term {}",
+            self.current_term + 1
+        ));
         if self.votes.len() >= majority(ctx.all_nodes().len()) {
             self.start_election(ctx);
             return;

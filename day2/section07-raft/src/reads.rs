@@ -60,7 +60,8 @@ impl Server {
     pub(crate) fn start_read_round(&mut self, ctx: &mut Ctx<'_, Self>) {
         // exercise: once this term's no-op has committed (commit_index >= term_start), give every read without a read index the commit index and a new round (read_round + 1), and send every follower a heartbeat at once
         // solution-begin
-        if self.commit_index < self.term_start || self.reads.iter().all(|r| r.read_index.is_some()) {
+        if self.commit_index < self.term_start || self.reads.iter().all(|r| r.read_index.is_some())
+        {
             return;
         }
         self.read_round += 1;
@@ -88,9 +89,10 @@ impl Server {
         rounds.sort_unstable_by(|a, b| b.cmp(a));
         let confirmed = rounds[majority(rounds.len()) - 1];
         let applied = self.last_applied;
-        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut self.reads)
-            .into_iter()
-            .partition(|r| r.round <= confirmed && r.read_index.is_some_and(|i| i <= applied));
+        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
+            std::mem::take(&mut self.reads)
+                .into_iter()
+                .partition(|r| r.round <= confirmed && r.read_index.is_some_and(|i| i <= applied));
         self.reads = waiting;
         for read in ready {
             let value = self.state_machine.get(&read.key).map(str::to_string);

@@ -86,8 +86,9 @@ impl Server {
         operation: Operation,
     ) {
         let pending = (self.commit_index + 1..=self.last_index()).find(|&i| {
-            self.entry(i)
-                .is_some_and(|e| e.term == self.current_term && e.command.request() == Some(&request))
+            self.entry(i).is_some_and(|e| {
+                e.term == self.current_term && e.command.request() == Some(&request)
+            })
         });
         let index = match pending {
             Some(index) => index,
@@ -127,7 +128,8 @@ impl Server {
             }
         }
         self.election_elapsed += 1;
-        if self.config.check_quorum && self.election_elapsed >= self.config.election_timeout_ticks.1 {
+        if self.config.check_quorum && self.election_elapsed >= self.config.election_timeout_ticks.1
+        {
             self.election_elapsed = 0;
             let active = 1 + self.progress.values().filter(|p| p.active).count();
             if active < majority(ctx.all_nodes().len()) {
@@ -185,12 +187,20 @@ impl Server {
     }
 
     /// One AppendEntries to `peer` with entries `from..=until` (none if `until < from`).
-    fn send_append(&mut self, ctx: &mut Ctx<'_, Self>, peer: &ProcessId, from: Index, until: Index) {
+    fn send_append(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        peer: &ProcessId,
+        from: Index,
+        until: Index,
+    ) {
         let prev_log_index = from - 1;
         let Some(prev_log_term) = self.term_at(prev_log_index) else {
             unreachable!("a leader's next index never passes its log (bug R1)");
         };
-        let entries: Vec<Entry> = (from..=until).filter_map(|i| self.entry(i).cloned()).collect();
+        let entries: Vec<Entry> = (from..=until)
+            .filter_map(|i| self.entry(i).cloned())
+            .collect();
         self.stats.appends_sent += 1;
         self.stats.entries_sent += entries.len() as u64;
         let msg = Msg::AppendEntries {
@@ -336,7 +346,11 @@ mod tests {
     fn the_majority_match_is_the_median_of_the_match_indexes() {
         assert_eq!(majority_match(vec![5, 3, 9]), 5, "three servers");
         assert_eq!(majority_match(vec![1, 7, 7, 2, 4]), 4, "five servers");
-        assert_eq!(majority_match(vec![6]), 6, "a single server is its own majority");
+        assert_eq!(
+            majority_match(vec![6]),
+            6,
+            "a single server is its own majority"
+        );
     }
 
     fn terms(log: &[Term]) -> impl Fn(Index) -> Option<Term> + '_ {
@@ -355,7 +369,11 @@ mod tests {
             term: None,
             first_index: 4,
         };
-        assert_eq!(next_after_conflict(hint, 9, terms(&[1; 9])), 4, "resume at the follower's end");
+        assert_eq!(
+            next_after_conflict(hint, 9, terms(&[1; 9])),
+            4,
+            "resume at the follower's end"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ use crate::reads::PendingRead;
 use crate::replication::Progress;
 use crate::state_machine::{Applied, StateMachine};
 use crate::storage::{self, HARD_STATE_KEY, HardState};
-use common::{Ctx, Durability, Envelope, Message, Process, ProcessId, StoreError, Tick, WriteBatch};
+use common::{
+    Ctx, Durability, Envelope, Message, Process, ProcessId, StoreError, Tick, WriteBatch,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a node is doing in the current term.
@@ -348,7 +350,8 @@ impl Server {
             self.commit_index
         );
         ctx.note(format!("truncates its log from index {index}"));
-        self.log.truncate(usize::try_from(index - 1).unwrap_or(usize::MAX));
+        self.log
+            .truncate(usize::try_from(index - 1).unwrap_or(usize::MAX));
         self.mark_log_dirty(index);
     }
 
@@ -420,7 +423,11 @@ impl Server {
         self.hard_state_dirty = false;
         if let Some(from) = self.log_dirty_from.take() {
             batch = batch.truncate_log_from(from);
-            for entry in self.log.iter().skip(usize::try_from(from - 1).unwrap_or(usize::MAX)) {
+            for entry in self
+                .log
+                .iter()
+                .skip(usize::try_from(from - 1).unwrap_or(usize::MAX))
+            {
                 batch = batch.append(common::store::encode(entry)?);
             }
         }
@@ -479,7 +486,13 @@ impl Server {
         self.serve_reads(ctx);
     }
 
-    fn answer_waiters(&mut self, ctx: &mut Ctx<'_, Self>, index: Index, entry: &Entry, applied: Applied) {
+    fn answer_waiters(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        index: Index,
+        entry: &Entry,
+        applied: Applied,
+    ) {
         let (mine, others): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|w| w.index == index);
@@ -795,7 +808,9 @@ impl Process for Server {
                 if self.election_elapsed >= self.election_timeout {
                     self.on_election_timeout(ctx);
                 } else if self.role != Role::Follower
-                    && self.election_elapsed % self.config.heartbeat_ticks == 0
+                    && self
+                        .election_elapsed
+                        .is_multiple_of(self.config.heartbeat_ticks)
                 {
                     self.ask_again(ctx);
                 }

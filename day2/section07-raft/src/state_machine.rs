@@ -93,7 +93,12 @@ impl StateMachine {
         self.last_index = index;
     }
 
-    fn apply_command(&mut self, index: Index, request: &RequestId, operation: &Operation) -> Applied {
+    fn apply_command(
+        &mut self,
+        index: Index,
+        request: &RequestId,
+        operation: &Operation,
+    ) -> Applied {
         self.advance(index);
         if let Some(session) = self.sessions.get(&request.client) {
             if session.seq == request.seq {
@@ -211,7 +216,10 @@ mod tests {
             Applied::Ran(Outcome::Stored { value: "A".into() }),
             "a set reports the value it stored"
         );
-        let wrong = sm.apply(2, &command("bob", 1, Operation::cas("title", Some("B"), "C")));
+        let wrong = sm.apply(
+            2,
+            &command("bob", 1, Operation::cas("title", Some("B"), "C")),
+        );
         assert_eq!(
             wrong,
             Applied::Ran(Outcome::Swapped {

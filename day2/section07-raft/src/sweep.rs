@@ -203,7 +203,10 @@ pub fn run_with(
 }
 
 /// The same run with no history check (the benchmark's baseline).
-pub fn run_unchecked(sim_config: &SimConfig, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+pub fn run_unchecked(
+    sim_config: &SimConfig,
+    config: &Config,
+) -> Result<Exercised, Box<SeedFailure>> {
     let config = config.clone();
     let mut workload = KvWorkload::default();
     let run = sim::run(

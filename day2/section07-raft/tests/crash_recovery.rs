@@ -20,7 +20,12 @@ fn step3_persistent_state_survives_restart() {
     until_applied(&mut cluster, &THREE, second.index, 50);
     let before: Vec<(u64, usize)> = THREE
         .iter()
-        .map(|id| (server(&cluster, id).term(), server(&cluster, id).log().len()))
+        .map(|id| {
+            (
+                server(&cluster, id).term(),
+                server(&cluster, id).log().len(),
+            )
+        })
         .collect();
     for id in THREE {
         cluster.crash(id);
@@ -37,7 +42,12 @@ fn step3_persistent_state_survives_restart() {
     let leader = until_leader(&mut cluster, 200);
     until_applied(&mut cluster, &THREE, second.index, 100);
     let read_back = execute(&mut cluster, BOB, &leader, 1, get("k"));
-    assert_eq!(read_back.outcome, read(Some("1")), "index {}'s write survives", first.index);
+    assert_eq!(
+        read_back.outcome,
+        read(Some("1")),
+        "index {}'s write survives",
+        first.index
+    );
 }
 
 /// Lab "persistence 2": for ten rounds a seeded-random minority crashes while clients
@@ -49,7 +59,13 @@ fn step3_repeated_crashes_of_a_minority_lose_no_acknowledged_write() {
     let mut last = 0;
     for round in 1..=10u64 {
         let leader = until_leader(&mut cluster, 300);
-        let reply = execute(&mut cluster, ALICE, &leader, round, set("k", &round.to_string()));
+        let reply = execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            round,
+            set("k", &round.to_string()),
+        );
         last = last.max(reply.index);
         let mut ids = FIVE.to_vec();
         rng.shuffle(&mut ids);
@@ -84,7 +100,13 @@ fn step3_a_crashed_leader_loses_no_acknowledged_write() {
     for round in 1..=5u64 {
         let leader = until_leader(&mut cluster, 300);
         let follower = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
-        let reply = execute(&mut cluster, ALICE, &leader, round, cas("k", None, &round.to_string()));
+        let reply = execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            round,
+            cas("k", None, &round.to_string()),
+        );
         cluster.crash(&leader);
         cluster.crash(follower);
         cluster.tick_n(5);
@@ -166,10 +188,18 @@ fn step3_the_early_acknowledging_twin_answers_before_its_sync() {
     let mut node = solo(config.clone());
     node.store_mut().set_delay(5, 5);
     node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[1, 1], 0));
-    assert_eq!(appended(&node.take_sent()), vec![(true, 2)], "the twin answers at once");
+    assert_eq!(
+        appended(&node.take_sent()),
+        vec![(true, 2)],
+        "the twin answers at once"
+    );
     node.crash();
     node.restart(Server::new(&common::ProcessId::new(ATHENS), config));
-    assert_eq!(node.process().last_index(), 0, "and forgets what it acknowledged");
+    assert_eq!(
+        node.process().last_index(),
+        0,
+        "and forgets what it acknowledged"
+    );
 }
 
 /// A store that loses every unsynced write: a node whose writes are all synced before

@@ -42,7 +42,11 @@ fn step1_without_failures_the_first_leader_keeps_its_term() {
         "no fault, so no new leader"
     );
     for id in THREE {
-        assert_eq!(server(&cluster, id).term(), term, "{id} stays in term {term}");
+        assert_eq!(
+            server(&cluster, id).term(),
+            term,
+            "{id} stays in term {term}"
+        );
     }
 }
 
@@ -64,7 +68,11 @@ fn step1_a_partitioned_leader_is_replaced_and_follows_when_it_returns() {
             old.role() == Role::Follower && old.term() >= c.node::<Server>(&second).term()
         })
         .unwrap_or_else(|e| panic!("the old leader must follow the new term: {e}"));
-    let third_id = others.iter().find(|id| **id != second).copied().unwrap_or(ATHENS);
+    let third_id = others
+        .iter()
+        .find(|id| **id != second)
+        .copied()
+        .unwrap_or(ATHENS);
     cluster.isolate(&second);
     cluster.isolate(third_id);
     cluster.tick_n(200);
@@ -135,7 +143,10 @@ fn step1_forced_split_vote_converges() {
     let mut cluster = cluster_with(6, &FIVE, config);
     let leader = until_leader(&mut cluster, 300);
     let term = server(&cluster, &leader).term();
-    assert!(term <= 10, "split votes must end within 10 terms, took {term}");
+    assert!(
+        term <= 10,
+        "split votes must end within 10 terms, took {term}"
+    );
 }
 
 /// The election restriction: a node whose log misses committed entries is denied votes
@@ -148,7 +159,13 @@ fn step1_stale_candidate_is_denied_votes() {
     let (stale, fresh) = (others[0], others[1]);
     cluster.isolate(stale);
     for seq in 1..=3 {
-        execute(&mut cluster, ALICE, &leader, seq, set("k", &format!("v{seq}")));
+        execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            seq,
+            set("k", &format!("v{seq}")),
+        );
     }
     cluster.heal_all();
     cluster.isolate(&leader);
@@ -158,8 +175,7 @@ fn step1_stale_candidate_is_denied_votes() {
         "only the follower holding every committed entry can win"
     );
     assert!(
-        server(&cluster, stale).stats().elections == 0
-            || !server(&cluster, stale).is_leader(),
+        server(&cluster, stale).stats().elections == 0 || !server(&cluster, stale).is_leader(),
         "the stale node must not lead"
     );
 }
@@ -200,13 +216,16 @@ fn step1_up_to_date_tie_break_on_length() {
             .any(|e| matches!(e.body, Msg::Vote { granted: false, .. })),
         "a shorter log of the same last term must be refused: {refused:?}"
     );
-    voter.deliver(CYRENE, Msg::RequestVote {
-        term: 3,
-        candidate: ProcessId::new(CYRENE),
-        last_log_index: 3,
-        last_log_term: 2,
-        pre_vote: false,
-    });
+    voter.deliver(
+        CYRENE,
+        Msg::RequestVote {
+            term: 3,
+            candidate: ProcessId::new(CYRENE),
+            last_log_index: 3,
+            last_log_term: 2,
+            pre_vote: false,
+        },
+    );
     voter.tick_n(3);
     let granted = voter.take_sent();
     assert!(
@@ -243,7 +262,11 @@ fn step1_pre_vote_prevents_disruption() {
         Some(leader.as_str()),
         "the returning follower must not depose the healthy leader"
     );
-    assert_eq!(server(&cluster, &leader).term(), term, "the leader keeps its term");
+    assert_eq!(
+        server(&cluster, &leader).term(),
+        term,
+        "the leader keeps its term"
+    );
 }
 
 /// Without pre-vote, the same returning follower arrives with a higher term and

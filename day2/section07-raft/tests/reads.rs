@@ -17,8 +17,15 @@ fn step4_reads_are_linearizable() {
     let write = execute(&mut cluster, ALICE, &leader, 1, set("k", "v1"));
     let log_before = server(&cluster, &leader).last_index();
     let read_back = execute(&mut cluster, BOB, &leader, 1, get("k"));
-    assert_eq!(read_back.outcome, read(Some("v1")), "the read sees the acknowledged write");
-    assert!(read_back.index >= write.index, "the read index covers the write");
+    assert_eq!(
+        read_back.outcome,
+        read(Some("v1")),
+        "the read sees the acknowledged write"
+    );
+    assert!(
+        read_back.index >= write.index,
+        "the read index covers the write"
+    );
     assert_eq!(
         server(&cluster, &leader).last_index(),
         log_before,
@@ -40,14 +47,20 @@ fn step4_a_new_leader_reads_only_after_its_no_op_commits() {
     let call = raft::execute(&mut cluster, BOB, &new, 1, get("k"));
     let who = new.clone();
     cluster
-        .tick_until_within(100, |c| !call.is_pending() || c.node::<Server>(&who).commit_index() >= noop)
+        .tick_until_within(100, |c| {
+            !call.is_pending() || c.node::<Server>(&who).commit_index() >= noop
+        })
         .unwrap_or_else(|e| panic!("the read or the no-op completes: {e}"));
     assert!(
         call.is_pending() || server(&cluster, &new).commit_index() >= noop,
         "no read is answered before the term's no-op commits"
     );
     let answer = answered(&mut cluster, &call, BOB);
-    assert_eq!(answer.outcome, read(Some("v")), "then it reads the committed value");
+    assert_eq!(
+        answer.outcome,
+        read(Some("v")),
+        "then it reads the committed value"
+    );
 }
 
 /// A follower redirects a read to the leader it knows; the client follows the hint.
@@ -64,7 +77,11 @@ fn step4_follower_redirects_reads() {
         "the follower refuses and names the leader: {answer:?}"
     );
     let followed = execute(&mut cluster, BOB, follower, 1, get("k"));
-    assert_eq!(followed.outcome, read(Some("v")), "following the hint, the read succeeds");
+    assert_eq!(
+        followed.outcome,
+        read(Some("v")),
+        "following the hint, the read succeeds"
+    );
 }
 
 /// A leader cut off from the others cannot confirm its leadership: a read sent to it is
@@ -87,7 +104,11 @@ fn step4_deposed_leader_cannot_serve_reads() {
     );
     cluster.heal_all();
     let fresh = execute(&mut cluster, BOB, &old, 2, get("k"));
-    assert_eq!(fresh.outcome, read(Some("new")), "through the new leader the read sees the new write");
+    assert_eq!(
+        fresh.outcome,
+        read(Some("new")),
+        "through the new leader the read sees the new write"
+    );
 }
 
 /// Reads through the log (the baseline mode) give the same answers; each read takes a
@@ -104,7 +125,11 @@ fn step4_reads_through_the_log_take_an_entry_each() {
     let before = server(&cluster, &leader).last_index();
     let answer = execute(&mut cluster, BOB, &leader, 1, get("k"));
     assert_eq!(answer.outcome, read(Some("v")), "the read sees the write");
-    assert_eq!(server(&cluster, &leader).last_index(), before + 1, "the read took an entry");
+    assert_eq!(
+        server(&cluster, &leader).last_index(),
+        before + 1,
+        "the read took an entry"
+    );
 }
 
 /// Reads that arrive together share one heartbeat round.
@@ -119,8 +144,15 @@ fn step4_concurrent_reads_share_one_round() {
         .map(|c| raft::execute(&mut cluster, c, &leader, 5, get("k")))
         .collect();
     for (call, c) in calls.iter().zip([ALICE, BOB, CAROL]) {
-        assert_eq!(answered(&mut cluster, call, c).outcome, read(Some("v")), "{c} reads v");
+        assert_eq!(
+            answered(&mut cluster, call, c).outcome,
+            read(Some("v")),
+            "{c} reads v"
+        );
     }
     let rounds = server(&cluster, &leader).read_round() - rounds_before;
-    assert_eq!(rounds, 1, "three reads arriving in one tick share one heartbeat round");
+    assert_eq!(
+        rounds, 1,
+        "three reads arriving in one tick share one heartbeat round"
+    );
 }

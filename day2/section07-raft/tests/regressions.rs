@@ -43,9 +43,20 @@ fn step3_r2_late_votes_from_previous_term_are_ignored() {
     node.tick_n(2);
     node.act(|s, ctx| s.start_election(ctx));
     node.tick_n(2);
-    assert_eq!(node.process().term(), 2, "the second election runs in term 2");
+    assert_eq!(
+        node.process().term(),
+        2,
+        "the second election runs in term 2"
+    );
     for voter in [BYZANTIUM, CYRENE] {
-        node.deliver(voter, Msg::Vote { term: 1, granted: true, pre_vote: false });
+        node.deliver(
+            voter,
+            Msg::Vote {
+                term: 1,
+                granted: true,
+                pre_vote: false,
+            },
+        );
     }
     assert_eq!(
         node.process().role(),
@@ -53,9 +64,20 @@ fn step3_r2_late_votes_from_previous_term_are_ignored() {
         "late term-1 grants must not elect a term-2 candidate"
     );
     for voter in [BYZANTIUM, CYRENE] {
-        node.deliver(voter, Msg::Vote { term: 2, granted: true, pre_vote: false });
+        node.deliver(
+            voter,
+            Msg::Vote {
+                term: 2,
+                granted: true,
+                pre_vote: false,
+            },
+        );
     }
-    assert_eq!(node.process().role(), Role::Leader, "term-2 grants from a majority of five do");
+    assert_eq!(
+        node.process().role(),
+        Role::Leader,
+        "term-2 grants from a majority of five do"
+    );
 }
 
 /// Athens among five servers, driven by hand.
@@ -72,7 +94,11 @@ fn step3_r3_candidate_keeps_vote_after_stepping_down_in_same_term() {
     node.tick_n(2);
     node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[], 0));
     node.tick_n(2);
-    assert_eq!(node.process().role(), Role::Follower, "the candidate follows byzantium");
+    assert_eq!(
+        node.process().role(),
+        Role::Follower,
+        "the candidate follows byzantium"
+    );
     assert_eq!(
         node.process().voted_for().map(ProcessId::as_str),
         Some(ATHENS),
@@ -140,7 +166,11 @@ fn step3_r6_single_node_cluster_commits() {
     let write = execute(&mut cluster, ALICE, ATHENS, 1, set("k", "alone"));
     assert_eq!(write.outcome, stored("alone"), "the write is applied");
     let read_back = execute(&mut cluster, ALICE, ATHENS, 2, get("k"));
-    assert_eq!(read_back.outcome, read(Some("alone")), "and read back by ReadIndex");
+    assert_eq!(
+        read_back.outcome,
+        read(Some("alone")),
+        "and read back by ReadIndex"
+    );
 }
 
 /// R7: an entry the old leader replicated but could not commit is committed by the new
@@ -160,7 +190,11 @@ fn step3_r7_new_leader_commits_inherited_entries_via_noop() {
             cluster.net().drop_kind("Appended", id, old.as_str());
         }
         let _pending = raft::execute(&mut cluster, ALICE, &old, 2, set("k", "inherited"));
-        let others: Vec<String> = THREE.iter().filter(|id| **id != old).map(|s| s.to_string()).collect();
+        let others: Vec<String> = THREE
+            .iter()
+            .filter(|id| **id != old)
+            .map(|s| s.to_string())
+            .collect();
         cluster.tick();
         let inherited = server(&cluster, &old).last_index();
         cluster
@@ -180,7 +214,10 @@ fn step3_r7_new_leader_commits_inherited_entries_via_noop() {
         });
         if noop {
             got.unwrap_or_else(|e| panic!("the no-op commits the inherited entry: {e}"));
-            assert!(cluster.now() - elected <= 50, "within 50 ticks of the election");
+            assert!(
+                cluster.now() - elected <= 50,
+                "within 50 ticks of the election"
+            );
         } else {
             assert!(
                 got.is_err(),
@@ -244,8 +281,19 @@ fn step3_r10_candidate_steps_down_on_a_higher_term_in_a_vote_reply() {
     let mut node = solo(quiet());
     node.act(|s, ctx| s.start_election(ctx));
     node.tick_n(2);
-    node.deliver(BYZANTIUM, Msg::Vote { term: 7, granted: false, pre_vote: false });
-    assert_eq!(node.process().role(), Role::Follower, "the candidate steps down");
+    node.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 7,
+            granted: false,
+            pre_vote: false,
+        },
+    );
+    assert_eq!(
+        node.process().role(),
+        Role::Follower,
+        "the candidate steps down"
+    );
     assert_eq!(node.process().term(), 7, "to the higher term");
 }
 
@@ -266,7 +314,11 @@ fn step3_r11_conflict_hint_skips_a_whole_term() {
     node.deliver(BYZANTIUM, append(BYZANTIUM, 3, (51, 3), &[], 0));
     node.tick_n(2);
     let hint = node.take_sent().into_iter().find_map(|e| match e.body {
-        Msg::Appended { success: false, conflict, .. } => conflict,
+        Msg::Appended {
+            success: false,
+            conflict,
+            ..
+        } => conflict,
         _ => None,
     });
     let hint = hint.expect("the follower rejects with a conflict hint");
@@ -274,9 +326,16 @@ fn step3_r11_conflict_hint_skips_a_whole_term() {
     assert_eq!(hint.first_index, 2, "and that term's first index");
     let leader_terms = [1u64, 3, 3];
     let next = raft::next_after_conflict(hint, 3, |i| {
-        if i == 0 { Some(0) } else { leader_terms.get(i as usize - 1).copied() }
+        if i == 0 {
+            Some(0)
+        } else {
+            leader_terms.get(i as usize - 1).copied()
+        }
     });
-    assert_eq!(next, 2, "the leader resumes at index 2: one round trip for the whole term");
+    assert_eq!(
+        next, 2,
+        "the leader resumes at index 2: one round trip for the whole term"
+    );
 }
 
 /// R12: a follower advances its commit index only to the last index the request
@@ -312,7 +371,11 @@ fn step3_r13_non_leader_rejects_with_a_leader_hint() {
         "the follower names the leader: {answer:?}"
     );
     let followed = execute(&mut cluster, ALICE, follower, 1, set("k", "v"));
-    assert_eq!(followed.outcome, stored("v"), "following the hint reaches the leader");
+    assert_eq!(
+        followed.outcome,
+        stored("v"),
+        "following the hint reaches the leader"
+    );
 }
 
 /// R14: a retried request (same id) after a lost answer is applied once: a
@@ -321,14 +384,19 @@ fn step3_r13_non_leader_rejects_with_a_leader_hint() {
 fn step3_r14_a_retried_request_is_applied_once() {
     let mut cluster = three(37);
     let leader = until_leader(&mut cluster, 100);
-    cluster.net().drop_nth_kind("Executed", leader.as_str(), ALICE, 1);
+    cluster
+        .net()
+        .drop_nth_kind("Executed", leader.as_str(), ALICE, 1);
     let first = raft::execute(&mut cluster, ALICE, &leader, 1, cas("k", None, "v"));
     let lost = cluster.run(&first);
     assert!(lost.is_err(), "the first answer is lost: {lost:?}");
     let retry = execute(&mut cluster, ALICE, &leader, 1, cas("k", None, "v"));
     assert_eq!(
         retry.outcome,
-        raft::Outcome::Swapped { swapped: true, previous: None },
+        raft::Outcome::Swapped {
+            swapped: true,
+            previous: None
+        },
         "the retry reports the first application's outcome"
     );
     let runs = server(&cluster, &leader).state_machine().operations_run();
@@ -351,6 +419,14 @@ fn step3_r15_a_seed_replays_exactly() {
         )
         .trace_hash
     };
-    assert_eq!(hash(7), hash(7), "two runs of seed 7 must have the same trace hash");
-    assert_ne!(hash(7), hash(8), "different seeds must explore different runs");
+    assert_eq!(
+        hash(7),
+        hash(7),
+        "two runs of seed 7 must have the same trace hash"
+    );
+    assert_ne!(
+        hash(7),
+        hash(8),
+        "different seeds must explore different runs"
+    );
 }

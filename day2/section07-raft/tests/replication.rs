@@ -19,8 +19,18 @@ fn step2_basic_replication_reaches_all_nodes() {
     for id in THREE.iter().filter(|id| **id != leader) {
         assert!(!server(&cluster, id).is_leader(), "{id} must not lead");
     }
-    let reply = execute(&mut cluster, ALICE, &leader, 1, set("title", "Raft Consensus"));
-    assert_eq!(reply.outcome, stored("Raft Consensus"), "the write succeeds");
+    let reply = execute(
+        &mut cluster,
+        ALICE,
+        &leader,
+        1,
+        set("title", "Raft Consensus"),
+    );
+    assert_eq!(
+        reply.outcome,
+        stored("Raft Consensus"),
+        "the write succeeds"
+    );
     until_applied(&mut cluster, &THREE, reply.index, 50);
     for id in THREE {
         assert_eq!(
@@ -41,7 +51,13 @@ fn step2_agreement_with_a_disconnected_and_reconnected_follower() {
     let follower = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
     cluster.isolate(follower);
     for seq in 2..=4 {
-        execute(&mut cluster, ALICE, &leader, seq, set("k", &seq.to_string()));
+        execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            seq,
+            set("k", &seq.to_string()),
+        );
     }
     cluster.heal_all();
     let last = execute(&mut cluster, ALICE, &leader, 5, set("k", "5"));
@@ -208,7 +224,13 @@ fn step2_long_divergence_catch_up_with_conflict_hint() {
         .collect();
     cluster.partition(&[&[old.as_str(), partner], &rest]);
     for seq in 1..=60 {
-        let _ = raft::execute(&mut cluster, ALICE, &old, seq, set("stale", &seq.to_string()));
+        let _ = raft::execute(
+            &mut cluster,
+            ALICE,
+            &old,
+            seq,
+            set("stale", &seq.to_string()),
+        );
     }
     cluster.tick_n(10);
     assert!(
@@ -257,7 +279,13 @@ fn step2_rpc_counts_per_agreement_are_bounded() {
     };
     let before = total(&cluster);
     for seq in 1..=10 {
-        execute(&mut cluster, ALICE, &leader, seq, set("k", &seq.to_string()));
+        execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            seq,
+            set("k", &seq.to_string()),
+        );
     }
     let per_write = (total(&cluster) - before) as f64 / 10.0;
     println!("{per_write} messages between servers per agreement");
@@ -306,7 +334,10 @@ fn stand(cluster: &mut Cluster<Msg>, id: &str) -> Result<(), ClusterError> {
             }
         }
     }
-    panic!("{id} must win an election within five terms\n{}", cluster.report());
+    panic!(
+        "{id} must win an election within five terms\n{}",
+        cluster.report()
+    );
 }
 
 fn tick_until(
@@ -446,7 +477,9 @@ fn step2_figure8_unreliable_network_keeps_agreement() {
     let mut cluster = five(20);
     cluster.net().set_loss(0.1);
     cluster.net().set_latency(1, 6);
-    cluster.net().set_partition_mode(common::PartitionMode::AtSend);
+    cluster
+        .net()
+        .set_partition_mode(common::PartitionMode::AtSend);
     let mut rng = common::SimRng::derive(20, "figure8-unreliable");
     let clients = [ALICE, BOB, CAROL];
     let mut seqs = [0u64; 3];
@@ -455,7 +488,14 @@ fn step2_figure8_unreliable_network_keeps_agreement() {
             if rng.chance(0.7) {
                 seqs[i] += 1;
                 let target = FIVE[rng.below(5)];
-                let _ = raft::execute_following(&mut cluster, c, target, seqs[i], set("k", &format!("{c}{round}")), 60);
+                let _ = raft::execute_following(
+                    &mut cluster,
+                    c,
+                    target,
+                    seqs[i],
+                    set("k", &format!("{c}{round}")),
+                    60,
+                );
             }
         }
         cluster.tick_n(rng.range(5, 40));
@@ -475,7 +515,14 @@ fn step2_figure8_unreliable_network_keeps_agreement() {
     cluster.heal_all();
     cluster.tick_n(50);
     seqs[0] += 1;
-    let call = raft::execute_following(&mut cluster, ALICE, ATHENS, seqs[0], set("final", "yes"), 400);
+    let call = raft::execute_following(
+        &mut cluster,
+        ALICE,
+        ATHENS,
+        seqs[0],
+        set("final", "yes"),
+        400,
+    );
     let reply = answered(&mut cluster, &call, ALICE);
     until_applied(&mut cluster, &FIVE, reply.index, 400);
 }

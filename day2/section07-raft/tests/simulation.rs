@@ -13,7 +13,7 @@ use support::sim::{run_five_server_seed, run_seed};
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
 /// Five-server seeds run by default.
-const WIDE_SEEDS: u64 = 200;
+const WIDE_SEEDS: u64 = 500;
 /// A negative control must be caught within this many seeds.
 const CONTROL_SEEDS: u64 = 100;
 
@@ -51,7 +51,9 @@ fn step3_random_faults_keep_raft_safe_and_linearizable() {
 /// The same faults on five servers, where two servers may be away at once.
 #[test]
 fn step3_five_servers_stay_safe_and_linearizable() {
-    let summary = sim::sweep(WIDE_SEEDS, |seed| run_five_server_seed(seed, &Config::default()));
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_five_server_seed(seed, &Config::default())
+    });
     if !summary.seeds.replay {
         let figures = summary.exercised;
         assert!(
@@ -65,7 +67,9 @@ fn step3_five_servers_stay_safe_and_linearizable() {
 
 fn caught(config: &Config, what: &str) -> String {
     let failure = sim::find_failure(CONTROL_SEEDS, |seed| run_seed(seed, config).map(drop))
-        .unwrap_or_else(|| panic!("the fault runner must catch {what} within {CONTROL_SEEDS} seeds"));
+        .unwrap_or_else(|| {
+            panic!("the fault runner must catch {what} within {CONTROL_SEEDS} seeds")
+        });
     println!("caught {what} on seed {}", failure.seed);
     failure.failure.to_string()
 }
@@ -74,7 +78,10 @@ fn caught(config: &Config, what: &str) -> String {
 /// restart, in the same term.
 #[test]
 fn step3_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
-    let found = caught(&Config::vote_in_memory(), "a voter that does not persist its vote");
+    let found = caught(
+        &Config::vote_in_memory(),
+        "a voter that does not persist its vote",
+    );
     assert!(
         found.contains("voted twice") || found.contains("two leaders"),
         "the forgetful voter must be caught voting twice, not for another reason: {found}"
@@ -85,7 +92,10 @@ fn step3_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
 /// lose, in a crash, entries the leader counted as stored.
 #[test]
 fn step3_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_100_seeds() {
-    let found = caught(&Config::ack_before_sync(), "a follower that acknowledges before its sync");
+    let found = caught(
+        &Config::ack_before_sync(),
+        "a follower that acknowledges before its sync",
+    );
     assert!(
         found.contains("two entries committed")
             || found.contains("leader completeness")
@@ -97,7 +107,7 @@ fn step3_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_10
 }
 
 /// Seeds of the leader-hunting adversary run by default.
-const HUNT_SEEDS: u64 = 300;
+const HUNT_SEEDS: u64 = 500;
 
 /// Five servers under the leader-hunting adversary (leaders cut off right after their
 /// election and right after each commit): the oracle holds after every tick.

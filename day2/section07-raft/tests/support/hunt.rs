@@ -65,7 +65,10 @@ pub fn run_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure
         let hunting = tick < HUNT_TICKS;
         for (i, client) in clients.iter().enumerate() {
             if calls[i].as_ref().is_some_and(|c| !c.is_pending()) {
-                if matches!(cluster.run(calls[i].as_ref().expect("checked")), Ok(Msg::Executed { .. })) {
+                if matches!(
+                    cluster.run(calls[i].as_ref().expect("checked")),
+                    Ok(Msg::Executed { .. })
+                ) {
                     exercised.completed_ops += 1;
                 }
                 calls[i] = None;
@@ -91,7 +94,8 @@ pub fn run_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure
                 continue;
             }
             let fresh = seen.insert((id.to_string(), node.term()));
-            let committed = commits.insert(id.to_string(), node.commit_index()) != Some(node.commit_index());
+            let committed =
+                commits.insert(id.to_string(), node.commit_index()) != Some(node.commit_index());
             let delay = if committed && !fresh {
                 // Right after its commit index moved: the followers do not know yet.
                 Some(0)

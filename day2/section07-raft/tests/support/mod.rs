@@ -90,12 +90,12 @@ fn leader_among(cluster: &Cluster<Msg>, ids: &[String]) -> Option<String> {
     let followers = ids
         .iter()
         .filter(|id| {
-            cluster
-                .try_node::<Server>(id)
-                .is_some_and(|s| s.term() == term && s.leader().map(|l| l.as_str()) == Some(leader.as_str()))
+            cluster.try_node::<Server>(id).is_some_and(|s| {
+                s.term() == term && s.leader().map(|l| l.as_str()) == Some(leader.as_str())
+            })
         })
         .count();
-    (followers >= ids.len() / 2 + 1).then(|| leader.clone())
+    (followers >= raft::majority(ids.len())).then(|| leader.clone())
 }
 
 /// Tick until every server of the cluster that is up agrees on one leader.
@@ -176,7 +176,11 @@ pub fn terms(cluster: &Cluster<Msg>, id: &str) -> Vec<Term> {
 
 /// One server (athens, among the three) driven by hand, with `config`.
 pub fn solo(config: Config) -> common::solo::Solo<Server> {
-    common::solo::Solo::new(ATHENS, THREE, Server::new(&common::ProcessId::new(ATHENS), config))
+    common::solo::Solo::new(
+        ATHENS,
+        THREE,
+        Server::new(&common::ProcessId::new(ATHENS), config),
+    )
 }
 
 /// A configuration for one-step tests: no pre-vote or check-quorum, and timeouts long

@@ -59,9 +59,10 @@ impl Ghost {
 pub fn install(cluster: &mut Cluster<Msg>) -> Rc<RefCell<Ghost>> {
     let ghost = Rc::new(RefCell::new(Ghost::default()));
     let g = Rc::clone(&ghost);
-    cluster.add_invariant("state machine safety and monotonic commit and apply", move |view| {
-        check_commit_and_apply(&mut g.borrow_mut(), view)
-    });
+    cluster.add_invariant(
+        "state machine safety and monotonic commit and apply",
+        move |view| check_commit_and_apply(&mut g.borrow_mut(), view),
+    );
     let g = Rc::clone(&ghost);
     cluster.add_invariant("log matching", move |view| {
         check_log_matching(&mut g.borrow_mut(), view)
