@@ -7,8 +7,8 @@
 //!   term, even across a crash and restart;
 //! * **log matching**: two logs with an entry of the same index and term hold the same
 //!   entry there and the same term before it (so, by induction, the same prefix);
-//! * **leader completeness**: a node that becomes leader holds every entry committed so
-//!   far, at its index;
+//! * **leader completeness**: a node that becomes leader of a term holds every entry
+//!   committed in an earlier term, at its index;
 //! * **state machine safety**: no two nodes commit (or apply) different entries at an
 //!   index, and a committed entry never leaves a node's log below its commit index;
 //! * **monotonic commit and apply**: within one incarnation, commit and apply indexes
@@ -39,6 +39,9 @@ pub struct Ghost {
     completeness_checked: BTreeMap<(String, Term), ()>,
     /// The committed log, entry `i` at `i - 1`.
     committed: Vec<Entry>,
+    /// Per committed entry, the term in which it was first seen committed (the term of
+    /// the node that had committed it; never below the committing leader's term).
+    committed_in: Vec<Term>,
     /// (index, term) -> (the entry, the term of the entry before it).
     seen: BTreeMap<(Index, Term), (Entry, Term)>,
     /// (node, term) -> the candidate it voted for.
@@ -109,7 +112,10 @@ fn check_commit_and_apply(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Res
                     ));
                 }
                 Some(_) => {}
-                None => ghost.committed.push(entry.clone()),
+                None => {
+                    ghost.committed.push(entry.clone());
+                    ghost.committed_in.push(node.term());
+                }
             }
         }
         state.commit = commit;
@@ -199,9 +205,14 @@ fn check_leaders(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), S
             continue;
         }
         ghost.completeness_checked.insert(key, ());
-        for (i, entry) in ghost.committed.iter().enumerate() {
+        // Figure 3: an entry committed in a term is in the log of the leader of every
+        // higher term. (A leader of an older term may still be elected late, by votes
+        // cast before the entry committed; it is deposed at its first contact.)
+        for (i, (entry, committed_in)) in
+            ghost.committed.iter().zip(&ghost.committed_in).enumerate()
+        {
             let index = i as Index + 1;
-            if node.entry(index) != Some(entry) {
+            if *committed_in < term && node.entry(index) != Some(entry) {
                 return Err(format!(
                     "leader completeness: {id} leads term {term} without the committed entry {entry} at index {index}"
                 ));
