@@ -34,18 +34,27 @@ fn main() {
     let (pictures, args) = PictureFiles::from_args("figure8", &usage);
     let mut rule = CommitRule::Counting;
     let mut seed = 19;
+    let (mut rule_given, mut seed_given) = (false, false);
     for arg in &args {
         match arg.as_str() {
-            "counting" => rule = CommitRule::Counting,
-            "current-term" => rule = CommitRule::CurrentTerm,
-            other => {
-                seed = other.parse::<u64>().unwrap_or_else(|_| {
-                    common::cli::exit_usage(
-                        &format!("`figure8`: unknown argument {other:?}"),
-                        &usage,
-                    )
-                })
+            "counting" | "current-term" if !rule_given => {
+                rule_given = true;
+                rule = if arg == "counting" {
+                    CommitRule::Counting
+                } else {
+                    CommitRule::CurrentTerm
+                };
             }
+            other if !seed_given && other.parse::<u64>().is_ok() => {
+                seed_given = true;
+                seed = other.parse::<u64>().unwrap_or(seed);
+            }
+            other => common::cli::exit_usage(
+                &format!(
+                    "`figure8`: unexpected argument {other:?} (one rule and one seed at most)"
+                ),
+                &usage,
+            ),
         }
     }
     let config = Config {
