@@ -526,3 +526,99 @@ fn step2_figure8_unreliable_network_keeps_agreement() {
     let reply = answered(&mut cluster, &call, ALICE);
     until_applied(&mut cluster, &FIVE, reply.index, 400);
 }
+
+/// Sends of entry-carrying AppendEntries from `from` to `to` between ticks `after` and
+/// `until` (inclusive), from the trace.
+fn appends_sent(cluster: &Cluster<Msg>, from: &str, to: &str, after: u64, until: u64) -> usize {
+    cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            matches!(e.kind, common::trace::TraceKind::Send { .. })
+                && e.msg == Some("AppendEntries")
+                && e.node == from
+                && e.peer.as_ref().is_some_and(|p| *p == to)
+                && e.tick > after
+                && e.tick <= until
+        })
+        .count()
+}
+
+/// Bounded in-flight AppendEntries: a follower whose answers are lost receives at most
+/// `max_inflight_appends` AppendEntries with entries between two heartbeats, however
+/// many writes arrive one by one.
+#[test]
+fn step2_a_leader_keeps_at_most_max_inflight_appends_per_follower() {
+    let config = Config {
+        max_inflight_appends: 2,
+        batch_client_writes: false,
+        heartbeat_ticks: 10,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(25, &THREE, config);
+    let leader = until_leader(&mut cluster, 100);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "0"));
+    let slow = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
+    cluster.net().drop_kind("Appended", slow, leader.as_str());
+    let start = cluster.now();
+    for seq in 2..=9 {
+        let _ = raft::execute(
+            &mut cluster,
+            ALICE,
+            &leader,
+            seq,
+            set("k", &seq.to_string()),
+        );
+        cluster.tick();
+    }
+    let sent = appends_sent(&cluster, &leader, slow, start, cluster.now());
+    // Each heartbeat may resend the window (the answers are lost), so the bound is per
+    // heartbeat interval begun in the window.
+    let heartbeats = (cluster.now() - start) / 10 + 1;
+    assert!(
+        sent as u64 <= 2 * heartbeats,
+        "eight writes sent {sent} AppendEntries to a silent follower; the bound allows 2 per heartbeat interval ({heartbeats} intervals)"
+    );
+}
+
+/// Batching: writes arriving in one tick leave the leader in one AppendEntries per
+/// follower and one disk write; unbatched, each write goes on its own.
+#[test]
+fn step2_client_writes_arriving_together_are_batched() {
+    for (batched, expected_appends) in [(true, 1), (false, 3)] {
+        // Rare heartbeats, so that only the writes send AppendEntries in the window.
+        let config = Config {
+            batch_client_writes: batched,
+            heartbeat_ticks: 50,
+            election_timeout_ticks: (150, 300),
+            ..Config::default()
+        };
+        let mut cluster = cluster_with(26, &THREE, config);
+        let leader = until_leader(&mut cluster, 400);
+        execute(&mut cluster, ALICE, &leader, 1, set("warm", "up"));
+        cluster.tick_n(2);
+        let follower = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
+        let writes_before = server(&cluster, &leader).stats().writes;
+        let start = cluster.now();
+        let calls: Vec<_> = [ALICE, BOB, CAROL]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| raft::execute(&mut cluster, c, &leader, 2 + i as u64, set(c, "v")))
+            .collect();
+        cluster.tick();
+        cluster.tick();
+        let sent = appends_sent(&cluster, &leader, follower, start, cluster.now());
+        assert_eq!(
+            sent, expected_appends,
+            "three writes in one tick, batching {batched}: AppendEntries to {follower}"
+        );
+        let writes = server(&cluster, &leader).stats().writes - writes_before;
+        assert_eq!(
+            writes, expected_appends as u64,
+            "three writes in one tick, batching {batched}: disk writes at the leader"
+        );
+        for (call, c) in calls.iter().zip([ALICE, BOB, CAROL]) {
+            answered(&mut cluster, call, c);
+        }
+    }
+}
