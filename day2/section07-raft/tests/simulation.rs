@@ -8,7 +8,7 @@ mod support;
 use common::sim;
 use raft::Config;
 use support::hunt::run_hunt;
-use support::sim::{run_five_server_seed, run_seed};
+use support::sim::{run_five_server_seed, run_seed, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
@@ -59,6 +59,38 @@ fn step3_five_servers_stay_safe_and_linearizable() {
         assert!(
             figures.completed_ops * 10 >= figures.invoked_ops * 7,
             "only {} of {} operations were answered on five servers",
+            figures.completed_ops,
+            figures.invoked_ops
+        );
+    }
+}
+
+/// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
+/// storage delay, crash policy and which fault kinds occur.
+#[test]
+fn step3_swarm_configurations_stay_safe_and_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
+            "only {} operations over {} swarm seeds",
+            summary.exercised.invoked_ops,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Figure 2 alone, without pre-vote and check-quorum: the same faults, the same checks.
+#[test]
+fn step3_without_pre_vote_and_check_quorum_raft_stays_safe() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_seed(seed, &Config::without_pre_vote_and_check_quorum())
+    });
+    if !summary.seeds.replay {
+        let figures = summary.exercised;
+        assert!(
+            figures.completed_ops * 10 >= figures.invoked_ops * 7,
+            "only {} of {} operations were answered without pre-vote and check-quorum",
             figures.completed_ops,
             figures.invoked_ops
         );

@@ -45,3 +45,22 @@ pub fn run_with(
         }
     })
 }
+
+/// Swarm testing: the seed also draws the cluster (3 or 5 servers), the clients, the
+/// latencies, the storage delay and crash policy, and which kinds of fault occur. Random
+/// loss is moved from every link to the links between servers only.
+pub fn swarm_config(seed: u64) -> SimConfig {
+    let mut config = SimConfig::swarm(seed);
+    config.net.loss = 0.0;
+    config.chaos_ticks = 300;
+    config.client_timeout = 250;
+    config.client_attempt_timeout = Some(60);
+    config.quiesce_ticks = 600;
+    config.faults.mix.disk_fail = 0;
+    config
+}
+
+/// Run one swarm seed with servers configured by `config`.
+pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
+    run_with(&swarm_config(seed), config, true)
+}
