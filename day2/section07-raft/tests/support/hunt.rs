@@ -130,12 +130,17 @@ pub fn run_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure
             cluster.isolate(id);
         }
         if let Err(e) = cluster.try_tick() {
+            let trace = cluster.trace().tail(300);
+            let report = format!(
+                "leader hunt, seed {seed}: {e}\n{}\ntrace tail:\n{trace}",
+                cluster.report()
+            );
             return Err(Box::new(SeedFailure {
                 seed,
                 ticks: cluster.now(),
                 failure: Failure::Invariant(e.to_string()),
-                report: cluster.report(),
-                artefacts: Vec::new(),
+                report: report.clone(),
+                artefacts: vec![("summary.txt", report), ("trace-tail.txt", trace)],
                 written_to: None,
             }));
         }
