@@ -554,7 +554,9 @@ impl Server {
         }
         self.leader = Some(leader);
         self.reset_election_timer(ctx);
-        let answer = match self.check_and_merge(ctx, prev_log_index, prev_log_term, &entries) {
+        let checked = self.check_and_merge(ctx, prev_log_index, prev_log_term, &entries);
+        let success = checked.is_ok();
+        let answer = match checked {
             Err(hint) => self.appended(false, 0, Some(hint), read_round),
             Ok(match_index) => {
                 // Commit only what this request proved we share with the leader (R12).
@@ -567,9 +569,6 @@ impl Server {
             }
         };
         let to = env.from.clone();
-        let Msg::Appended { success, .. } = answer else {
-            unreachable!("appended() builds an Appended")
-        };
         if success && self.config.ack_timing == AckTiming::BeforeSync {
             // The broken twin: the leader counts entries this node may lose in a crash.
             self.send_to(ctx, &to, answer);

@@ -8,7 +8,7 @@ mod support;
 use common::sim;
 use raft::Config;
 use support::hunt::run_hunt;
-use support::sim::{run_five_server_seed, run_seed, run_swarm_seed};
+use support::sim::{run_five_server_seed, run_seed, run_seed_history_only, run_swarm_seed};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
@@ -171,5 +171,22 @@ fn step3_the_counting_commit_rule_is_caught_within_100_seeds() {
     assert!(
         found.contains("leader completeness") || found.contains("two entries committed"),
         "the counting rule must be caught losing a committed entry, not for another reason: {found}"
+    );
+}
+
+/// The early-acknowledging follower seen from outside: without the oracle, the
+/// linearizability check of the clients' history alone must catch it within 100 seeds
+/// (an acknowledged write disappears).
+#[test]
+fn step3_the_history_check_alone_catches_the_early_acknowledging_follower_within_100_seeds() {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| {
+        run_seed_history_only(seed, &Config::ack_before_sync()).map(drop)
+    })
+    .expect("the linearizability check must catch a follower that acknowledges before its sync");
+    let found = failure.failure.to_string();
+    println!("the history check alone caught it on seed {}", failure.seed);
+    assert!(
+        found.contains("history check failed"),
+        "without the oracle, only the history check can catch it: {found}"
     );
 }
