@@ -170,6 +170,11 @@ pub const PICTURES: &[Picture] = &[
         example: "detector_tradeoff",
         file: "day2/section06-heartbeats/docs/detector-tradeoff.svg",
     },
+    Picture {
+        package: "raft",
+        example: "figure8",
+        file: "day2/section07-raft/docs/figure8.svg",
+    },
 ];
 
 /// Variables that would change which seeds a producer runs; they are removed from its

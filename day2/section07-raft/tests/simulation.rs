@@ -1,0 +1,192 @@
+//! Randomised runs under faults — drops, duplication, reordering delays, partitions,
+//! one-way links, holds, pauses, crashes with restart that lose unsynced writes, clock
+//! jumps and drift — with the Raft oracle after every tick and the linearizability check
+//! of the clients' history at the end; runs under a leader-hunting adversary; and the
+//! three negative controls the same checks must catch.
+
+mod support;
+use common::sim;
+use raft::Config;
+use support::hunt::run_hunt;
+use support::sim::{run_five_server_seed, run_seed, run_seed_history_only, run_swarm_seed};
+
+/// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
+const CI_SEEDS: u64 = 1_000;
+/// Five-server seeds run by default.
+const WIDE_SEEDS: u64 = 500;
+/// A negative control must be caught within this many seeds.
+const CONTROL_SEEDS: u64 = 100;
+
+/// Three servers under every fault kind of the sweep: the oracle holds after every tick
+/// and the clients' history of sets, ReadIndex gets and compare-and-swaps is
+/// linearizable.
+#[test]
+fn step3_random_faults_keep_raft_safe_and_linearizable() {
+    let summary = sim::sweep(CI_SEEDS, |seed| run_seed(seed, &Config::default()));
+    if summary.seeds.replay {
+        return;
+    }
+    let figures = summary.exercised;
+    println!("{figures:?}");
+    assert!(
+        figures.planned_faults >= 8 * figures.seeds,
+        "the fault plans held only {} faults over {} seeds: the sweep is barely under faults",
+        figures.planned_faults,
+        figures.seeds
+    );
+    assert!(
+        figures.seeds_with_a_crash * 10 >= figures.seeds * 8,
+        "only {} of {} seeds crashed a server: recovery is barely exercised",
+        figures.seeds_with_a_crash,
+        figures.seeds
+    );
+    assert!(
+        figures.completed_ops * 10 >= figures.invoked_ops * 7,
+        "only {} of {} operations were answered: the history is mostly unknown outcomes",
+        figures.completed_ops,
+        figures.invoked_ops
+    );
+}
+
+/// The same faults on five servers, where two servers may be away at once.
+#[test]
+fn step3_five_servers_stay_safe_and_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_five_server_seed(seed, &Config::default())
+    });
+    if !summary.seeds.replay {
+        let figures = summary.exercised;
+        assert!(
+            figures.completed_ops * 10 >= figures.invoked_ops * 7,
+            "only {} of {} operations were answered on five servers",
+            figures.completed_ops,
+            figures.invoked_ops
+        );
+    }
+}
+
+/// Swarm mode: each seed also draws the cluster size (3 or 5), the clients, latencies,
+/// storage delay, crash policy and which fault kinds occur.
+#[test]
+fn step3_swarm_configurations_stay_safe_and_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
+            "only {} operations over {} swarm seeds",
+            summary.exercised.invoked_ops,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Figure 2 alone, without pre-vote and check-quorum: the same faults, the same checks.
+#[test]
+fn step3_without_pre_vote_and_check_quorum_raft_stays_safe() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_seed(seed, &Config::without_pre_vote_and_check_quorum())
+    });
+    if !summary.seeds.replay {
+        let figures = summary.exercised;
+        assert!(
+            figures.completed_ops * 10 >= figures.invoked_ops * 7,
+            "only {} of {} operations were answered without pre-vote and check-quorum",
+            figures.completed_ops,
+            figures.invoked_ops
+        );
+    }
+}
+
+fn caught(config: &Config, what: &str) -> String {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| run_seed(seed, config).map(drop))
+        .unwrap_or_else(|| {
+            panic!("the fault runner must catch {what} within {CONTROL_SEEDS} seeds")
+        });
+    println!("caught {what} on seed {}", failure.seed);
+    failure.failure.to_string()
+}
+
+/// Negative control: a voter that keeps its vote in memory only votes again after a
+/// restart, in the same term.
+#[test]
+fn step3_a_voter_that_does_not_persist_its_vote_is_caught_within_100_seeds() {
+    let found = caught(
+        &Config::vote_in_memory(),
+        "a voter that does not persist its vote",
+    );
+    assert!(
+        found.contains("voted twice") || found.contains("two leaders"),
+        "the forgetful voter must be caught voting twice, not for another reason: {found}"
+    );
+}
+
+/// Negative control: a follower that acknowledges entries before they are durable can
+/// lose, in a crash, entries the leader counted as stored.
+#[test]
+fn step3_a_follower_that_acks_before_its_entries_are_durable_is_caught_within_100_seeds() {
+    let found = caught(
+        &Config::ack_before_sync(),
+        "a follower that acknowledges before its sync",
+    );
+    assert!(
+        found.contains("two entries committed")
+            || found.contains("leader completeness")
+            || found.contains("no longer holds the committed entry")
+            || found.contains("commit index went back")
+            || found.contains("history check failed"),
+        "the early acknowledgement must be caught losing a committed entry: {found}"
+    );
+}
+
+/// Seeds of the leader-hunting adversary run by default.
+const HUNT_SEEDS: u64 = 500;
+
+/// Five servers under the leader-hunting adversary (leaders cut off right after their
+/// election and right after each commit): the oracle holds after every tick.
+#[test]
+fn step3_leader_hunting_keeps_committed_entries() {
+    let summary = sim::sweep(HUNT_SEEDS, |seed| run_hunt(seed, &Config::default()));
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.planned_faults >= 10 * summary.exercised.seeds,
+            "the adversary cut only {} leaders over {} seeds",
+            summary.exercised.planned_faults,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Negative control (Figure 8): a leader that commits any entry stored on a majority,
+/// whatever its term. The leader-hunting adversary produces the figure's situation, and
+/// the oracle must see a new leader without a committed entry (or two entries committed
+/// at one index) within 100 seeds.
+#[test]
+fn step3_the_counting_commit_rule_is_caught_within_100_seeds() {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| {
+        run_hunt(seed, &Config::counting_commit_rule()).map(drop)
+    })
+    .expect("the leader-hunting adversary must catch the counting commit rule");
+    let found = failure.failure.to_string();
+    println!("caught the counting commit rule on seed {}", failure.seed);
+    assert!(
+        found.contains("leader completeness") || found.contains("two entries committed"),
+        "the counting rule must be caught losing a committed entry, not for another reason: {found}"
+    );
+}
+
+/// The early-acknowledging follower seen from outside: without the oracle, the
+/// linearizability check of the clients' history alone must catch it within 100 seeds
+/// (an acknowledged write disappears).
+#[test]
+fn step3_the_history_check_alone_catches_the_early_acknowledging_follower_within_100_seeds() {
+    let failure = sim::find_failure(CONTROL_SEEDS, |seed| {
+        run_seed_history_only(seed, &Config::ack_before_sync()).map(drop)
+    })
+    .expect("the linearizability check must catch a follower that acknowledges before its sync");
+    let found = failure.failure.to_string();
+    println!("the history check alone caught it on seed {}", failure.seed);
+    assert!(
+        found.contains("history check failed"),
+        "without the oracle, only the history check can catch it: {found}"
+    );
+}
