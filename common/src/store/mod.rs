@@ -27,6 +27,8 @@
 mod image;
 
 pub use image::{LogImage, Snapshot, StoreImage, WriteBatch};
+#[cfg(feature = "real")]
+pub(crate) use image::BatchOp;
 
 use crate::error::StoreError;
 use crate::rng::SimRng;
