@@ -30,8 +30,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const SERVER_USAGE: &str = "--id NAME --peers NAME=HOST:PORT,... --data-dir DIR \
      [--seed N] [--request-timeout-ticks N] [--verbose]";
 /// The flags every client takes, before its operation.
-pub const CLIENT_USAGE: &str = "--servers NAME=HOST:PORT,... [--id NAME] [--timeout-ms N] \
-     [--connect-timeout-ms N] [--verbose]";
+pub const CLIENT_USAGE: &str = "--servers NAME=HOST:PORT,... [--to NAME] [--id NAME] \
+     [--timeout-ms N] [--connect-timeout-ms N] [--verbose]";
 /// A server's default request timeout (1 s).
 pub const DEFAULT_REQUEST_TIMEOUT_TICKS: Tick = 100;
 
@@ -209,6 +209,8 @@ where
 pub struct ClientArgs {
     /// `--servers`.
     pub servers: Vec<(ProcessId, SocketAddr)>,
+    /// `--to`: the server to ask first (default: the first of `--servers`).
+    pub to: ProcessId,
     /// `--id` (default: `client-<pid>-<ms>`, unique per run, so request ids built from
     /// it never repeat an earlier run's).
     pub id: ProcessId,
@@ -224,7 +226,7 @@ impl ClientArgs {
     /// Parse the common flags, which come before the operation; returns them and the
     /// operation's words.
     pub fn parse(args: &[String]) -> Result<(Self, Vec<String>), UsageError> {
-        let valued = ["servers", "id", "timeout-ms", "connect-timeout-ms"];
+        let valued = ["servers", "to", "id", "timeout-ms", "connect-timeout-ms"];
         let switches = ["verbose"];
         let mut split = 0;
         while split < args.len() && args[split].starts_with("--") {
@@ -248,7 +250,16 @@ impl ClientArgs {
                 ProcessId::new(format!("client-{}-{ms}", std::process::id()))
             }
         };
+        let to = match flags.get("to") {
+            None => servers[0].0.clone(),
+            Some(name) => servers
+                .iter()
+                .map(|(id, _)| id.clone())
+                .find(|id| id.as_str() == name)
+                .ok_or_else(|| UsageError(format!("--to {name}: not one of --servers")))?,
+        };
         let parsed = ClientArgs {
+            to,
             servers,
             id,
             timeout_ms: parse_number(&flags, "timeout-ms", 5000)?.max(TICK_MS),

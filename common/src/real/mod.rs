@@ -30,6 +30,8 @@
 //! * [`node`]: [`node::RealNode`], the loop that drives a [`crate::Process`].
 //! * [`app`]: what a section's binaries are made of — [`app::server_main`] and
 //!   [`app::ClientSession`], with strict flags and distinct exit codes ([`exit`]).
+//! * [`local`]: [`local::LocalCluster`], real server processes on loopback for integration
+//!   tests (ephemeral ports, a data directory and log per node, `SIGKILL`, restart).
 //! * [`bench`]: the raw `fdatasync` rate of a disk, the baseline of every durable
 //!   service's write throughput.
 //!
@@ -50,6 +52,7 @@ pub mod app;
 pub mod bench;
 pub mod frame;
 pub mod journal;
+pub mod local;
 pub mod log;
 pub mod node;
 pub mod transport;
