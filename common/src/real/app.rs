@@ -51,7 +51,11 @@ pub fn parse_servers(text: &str) -> Result<Vec<(ProcessId, SocketAddr)>, UsageEr
                 "`{entry}` is not NAME=HOST:PORT (for example athens=127.0.0.1:7001)"
             )));
         };
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(UsageError(format!(
                 "`{name}` is not a node name (letters, digits, - and _)"
             )));
@@ -296,9 +300,8 @@ impl<M: Message + Send> ClientSession<M> {
         let for_client = servers.clone();
         let mut node = RealNode::start(config, || Client::new(&for_client))?;
         let deadline = Instant::now() + Duration::from_millis(args.connect_timeout_ms);
-        let connected = |node: &RealNode<Client<M>>| {
-            servers.iter().any(|s| node.transport().is_connected(s))
-        };
+        let connected =
+            |node: &RealNode<Client<M>>| servers.iter().any(|s| node.transport().is_connected(s));
         while !connected(&node) {
             if Instant::now() >= deadline {
                 let tried: Vec<String> = args
@@ -346,9 +349,15 @@ impl<M: Message + Send> ClientSession<M> {
     }
 
     /// Send `msg` to `server`; the promise settles with the reply or a timeout.
-    pub fn start_call(&mut self, server: &ProcessId, msg: M, timeout: Tick) -> Result<Promise<M>, RealError> {
+    pub fn start_call(
+        &mut self,
+        server: &ProcessId,
+        msg: M,
+        timeout: Tick,
+    ) -> Result<Promise<M>, RealError> {
         let server = server.clone();
-        self.node.act(move |client, ctx| client.call(ctx, server, msg, timeout))
+        self.node
+            .act(move |client, ctx| client.call(ctx, server, msg, timeout))
     }
 
     /// Send `msg` to `server`, following redirects as `redirect` reads them (to the
@@ -380,14 +389,18 @@ impl<M: Message + Send> ClientSession<M> {
                 after_ticks: self.timeout_ticks,
             }));
         }
-        Ok(promise
-            .result()
-            .unwrap_or(Err(RpcError::Timeout { after_ticks: self.timeout_ticks })))
+        Ok(promise.result().unwrap_or(Err(RpcError::Timeout {
+            after_ticks: self.timeout_ticks,
+        })))
     }
 
-    /// Run until every promise in `promises` settles or `deadline` passes.
-    pub fn run_until(&mut self, deadline: Instant, mut done: impl FnMut() -> bool) -> Result<bool, RealError> {
-        self.node.run_until(deadline, |_| done())
+    /// Run the client until `done` holds (`Ok(true)`) or `timeout` passes (`Ok(false)`).
+    pub fn run_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut() -> bool,
+    ) -> Result<bool, RealError> {
+        self.node.run_until(Instant::now() + timeout, |_| done())
     }
 
     /// Call `server` and wait for the answer.

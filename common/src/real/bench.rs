@@ -64,7 +64,11 @@ impl SyncRate {
 
 /// Append `record_bytes` to a scratch file in `dir` and `fdatasync` it, again and again
 /// for `duration`: the disk's raw durable-append rate. The file is removed afterwards.
-pub fn fdatasync_rate(dir: &Path, duration: Duration, record_bytes: usize) -> std::io::Result<SyncRate> {
+pub fn fdatasync_rate(
+    dir: &Path,
+    duration: Duration,
+    record_bytes: usize,
+) -> std::io::Result<SyncRate> {
     let path = dir.join(format!("fdatasync-bench-{}.tmp", std::process::id()));
     std::fs::File::create(&path)?;
     let mut file = LocalFile::open(&path)?;
@@ -98,6 +102,10 @@ mod tests {
         let mut samples: Vec<Duration> = (1..=100).map(Duration::from_micros).collect();
         let p = Percentiles::of(&mut samples);
         assert_eq!((p.p50_us, p.p90_us, p.p99_us, p.max_us), (50, 90, 99, 100));
-        assert_eq!(Percentiles::of(&mut []).count, 0, "no samples, no percentiles");
+        assert_eq!(
+            Percentiles::of(&mut []).count,
+            0,
+            "no samples, no percentiles"
+        );
     }
 }

@@ -248,7 +248,10 @@ mod tests {
         let mut frame = encode_frame(b"hello");
         frame[HEADER_BYTES + 1] ^= 0x20;
         assert!(
-            matches!(read_frame(&mut &frame[..]), Err(FrameError::Checksum { .. })),
+            matches!(
+                read_frame(&mut &frame[..]),
+                Err(FrameError::Checksum { .. })
+            ),
             "a damaged payload must be refused by its checksum"
         );
     }
@@ -258,7 +261,10 @@ mod tests {
         let frame = encode_frame(b"hello");
         assert!(matches!(
             read_frame(&mut &frame[..frame.len() - 2]),
-            Err(FrameError::Truncated { got: 11, expected: 13 })
+            Err(FrameError::Truncated {
+                got: 11,
+                expected: 13
+            })
         ));
         let mut huge = (MAX_FRAME_BYTES as u32 + 1).to_be_bytes().to_vec();
         huge.extend_from_slice(&[0; 4]);
@@ -273,7 +279,9 @@ mod tests {
         let hello = Hello::new("paxos", ProcessId::new("athens"));
         let frame = encode_hello(&hello);
         assert_eq!(
-            read_hello(&mut &frame[..], "paxos").expect("same section").from,
+            read_hello(&mut &frame[..], "paxos")
+                .expect("same section")
+                .from,
             "athens"
         );
         assert!(matches!(
@@ -294,6 +302,9 @@ mod tests {
     fn an_unknown_frame_type_is_refused() {
         let frame = encode_tagged(9, b"x");
         let payload = read_frame(&mut &frame[..]).expect("the frame itself is well-formed");
-        assert!(matches!(split_tag(&payload), Err(FrameError::UnknownType(9))));
+        assert!(matches!(
+            split_tag(&payload),
+            Err(FrameError::UnknownType(9))
+        ));
     }
 }

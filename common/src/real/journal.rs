@@ -334,7 +334,11 @@ mod tests {
         let kv = FileKv::open(dir.path()).expect("the journal reopens");
         assert_eq!(kv.replay().records, 5, "all five batches must replay");
         assert_eq!(kv.image().get([b'k', 4]), Some(&[4u8, 4, 4][..]));
-        assert_eq!(kv.image().log().last_index(), 5, "five log appends replayed");
+        assert_eq!(
+            kv.image().log().last_index(),
+            5,
+            "five log appends replayed"
+        );
         assert_eq!(kv.replay().torn_tail_bytes, 0);
     }
 
@@ -390,7 +394,9 @@ mod tests {
         std::fs::write(&path, &bytes).expect("journal writes");
         match FileKv::open(dir.path()) {
             Err(JournalError::Corrupt { offset: 0, .. }) => {}
-            other => panic!("a damaged first record followed by two more must be refused, got {other:?}"),
+            other => {
+                panic!("a damaged first record followed by two more must be refused, got {other:?}")
+            }
         }
     }
 

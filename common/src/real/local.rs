@@ -171,7 +171,13 @@ impl LocalCluster {
     }
 
     /// Wait until `name`'s log contains `needle` `times` times in all.
-    pub fn wait_for_log(&self, name: &str, needle: &str, times: usize, timeout: Duration) -> Result<(), String> {
+    pub fn wait_for_log(
+        &self,
+        name: &str,
+        needle: &str,
+        times: usize,
+        timeout: Duration,
+    ) -> Result<(), String> {
         if poll_until(timeout, || self.log(name).matches(needle).count() >= times) {
             return Ok(());
         }
@@ -214,8 +220,12 @@ impl LocalCluster {
         let Some(mut child) = node.child.take() else {
             return Err(format!("{name} is not running"));
         };
-        child.kill().map_err(|e| format!("cannot kill {name}: {e}"))?;
-        child.wait().map_err(|e| format!("cannot reap {name}: {e}"))?;
+        child
+            .kill()
+            .map_err(|e| format!("cannot kill {name}: {e}"))?;
+        child
+            .wait()
+            .map_err(|e| format!("cannot reap {name}: {e}"))?;
         Ok(())
     }
 

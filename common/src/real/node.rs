@@ -83,6 +83,9 @@ enum Storage {
     Memory(StoreImage),
 }
 
+/// A storage operation and how it ended.
+type Completion = (StoreOpId, Result<(), StoreError>);
+
 enum PendingOp {
     Write(WriteBatch, Durability),
     Sync,
@@ -126,7 +129,8 @@ impl<M: Message + Send> Env<M> for World<M> {
 
     fn send(&mut self, envelope: Envelope<M>) {
         if self.verbose {
-            let event = TraceEvent::at_receiver(self.now, TraceKind::Send { deliver_at: None }, &envelope);
+            let event =
+                TraceEvent::at_receiver(self.now, TraceKind::Send { deliver_at: None }, &envelope);
             self.log.line(event.to_string());
         }
         if envelope.to == self.id {
@@ -139,7 +143,10 @@ impl<M: Message + Send> Env<M> for World<M> {
     fn record(&mut self, event: TraceEvent<M>) {
         let always = matches!(
             event.kind,
-            TraceKind::Note | TraceKind::Drop(_) | TraceKind::RequestTimeout | TraceKind::StoreFailed
+            TraceKind::Note
+                | TraceKind::Drop(_)
+                | TraceKind::RequestTimeout
+                | TraceKind::StoreFailed
         );
         if always || self.verbose {
             self.log.line(event.to_string());
@@ -175,7 +182,7 @@ impl<M: Message + Send> Env<M> for World<M> {
 impl<M: Message + Send> World<M> {
     /// Append every pending batch, sync once if any needs it, and return the outcomes in
     /// submission order.
-    fn complete_storage(&mut self) -> Result<Vec<(StoreOpId, Result<(), StoreError>)>, JournalError> {
+    fn complete_storage(&mut self) -> Result<Vec<Completion>, JournalError> {
         let mut done = Vec::new();
         let mut needs_sync = false;
         for (id, op) in std::mem::take(&mut self.pending) {
@@ -267,7 +274,12 @@ where
             }
             None => {
                 let fs = SimFs::with_seed(config.seed);
-                (Storage::Memory(StoreImage::default()), NodeDir::Sim(fs.root()), None, 0)
+                (
+                    Storage::Memory(StoreImage::default()),
+                    NodeDir::Sim(fs.root()),
+                    None,
+                    0,
+                )
             }
         };
         let listen = match config.kind {
@@ -283,12 +295,17 @@ where
             }
             PeerKind::Client => None,
         };
-        let transport =
-            Transport::start(&config.section, config.id.clone(), listen, &config.servers, log.clone())
-                .map_err(|e| RealError::Listen {
-                    addr: listen.map(|a| a.to_string()).unwrap_or_default(),
-                    reason: e.to_string(),
-                })?;
+        let transport = Transport::start(
+            &config.section,
+            config.id.clone(),
+            listen,
+            &config.servers,
+            log.clone(),
+        )
+        .map_err(|e| RealError::Listen {
+            addr: listen.map(|a| a.to_string()).unwrap_or_default(),
+            reason: e.to_string(),
+        })?;
         let report = StartReport {
             listen: transport.local_addr(),
             data_dir: config.data_dir.clone(),
@@ -373,7 +390,8 @@ where
 
     /// Run the loop until `deadline`.
     pub fn run_for(&mut self, duration: Duration) -> Result<(), RealError> {
-        self.run_until(Instant::now() + duration, |_| false).map(|_| ())
+        self.run_until(Instant::now() + duration, |_| false)
+            .map(|_| ())
     }
 
     /// Run the loop until `done` holds (`Ok(true)`) or `deadline` passes (`Ok(false)`).

@@ -269,7 +269,10 @@ fn serve_inbound<M: Message + Send>(stream: TcpStream, shared: Shared<M>) {
         return;
     };
     if writer
-        .write_all(&encode_hello(&Hello::new(&shared.section, shared.me.clone())))
+        .write_all(&encode_hello(&Hello::new(
+            &shared.section,
+            shared.me.clone(),
+        )))
         .is_err()
     {
         return;
@@ -293,7 +296,10 @@ fn serve_inbound<M: Message + Send>(stream: TcpStream, shared: Shared<M>) {
         .replies
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if replies.get(&hello.from).is_some_and(|(c, _)| *c == connection) {
+    if replies
+        .get(&hello.from)
+        .is_some_and(|(c, _)| *c == connection)
+    {
         replies.remove(&hello.from);
     }
     drop(replies);
@@ -307,7 +313,10 @@ fn serve_inbound<M: Message + Send>(stream: TcpStream, shared: Shared<M>) {
 /// Log why a connection is closed and close it.
 fn refuse<M>(shared: &Shared<M>, stream: &TcpStream, who: &str, error: &FrameError) {
     if !matches!(error, FrameError::Closed) {
-        shared.stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .refused_connections
+            .fetch_add(1, Ordering::Relaxed);
         shared
             .log
             .line(format!("closing connection from {who}: {error}"));
@@ -374,9 +383,9 @@ fn outbound_lane<M: Message + Send>(
             }
         };
         if failures > 0 {
-            shared
-                .log
-                .line(format!("connected to {peer} at {addr} after {failures} failures"));
+            shared.log.line(format!(
+                "connected to {peer} at {addr} after {failures} failures"
+            ));
         }
         failures = 0;
         backoff = BACKOFF_MIN;
@@ -402,9 +411,9 @@ fn outbound_lane<M: Message + Send>(
         };
         connected.store(false, Ordering::Relaxed);
         let _ = writer.shutdown(Shutdown::Both);
-        shared
-            .log
-            .line(format!("connection to {peer} at {addr} lost: {ended}; reconnecting"));
+        shared.log.line(format!(
+            "connection to {peer} at {addr} lost: {ended}; reconnecting"
+        ));
     }
 }
 
@@ -414,7 +423,10 @@ fn connect<M>(shared: &Shared<M>, peer: &ProcessId, addr: SocketAddr) -> Result<
         TcpStream::connect_timeout(&addr, Duration::from_secs(1)).map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
     stream
-        .write_all(&encode_hello(&Hello::new(&shared.section, shared.me.clone())))
+        .write_all(&encode_hello(&Hello::new(
+            &shared.section,
+            shared.me.clone(),
+        )))
         .map_err(|e| e.to_string())?;
     let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let hello = read_hello(&mut stream, &shared.section).map_err(|e| e.to_string())?;

@@ -26,9 +26,9 @@
 
 mod image;
 
-pub use image::{LogImage, Snapshot, StoreImage, WriteBatch};
 #[cfg(feature = "real")]
 pub(crate) use image::BatchOp;
+pub use image::{LogImage, Snapshot, StoreImage, WriteBatch};
 
 use crate::error::StoreError;
 use crate::rng::SimRng;

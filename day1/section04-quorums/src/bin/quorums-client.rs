@@ -38,21 +38,33 @@ fn main() {
     };
     let msg = request(&words)
         .unwrap_or_else(|e| common::cli::exit_usage(&format!("{BINARY}: {e}"), &usage()));
-    let mut session: ClientSession<Msg> = ClientSession::connect("quorums", &flags)
-        .unwrap_or_else(|e| app::exit_with(BINARY, &e));
+    let mut session: ClientSession<Msg> =
+        ClientSession::connect("quorums", &flags).unwrap_or_else(|e| app::exit_with(BINARY, &e));
     let reply = session
         .call(&flags.to, msg)
         .unwrap_or_else(|e| app::exit_with(BINARY, &e));
     match reply {
-        Ok(Msg::ClientSetReply { key, outcome: SetOutcome::Ok }) => println!("{key}: written"),
-        Ok(Msg::ClientGetReply { key, outcome: GetOutcome::Found(v) }) => {
+        Ok(Msg::ClientSetReply {
+            key,
+            outcome: SetOutcome::Ok,
+        }) => println!("{key}: written"),
+        Ok(Msg::ClientGetReply {
+            key,
+            outcome: GetOutcome::Found(v),
+        }) => {
             println!("{key} = {} (version {})", v.value, v.version)
         }
-        Ok(Msg::ClientGetReply { key, outcome: GetOutcome::NotFound }) => println!("{key}: not found"),
+        Ok(Msg::ClientGetReply {
+            key,
+            outcome: GetOutcome::NotFound,
+        }) => println!("{key}: not found"),
         Ok(other) => app::exit_request_failed(BINARY, &format!("{other:?}")),
         Err(e) => app::exit_request_failed(
             BINARY,
-            &format!("no answer from {} within {} ms ({e}); a write's outcome is unknown", flags.to, flags.timeout_ms),
+            &format!(
+                "no answer from {} within {} ms ({e}); a write's outcome is unknown",
+                flags.to, flags.timeout_ms
+            ),
         ),
     }
 }

@@ -45,8 +45,8 @@ fn main() {
     };
     let operation = operation(&words)
         .unwrap_or_else(|e| common::cli::exit_usage(&format!("{BINARY}: {e}"), &usage()));
-    let mut session: ClientSession<Msg> = ClientSession::connect("paxos", &flags)
-        .unwrap_or_else(|e| app::exit_with(BINARY, &e));
+    let mut session: ClientSession<Msg> =
+        ClientSession::connect("paxos", &flags).unwrap_or_else(|e| app::exit_with(BINARY, &e));
     let request = RequestId::new(session.id(), 1);
     let msg = Msg::Execute {
         request: request.clone(),
@@ -57,15 +57,23 @@ fn main() {
         .unwrap_or_else(|e| app::exit_with(BINARY, &e));
     match reply {
         Ok(Msg::Executed {
-            won, chosen, result, ..
+            won,
+            chosen,
+            result,
+            ..
         }) => {
             let verdict = if won { "won" } else { "lost" };
-            println!("request {request} {verdict}: the chosen request is {chosen}, result {result}");
+            println!(
+                "request {request} {verdict}: the chosen request is {chosen}, result {result}"
+            );
         }
         Ok(other) => app::exit_request_failed(BINARY, &format!("no decision: {other:?}")),
         Err(e) => app::exit_request_failed(
             BINARY,
-            &format!("no decision within {} ms ({e}); the outcome is unknown", flags.timeout_ms),
+            &format!(
+                "no decision within {} ms ({e}); the outcome is unknown",
+                flags.timeout_ms
+            ),
         ),
     }
 }
