@@ -59,6 +59,12 @@ pub const SECTIONS: &[ClusterSection] = &[
         client: "paxos-client",
         example: "set title alice",
     },
+    ClusterSection {
+        package: "multipaxos",
+        server: "multipaxos-server",
+        client: "multipaxos-client",
+        example: "put title alice",
+    },
 ];
 
 /// Node names, in order (the course's servers).

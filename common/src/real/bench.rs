@@ -109,3 +109,80 @@ mod tests {
         );
     }
 }
+
+/// What [`run_load`] measured.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadReport {
+    /// Requests answered with success.
+    pub ok: u64,
+    /// Requests that failed or timed out.
+    pub failed: u64,
+    /// From the first request to the last answer.
+    pub elapsed: Duration,
+    /// Latency of the successful requests.
+    pub latency: Percentiles,
+}
+
+impl LoadReport {
+    /// Successful requests per second.
+    pub fn per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// A closed-loop load generator: `concurrency` requests in flight at all times for
+/// `duration`, each sent (following redirects) to the server `request` names, then the
+/// stragglers drained. `request(slot, seq)` builds request number `seq` of slot `slot`
+/// (slots are independent sequential clients); `is_ok` says whether an answer counts as
+/// a success.
+pub fn run_load<M: crate::Message + Send>(
+    session: &mut super::app::ClientSession<M>,
+    concurrency: usize,
+    duration: Duration,
+    mut request: impl FnMut(usize, u64) -> (crate::ProcessId, M),
+    redirect: fn(&M) -> crate::Redirect,
+    is_ok: fn(&M) -> bool,
+) -> Result<LoadReport, super::RealError> {
+    let mut slots: Vec<Option<(crate::Promise<M>, Instant)>> = vec![None; concurrency.max(1)];
+    let mut seqs = vec![0u64; slots.len()];
+    let mut samples = Vec::new();
+    let mut failed = 0u64;
+    let start = Instant::now();
+    let timeout = session.timeout_ticks();
+    loop {
+        let sending = start.elapsed() < duration;
+        for (slot, state) in slots.iter_mut().enumerate() {
+            if state.is_none() && sending {
+                seqs[slot] += 1;
+                let (server, msg) = request(slot, seqs[slot]);
+                let promise = session.start_following(&server, msg, timeout, redirect)?;
+                *state = Some((promise, Instant::now()));
+            }
+        }
+        if slots.iter().all(Option::is_none) {
+            break;
+        }
+        let pending: Vec<crate::Promise<M>> =
+            slots.iter().flatten().map(|(p, _)| p.clone()).collect();
+        session.run_until(Duration::from_millis(50), || {
+            pending.iter().any(|p| !p.is_pending())
+        })?;
+        for state in &mut slots {
+            let Some((promise, sent)) = state else {
+                continue;
+            };
+            match promise.result() {
+                None => continue,
+                Some(Ok(reply)) if is_ok(&reply) => samples.push(sent.elapsed()),
+                Some(_) => failed += 1,
+            }
+            *state = None;
+        }
+    }
+    Ok(LoadReport {
+        ok: samples.len() as u64,
+        failed,
+        elapsed: start.elapsed(),
+        latency: Percentiles::of(&mut samples),
+    })
+}

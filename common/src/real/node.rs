@@ -93,6 +93,7 @@ enum PendingOp {
 
 struct World<M> {
     id: ProcessId,
+    kind: PeerKind,
     start: Instant,
     now: Tick,
     rng: SimRng,
@@ -141,13 +142,13 @@ impl<M: Message + Send> Env<M> for World<M> {
     }
 
     fn record(&mut self, event: TraceEvent<M>) {
-        let always = matches!(
-            event.kind,
-            TraceKind::Note
-                | TraceKind::Drop(_)
-                | TraceKind::RequestTimeout
-                | TraceKind::StoreFailed
-        );
+        // A client drops late replies to attempts it already gave up on all the time
+        // (a redirect answered after a timeout): only a server's drops are news.
+        let always = match event.kind {
+            TraceKind::Note | TraceKind::StoreFailed => true,
+            TraceKind::Drop(_) | TraceKind::RequestTimeout => self.kind == PeerKind::Server,
+            _ => false,
+        };
         if always || self.verbose {
             self.log.line(event.to_string());
         }
@@ -317,6 +318,7 @@ where
         let rng = SimRng::derive(config.seed, &format!("node:{}:{incarnation}", config.id));
         let mut world = World {
             id: config.id.clone(),
+            kind: config.kind,
             start: Instant::now(),
             now: 0,
             rng,
