@@ -65,20 +65,18 @@ fn bench(session: &mut ClientSession<Msg>, words: &[String]) {
     let seconds = number("seconds", 10);
     let concurrency = number("concurrency", 16) as usize;
     let sync_dir = std::path::PathBuf::from(flags.get("sync-dir").unwrap_or("."));
-    let sync = fdatasync_rate(&sync_dir, Duration::from_secs(2), 128).unwrap_or_else(|e| {
-        eprintln!(
-            "{BINARY}: cannot measure fdatasync in {}: {e}",
-            sync_dir.display()
-        );
-        std::process::exit(common::real::exit::DATA_DIR)
-    });
-    println!(
-        "baseline: raw fdatasync of a 128-byte append in {}: {:.0}/s (p50 {} us, p99 {} us)",
-        sync_dir.display(),
-        sync.per_second(),
-        sync.latency.p50_us,
-        sync.latency.p99_us
-    );
+    // The disk may be shared and its sync rate drift: measure it before and after the
+    // load, and compare with the mean.
+    let measure = || {
+        fdatasync_rate(&sync_dir, Duration::from_secs(2), 128).unwrap_or_else(|e| {
+            eprintln!(
+                "{BINARY}: cannot measure fdatasync in {}: {e}",
+                sync_dir.display()
+            );
+            std::process::exit(common::real::exit::DATA_DIR)
+        })
+    };
+    let before = measure();
     let me = session.id();
     let first = session.servers()[0].clone();
     let report = run_load(
@@ -97,6 +95,17 @@ fn bench(session: &mut ClientSession<Msg>, words: &[String]) {
         executed,
     )
     .unwrap_or_else(|e| app::exit_with(BINARY, &e));
+    let after = measure();
+    let baseline = (before.per_second() + after.per_second()) / 2.0;
+    for (when, sync) in [("before", &before), ("after", &after)] {
+        println!(
+            "baseline {when}: raw fdatasync of a 128-byte append in {}: {:.0}/s (p50 {} us, p99 {} us)",
+            sync_dir.display(),
+            sync.per_second(),
+            sync.latency.p50_us,
+            sync.latency.p99_us
+        );
+    }
     let l = report.latency;
     println!(
         "multipaxos: {} writes acknowledged in {:.1} s with {concurrency} in flight: {:.0}/s \
@@ -111,11 +120,10 @@ fn bench(session: &mut ClientSession<Msg>, words: &[String]) {
         report.failed
     );
     println!(
-        "ratio: {:.2} acknowledged writes per raw fdatasync",
-        report.per_second() / sync.per_second().max(1e-9)
+        "ratio: {:.2} acknowledged writes per raw fdatasync (mean baseline {baseline:.0}/s)",
+        report.per_second() / baseline.max(1e-9)
     );
 }
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (flags, words) = ClientArgs::parse(&args).unwrap_or_else(|e| fail_usage(&e.to_string()));
