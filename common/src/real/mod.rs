@@ -32,7 +32,7 @@
 //!   [`app::ClientSession`], with strict flags and distinct exit codes ([`exit`]).
 //! * [`local`]: [`local::LocalCluster`], real server processes on loopback for integration
 //!   tests (ephemeral ports, a data directory and log per node, `SIGKILL`, restart).
-//! * [`bench`]: the raw `fdatasync` rate of a disk, the baseline of every durable
+//! * [`bench`](mod@bench): the raw `fdatasync` rate of a disk, the baseline of every durable
 //!   service's write throughput.
 //!
 //! ## A section's binaries

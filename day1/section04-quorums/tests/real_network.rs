@@ -39,5 +39,9 @@ fn a_write_through_one_real_replica_is_read_through_another() {
         "a key never written is not found: {missing:?}"
     );
     let bad = client(&cluster, "athens", &["frobnicate"]);
-    assert_eq!(bad.status.code(), Some(2), "an unknown operation is a usage error");
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an unknown operation is a usage error"
+    );
 }
