@@ -432,3 +432,62 @@ pub fn exit_request_failed(binary: &str, what: &str) -> ! {
     eprintln!("{binary}: {what}");
     std::process::exit(exit::REQUEST_FAILED)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn a_server_needs_its_id_among_the_peers_and_a_data_directory() {
+        let ok = ServerArgs::parse(&words(
+            "--id athens --peers athens=127.0.0.1:7001,byzantium=127.0.0.1:7002 --data-dir d",
+        ))
+        .expect("a complete command line parses");
+        assert_eq!(ok.servers.len(), 2);
+        assert_eq!(ok.request_timeout_ticks, DEFAULT_REQUEST_TIMEOUT_TICKS);
+        assert_eq!(
+            ok.seed,
+            ProcessId::new("athens").stable_hash(),
+            "the default seed is the id's"
+        );
+        for bad in [
+            "--peers athens=127.0.0.1:7001 --data-dir d",
+            "--id athens --peers byzantium=127.0.0.1:7002 --data-dir d",
+            "--id athens --peers athens=127.0.0.1:7001",
+            "--id athens --peers athens=nowhere --data-dir d",
+            "--id athens --peers athens=127.0.0.1:7001,athens=127.0.0.1:7002 --data-dir d",
+            "--id athens --peers athens=127.0.0.1:7001 --data-dir d --seed -1",
+        ] {
+            assert!(
+                ServerArgs::parse(&words(bad)).is_err(),
+                "`{bad}` must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn a_client_splits_its_flags_from_its_operation() {
+        let (args, rest) = ClientArgs::parse(&words(
+            "--servers athens=127.0.0.1:7001,byzantium=127.0.0.1:7002 --to byzantium --verbose put k v",
+        ))
+        .expect("parses");
+        assert_eq!(args.to, "byzantium");
+        assert!(args.verbose);
+        assert_eq!(rest, words("put k v"));
+        assert!(
+            args.id.as_str().starts_with("client-"),
+            "a client without --id gets a fresh name"
+        );
+        assert!(
+            ClientArgs::parse(&words("--servers athens=127.0.0.1:7001 --to cyrene get k")).is_err()
+        );
+        assert!(
+            ClientArgs::parse(&words("get k")).is_err(),
+            "--servers is required"
+        );
+    }
+}

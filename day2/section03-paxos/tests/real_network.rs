@@ -34,7 +34,7 @@ fn session(cluster: &LocalCluster, id: &str) -> ClientSession<Msg> {
         "--id".into(),
         id.into(),
         "--timeout-ms".into(),
-        "3000".into(),
+        "10000".into(),
         "--connect-timeout-ms".into(),
         "10000".into(),
     ];
