@@ -5,7 +5,9 @@
 //!   bounded queue of encoded frames and a thread that connects, exchanges handshakes,
 //!   writes the queue, and reconnects with exponential backoff (50 ms doubling to 2 s)
 //!   when the connection fails. A second thread reads what comes back on that
-//!   connection (a server's replies to a client).
+//!   connection (a server's replies to a client); when the peer closes it, the lane
+//!   reconnects at once instead of writing into a dead socket, and a frame whose write
+//!   failed is sent first on the next connection.
 //! * **Inbound connections.** An acceptor thread hands each accepted socket to a thread
 //!   that reads the peer's handshake, answers with its own, and then reads envelopes. A
 //!   peer that is not in the address table (a client) is answered on the connection it
@@ -34,7 +36,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
+use std::sync::mpsc::{
+    Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError, channel, sync_channel,
+};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
@@ -45,6 +49,8 @@ pub const QUEUE_FRAMES: usize = 1024;
 pub const BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Longest wait between reconnection attempts.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How often an idle lane checks that its connection is still up.
+pub const LIVENESS_CHECK: Duration = Duration::from_millis(100);
 /// How long a new connection may take to send its handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -367,6 +373,8 @@ fn outbound_lane<M: Message + Send>(
 ) {
     let mut backoff = BACKOFF_MIN;
     let mut failures = 0u64;
+    // A frame whose write failed, sent first on the next connection.
+    let mut carry: Option<Vec<u8>> = None;
     loop {
         let stream = match connect(&shared, &peer, addr) {
             Ok(stream) => stream,
@@ -393,20 +401,41 @@ fn outbound_lane<M: Message + Send>(
         if let Ok(mut reader) = stream.try_clone() {
             let reads = shared.clone();
             let from = peer.clone();
+            let alive = connected.clone();
             thread::spawn(move || {
                 if let Err(e) = read_envelopes(&mut reader, &from, &reads) {
                     refuse(&reads, &reader, from.as_str(), &e);
                 }
+                // The peer closed or broke the connection: tell the writer, which
+                // reconnects instead of writing into a dead socket.
+                alive.store(false, Ordering::Relaxed);
                 let _ = reader.shutdown(Shutdown::Both);
             });
         }
         let mut writer = stream;
         let ended = loop {
-            let Ok(frame) = queue.recv() else {
-                return;
+            let frame = match carry.take() {
+                Some(frame) => frame,
+                None => match queue.recv_timeout(LIVENESS_CHECK) {
+                    Ok(frame) => frame,
+                    Err(RecvTimeoutError::Timeout) => {
+                        if connected.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        break "the peer closed the connection".to_string();
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                },
             };
+            if !connected.load(Ordering::Relaxed) {
+                carry = Some(frame);
+                break "the peer closed the connection".to_string();
+            }
             if let Err(e) = writer.write_all(&frame) {
-                break e;
+                // Written in part at most: the peer drops a partial frame, so sending
+                // it again on the next connection cannot duplicate it.
+                carry = Some(frame);
+                break e.to_string();
             }
         };
         connected.store(false, Ordering::Relaxed);

@@ -233,11 +233,14 @@ fn a_sigkilled_server_restarts_from_its_journal_and_no_decision_is_lost() {
     recorder.settle(&mut client);
 
     let chosen = recorder.chosen();
-    assert!(
-        chosen.len() >= 4,
-        "most proposals must be answered; got {} answers in {:?}",
+    // Every server knows the decision or can learn it from a live majority, and the
+    // client's connection to the restarted athens is new: no proposal goes unanswered
+    // (a lane that wrote into the dead connection once lost these, and timed out).
+    assert_eq!(
         chosen.len(),
-        recorder.history.len()
+        recorder.history.len(),
+        "every proposal must be answered; the history:\n{:?}",
+        recorder.history
     );
     assert!(
         chosen.windows(2).all(|w| w[0] == w[1]),
@@ -258,6 +261,9 @@ fn closed_after(addr: std::net::SocketAddr, bytes: &[u8]) -> bool {
         .set_read_timeout(Some(Duration::from_millis(100)))
         .expect("a read timeout can be set");
     let _ = stream.write_all(bytes);
+    // Half-close: the node sees the end of the stream right after these bytes (a
+    // truncated frame ends there), while its answer can still be read.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     let mut buf = [0u8; 4096];
     poll_until(WAIT, || match stream.read(&mut buf) {
         Ok(0) => true,
@@ -305,14 +311,6 @@ fn garbage_truncated_and_oversized_frames_close_their_connection_and_the_node_ke
         ("a truncated frame", with_hello(&whole[..whole.len() / 2])),
     ];
     for (what, bytes) in &cases {
-        if *what == "a truncated frame" {
-            // Half a frame, then the sender goes away: the node sees the stream end
-            // inside the frame.
-            let mut stream = TcpStream::connect(addr).expect("the node accepts connections");
-            stream.write_all(bytes).expect("the node reads");
-            drop(stream);
-            continue;
-        }
         assert!(
             closed_after(addr, bytes),
             "athens must close the connection after {what}"
