@@ -179,6 +179,8 @@ pub mod picture;
 pub mod process;
 pub mod promise;
 pub mod quorum;
+#[cfg(feature = "real")]
+pub mod real;
 pub mod rng;
 pub mod search;
 pub mod sim;

@@ -68,6 +68,8 @@ pub enum Command {
         /// Sections (all when empty).
         sections: Vec<String>,
     },
+    /// `cluster <section> ...`.
+    Cluster(crate::cluster::ClusterArgs),
 }
 
 /// The text of `cargo xtask help`.
@@ -107,6 +109,15 @@ README figures from seeded runs (between <!-- figures:<id> begin/end --> markers
 the pictures of runs the READMEs embed (SVG files drawn by section examples):
   figures               rerun the code that prints and draws them; write them in place
       --check             write nothing; fail listing the blocks and pictures that changed
+
+Real processes over TCP (the sections' *-server binaries on common::real):
+  cluster <section> [--nodes N] [--base-port P] [--fresh]
+                        start N (default 3) servers of the section on 127.0.0.1, ports
+                        P.. (default 7001; 0: ephemeral), a data directory and log each
+                        under target/cluster/<section>/; Ctrl-C stops them all
+  cluster <section> --kill <node>     SIGKILL one node of the running cluster
+  cluster <section> --restart <node>  start it again from its data directory
+  cluster <section> --stop            stop every node (if the foreground command is gone)
 
 exit codes: 0 ok, 1 a check failed, 2 environment problem,
             3 refused to overwrite your work (nothing was changed), 64 usage error";
@@ -161,6 +172,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
     let mut positional = Vec::new();
     let parsed = match command.as_str() {
         "help" | "-h" | "--help" => Command::Help,
+        "cluster" => return Ok(Command::Cluster(crate::cluster::parse(rest)?)),
         "tlc" => {
             let options = run_options(&mut iter, "tlc", &mut positional)?;
             let spec = match positional.as_slice() {

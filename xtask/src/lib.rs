@@ -20,6 +20,7 @@
 //! branch it would replace; nothing was changed), 64 the command line was wrong.
 
 pub mod cli;
+pub mod cluster;
 pub mod download;
 pub mod exercise;
 pub mod fence;

@@ -26,6 +26,8 @@
 
 mod image;
 
+#[cfg(feature = "real")]
+pub(crate) use image::BatchOp;
 pub use image::{LogImage, Snapshot, StoreImage, WriteBatch};
 
 use crate::error::StoreError;
