@@ -84,6 +84,7 @@
 //! the node's state and continuations, as the section servers keep their phase in
 //! their state.
 
+mod cluster;
 mod live;
 mod symmetry;
 
@@ -92,11 +93,13 @@ use crate::msg::Envelope;
 use crate::process::Process;
 use crate::store::StoreImage;
 use crate::trace::{DropReason, Trace, TraceEvent, TraceKind};
+pub use cluster::{BrokenAt, ClusterReplay};
 use live::{Disk, Factory, Live, LocalEvent};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 /// The limits of a search. Each fault is a budget over a whole schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,7 +318,10 @@ pub enum SearchError {
 pub struct View<'a, P: Process> {
     servers: &'a [ProcessId],
     nodes: Vec<Option<&'a P>>,
-    disks: Vec<&'a Disk>,
+    /// What a crash of each server now would leave on its disk.
+    durable: Vec<&'a StoreImage>,
+    /// Storage operations of each server submitted and not completed yet.
+    pending: Vec<usize>,
     replies: Vec<&'a Envelope<P::Msg>>,
     in_flight: usize,
 }
@@ -343,7 +349,7 @@ impl<'a, P: Process> View<'a, P> {
     /// What a crash of `id` now would leave on its disk.
     pub fn durable(&self, id: &str) -> Option<&'a StoreImage> {
         let i = self.servers.iter().position(|s| s.as_str() == id)?;
-        Some(&self.disks[i].durable)
+        Some(self.durable[i])
     }
 
     /// Storage operations of `id` submitted and not completed yet.
@@ -351,7 +357,7 @@ impl<'a, P: Process> View<'a, P> {
         self.servers
             .iter()
             .position(|s| s.as_str() == id)
-            .map_or(0, |i| self.disks[i].pending.len())
+            .map_or(0, |i| self.pending[i])
     }
 
     /// Every distinct message a server sent to a client so far.
@@ -372,7 +378,7 @@ type ProjectionFn<P> = dyn Fn(&View<'_, P>) -> String;
 /// the invariants and the symmetry.
 pub struct Model<P: Process> {
     servers: Vec<ProcessId>,
-    factory: Box<Factory<P>>,
+    factory: Rc<Factory<P>>,
     requests: Vec<Envelope<P::Msg>>,
     bounds: Bounds,
     invariants: Vec<(String, Box<InvariantFn<P>>)>,
@@ -393,7 +399,7 @@ where
     ) -> Self {
         Model {
             servers: servers.into_iter().map(Into::into).collect(),
-            factory: Box::new(factory),
+            factory: Rc::new(factory),
             requests: Vec::new(),
             bounds: Bounds::default(),
             invariants: Vec::new(),
@@ -502,7 +508,7 @@ where
             nodes.push(Live::boot(
                 id,
                 &self.servers,
-                &self.factory,
+                &*self.factory,
                 &mut sent,
                 Some((&mut trace, 0)),
             ));
@@ -575,7 +581,7 @@ where
             };
             nodes[node].apply(
                 &event,
-                &self.factory,
+                &*self.factory,
                 message,
                 &mut sent,
                 Some((&mut trace, tick)),
@@ -658,7 +664,8 @@ impl<P: Process> Replay<P> {
         let view = View {
             servers: &self.servers,
             nodes: self.nodes.iter().map(|l| l.node.process()).collect(),
-            disks: self.nodes.iter().map(|l| &l.disk).collect(),
+            durable: self.nodes.iter().map(|l| &l.disk.durable).collect(),
+            pending: self.nodes.iter().map(|l| l.disk.pending.len()).collect(),
             replies,
             in_flight: self.in_flight.len(),
         };
@@ -871,14 +878,14 @@ where
         let mut live = Live::boot(
             id,
             &self.model.servers,
-            &self.model.factory,
+            &*self.model.factory,
             &mut sink,
             None,
         );
         for event in chain.iter().rev() {
             live.apply(
                 event,
-                &self.model.factory,
+                &*self.model.factory,
                 |m| self.messages[m as usize].clone(),
                 &mut sink,
                 None,
@@ -896,7 +903,7 @@ where
         let mut sent = Vec::new();
         live.apply(
             event,
-            &self.model.factory,
+            &*self.model.factory,
             |m| self.messages[m as usize].clone(),
             &mut sent,
             None,
@@ -1123,11 +1130,17 @@ where
                 .enumerate()
                 .map(|(n, l)| self.tables[n].locals[*l as usize].process.as_ref())
                 .collect(),
-            disks: global
+            durable: global
                 .locals
                 .iter()
                 .enumerate()
-                .map(|(n, l)| &self.tables[n].locals[*l as usize].disk)
+                .map(|(n, l)| &self.tables[n].locals[*l as usize].disk.durable)
+                .collect(),
+            pending: global
+                .locals
+                .iter()
+                .enumerate()
+                .map(|(n, l)| self.tables[n].locals[*l as usize].disk.pending.len())
                 .collect(),
             replies: global
                 .replies
@@ -1217,7 +1230,7 @@ where
             let live = Live::boot(
                 id,
                 &self.model.servers,
-                &self.model.factory,
+                &*self.model.factory,
                 &mut sent,
                 None,
             );
