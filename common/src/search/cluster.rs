@@ -457,6 +457,10 @@ mod tests {
             ],
             "the pong's copy is answered at step 5, the original arrives late at step 6"
         );
+        assert!(
+            diagram.arrows().iter().all(|a| !a.lost_at_sender()),
+            "a copy delivered in the tick it was made is drawn as delivered, not as a drop"
+        );
     }
 
     #[test]
