@@ -75,6 +75,43 @@
 //! again from the start, with a trace recorded (one tick per step), which
 //! [`crate::picture::SequenceDiagram::from_trace`] draws.
 //!
+//! [`Model::replay_in_cluster`] replays it in the simulator instead: a
+//! [`Cluster`](crate::Cluster) built with
+//! [`ClusterBuilder::scripted`](crate::ClusterBuilder::scripted) holds every message in
+//! flight until a step delivers, duplicates or loses it (a step names a message by its
+//! envelope; of identical copies it takes the one sent first), completes a storage
+//! operation only when a step completes it, fires a timer or times out a request only
+//! when a step says so, and crashes and restarts nodes with its own crash (unsynced
+//! writes lost). The model's invariants are checked on the cluster's nodes after every
+//! step, and [`ClusterReplay::first_broken`] says which broke first and after how many
+//! steps: for a counterexample, the same invariant after as many steps as the search
+//! took. The cluster's trace (one tick per step) draws with
+//! [`SequenceDiagram::from_trace`](crate::picture::SequenceDiagram::from_trace):
+//!
+//! ```
+//! # use common::echo::{EchoMsg, EchoServer};
+//! # use common::search::{Bounds, Model};
+//! use common::picture::SequenceDiagram;
+//!
+//! let model = Model::new(["athens"], |_| EchoServer::new(5))
+//!     .request("alice", "athens", EchoMsg::Echo { text: "hi".into() })
+//!     .bounds(Bounds::depth(4))
+//!     .invariant("nobody is answered", |view| {
+//!         if view.replies().is_empty() { Ok(()) } else { Err("alice was answered".into()) }
+//!     });
+//! let violation = model.check().violation.expect("one delivery answers alice");
+//! let replay = model.replay_in_cluster(&violation.schedule).expect("it replays");
+//! let broken = replay.first_broken().expect("the cluster breaks it too");
+//! assert_eq!((broken.step, broken.invariant.as_str()), (1, "nobody is answered"));
+//! let diagram = SequenceDiagram::from_trace(replay.trace()).lanes(replay.servers());
+//! assert_eq!(diagram.arrows().len(), 2, "the echo and its reply");
+//! ```
+//!
+//! A schedule that cannot be taken in the cluster (a message not in flight, a storage
+//! step with nothing pending, ...) is a [`ScriptError`](crate::ScriptError) naming the
+//! step. The section tests replay their counterexamples this way:
+//! `cargo test -p generation-voting --test search` and `cargo test -p paxos --test search`.
+//!
 //! ## What is not here
 //!
 //! Storage operations do not fail, a crash loses every unsynced write (no torn or kept
