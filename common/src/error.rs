@@ -75,3 +75,50 @@ pub enum ClusterError {
         report: String,
     },
 }
+
+/// Why a step of a schedule could not be taken by a scripted cluster
+/// ([`crate::ClusterBuilder::scripted`]).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ScriptError {
+    /// The cluster runs on its clock: it was not built with
+    /// [`crate::ClusterBuilder::scripted`], so nothing is held for a step to take.
+    #[error("the cluster is not scripted: build it with ClusterBuilder::scripted()")]
+    NotScripted,
+    /// The step names a node that is not part of the cluster.
+    #[error("step {step}: {node} is not a node of the cluster")]
+    UnknownNode {
+        /// The step's number, from 1.
+        step: usize,
+        /// The node named.
+        node: String,
+    },
+    /// The step delivers, duplicates or loses a message that is not in flight.
+    #[error("step {step}: no such message in flight: {message}")]
+    NotInFlight {
+        /// The step's number, from 1.
+        step: usize,
+        /// The message, as text.
+        message: String,
+    },
+    /// The step cannot be taken in the cluster's state: no storage operation pending,
+    /// no such timer or request, a crash of a node that is down, a restart of one that
+    /// is up.
+    #[error("step {step}: {why}")]
+    NotEnabled {
+        /// The step's number, from 1.
+        step: usize,
+        /// Why not, in words.
+        why: String,
+    },
+    /// The step was taken, and then an invariant registered with
+    /// [`crate::Cluster::add_invariant`] failed.
+    #[error("step {step}: invariant '{name}' violated: {message}")]
+    Invariant {
+        /// The step's number, from 1.
+        step: usize,
+        /// The invariant's name.
+        name: String,
+        /// What the invariant reported.
+        message: String,
+    },
+}

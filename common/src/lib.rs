@@ -192,7 +192,7 @@ pub mod waiting;
 
 pub use client::{Client, Follow, Redirect};
 pub use cluster::{Cluster, ClusterBuilder, ClusterView, NodeStatus};
-pub use error::{ClusterError, RpcError, StoreError};
+pub use error::{ClusterError, RpcError, ScriptError, StoreError};
 pub use id::{CorrId, OpId, ProcessId, TimerId};
 pub use msg::{Envelope, Message, PeerKind};
 pub use net::{NetConfig, PartitionMode, RuleId};

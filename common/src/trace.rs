@@ -44,6 +44,10 @@ pub enum DropReason {
 /// message was in flight (partitions in [`crate::PartitionMode::AtSendAndDelivery`]).
 pub const CUT_IN_FLIGHT: &str = "link cut while in flight";
 
+/// The detail of a loss recorded at the receiver because a step of a scripted cluster
+/// lost a message it had held in flight (see [`crate::cluster::Cluster::step`]).
+pub const LOST_IN_FLIGHT: &str = "lost in flight";
+
 impl DropReason {
     /// Whether a drop with this reason and `detail` is recorded at the receiver (the
     /// message travelled and was lost on arrival: the node was down, nobody waited for
@@ -52,7 +56,8 @@ impl DropReason {
         match self {
             DropReason::NodeDown | DropReason::NoWaiter => true,
             DropReason::Partition => detail == CUT_IN_FLIGHT,
-            DropReason::Loss | DropReason::Rule(_) | DropReason::UnknownNode => false,
+            DropReason::Loss => detail == LOST_IN_FLIGHT,
+            DropReason::Rule(_) | DropReason::UnknownNode => false,
         }
     }
 }
@@ -87,7 +92,8 @@ pub enum TraceKind {
         /// Tick at which the copy will be delivered.
         deliver_at: Tick,
     },
-    /// A held message was released by removing its rule.
+    /// A held message was released: by removing its rule, or by a step of a scripted
+    /// cluster that delivers it.
     Release {
         /// Tick at which it will be delivered.
         deliver_at: Tick,

@@ -28,6 +28,7 @@ pub struct ClusterBuilder {
     trace_capacity: usize,
     roundtrip_codec: bool,
     folded_kinds: Vec<&'static str>,
+    scripted: bool,
 }
 
 impl Default for ClusterBuilder {
@@ -44,6 +45,7 @@ impl Default for ClusterBuilder {
             trace_capacity: DEFAULT_TRACE_CAPACITY,
             roundtrip_codec: false,
             folded_kinds: Vec::new(),
+            scripted: false,
         }
     }
 }
@@ -133,6 +135,19 @@ impl ClusterBuilder {
         self
     }
 
+    /// Build a scripted cluster (default off): nothing happens by itself. Every message
+    /// is held in flight until a step delivers, duplicates or loses it, a storage
+    /// operation completes only when a step completes it, a timer fires and a request
+    /// times out only when a step says so, and each step advances the clock by one tick.
+    /// It replays a schedule of the exhaustive search ([`crate::search::Step`]) with
+    /// [`Cluster::step`] or [`Cluster::replay_schedule`]; it is not ticked. A message
+    /// to a name that is not a node (a client of a search model) is told at once and
+    /// kept in [`Cluster::outside_messages`].
+    pub fn scripted(mut self) -> Self {
+        self.scripted = true;
+        self
+    }
+
     /// Build the cluster; `factory(id, peers)` makes each server's process, at start and
     /// again at every restart.
     pub fn build<P: Process>(
@@ -150,6 +165,7 @@ impl ClusterBuilder {
             index: BTreeMap::new(),
             request_timeout: self.request_timeout,
             roundtrip_codec: self.roundtrip_codec,
+            script: self.scripted.then(Default::default),
         };
         let factory: Factory<P> = Rc::new(factory);
         let spawn: Spawn<P::Msg> = {

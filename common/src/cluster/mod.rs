@@ -21,6 +21,7 @@
 mod builder;
 mod control;
 mod report;
+mod script;
 mod slot;
 mod view;
 
@@ -246,6 +247,10 @@ impl<M: Message> Cluster<M> {
 
     /// Advance one tick; an invariant violation is returned instead of panicking.
     pub fn try_tick(&mut self) -> Result<(), ClusterError> {
+        assert!(
+            self.world.script.is_none(),
+            "a scripted cluster moves only by steps (Cluster::step), never by ticks"
+        );
         self.world.now += 1;
         self.tick_clock.set(self.world.now);
         let now = self.world.now;
@@ -350,6 +355,19 @@ impl<M: Message> Cluster<M> {
     }
 
     fn check_invariants(&mut self) -> Result<(), ClusterError> {
+        match self.broken_invariant() {
+            None => Ok(()),
+            Some((name, message)) => Err(ClusterError::Invariant {
+                name,
+                tick: self.world.now,
+                message,
+                report: self.report(),
+            }),
+        }
+    }
+
+    /// The first registered invariant that fails now: its name and what it said.
+    fn broken_invariant(&mut self) -> Option<(String, String)> {
         let mut invariants = std::mem::take(&mut self.invariants);
         let view = self.view();
         let mut violation = None;
@@ -360,15 +378,7 @@ impl<M: Message> Cluster<M> {
             }
         }
         self.invariants = invariants;
-        match violation {
-            None => Ok(()),
-            Some((name, message)) => Err(ClusterError::Invariant {
-                name,
-                tick: self.world.now,
-                message,
-                report: self.report(),
-            }),
-        }
+        violation
     }
 
     /// A read-only view of every node.

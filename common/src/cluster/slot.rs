@@ -2,10 +2,10 @@
 //! its random streams, clock, storage and files — and the [`Env`] that connects them.
 
 use crate::fileio::{NodeDir, SimFs, SimFsConfig};
-use crate::id::ProcessId;
+use crate::id::{CorrId, ProcessId, TimerId};
 use crate::msg::{Envelope, Message};
 use crate::net::SimNet;
-use crate::node::Node;
+use crate::node::{Continuations, Node};
 use crate::process::{Env, Process, roundtrip};
 use crate::rng::SimRng;
 use crate::store::{CrashPolicy, Durability, SimKv, StoreImage, StoreOpId, WriteBatch};
@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::NodeStatus;
+use super::script::Script;
 
 /// What is shared by every node of a simulation.
 pub(crate) struct World<M> {
@@ -25,6 +26,9 @@ pub(crate) struct World<M> {
     pub(crate) index: BTreeMap<ProcessId, usize>,
     pub(crate) request_timeout: Tick,
     pub(crate) roundtrip_codec: bool,
+    /// In a scripted cluster, the messages it holds for the steps to take (`None` in a
+    /// cluster that runs on its clock).
+    pub(crate) script: Option<Script<M>>,
 }
 
 /// A node's private simulated environment: its random streams, clock and storage.
@@ -109,6 +113,12 @@ impl<M: Message> Env<M> for SimEnv<'_, M> {
             envelope.body = roundtrip(envelope.body);
         }
         let now = self.world.now;
+        if let Some(script) = &mut self.world.script {
+            let to_node = self.world.index.contains_key(&envelope.to);
+            let keep = self.world.net.config().trace_payloads;
+            script.send(now, envelope, to_node, keep, &mut self.world.trace);
+            return;
+        }
         match self.world.index.get(&envelope.to) {
             Some(&to) => self
                 .world
@@ -186,6 +196,14 @@ pub(crate) trait DynNode<M: Message> {
     fn keep_for_resume(&mut self, env: Envelope<M>);
     fn run_timers(&mut self, world: &mut World<M>);
     fn complete_storage(&mut self, world: &mut World<M>);
+    /// Complete the oldest storage operation now (a scripted cluster's step).
+    fn complete_next_storage(&mut self, world: &mut World<M>) -> bool;
+    /// Fire timer `id` now (a scripted cluster's step).
+    fn fire_timer(&mut self, world: &mut World<M>, id: TimerId) -> bool;
+    /// Time out request `corr` now (a scripted cluster's step).
+    fn expire_request(&mut self, world: &mut World<M>, corr: CorrId) -> bool;
+    /// What the node waits for, as data.
+    fn waits(&self) -> Continuations;
     fn crash(&mut self, world: &mut World<M>, policy: Option<CrashPolicy>);
     fn restart(&mut self, world: &mut World<M>);
     fn pause(&mut self, world: &mut World<M>);
@@ -239,6 +257,29 @@ impl<P: Process> DynNode<P::Msg> for NodeSlot<P> {
             let (node, mut env) = self.env(world);
             node.storage_done(&mut env, id, result);
         }
+    }
+
+    fn complete_next_storage(&mut self, world: &mut World<P::Msg>) -> bool {
+        let Some((id, result)) = self.io.kv.complete_next(&mut self.io.store_rng) else {
+            return false;
+        };
+        let (node, mut env) = self.env(world);
+        node.storage_done(&mut env, id, result);
+        true
+    }
+
+    fn fire_timer(&mut self, world: &mut World<P::Msg>, id: TimerId) -> bool {
+        let (node, mut env) = self.env(world);
+        node.fire_timer(&mut env, id)
+    }
+
+    fn expire_request(&mut self, world: &mut World<P::Msg>, corr: CorrId) -> bool {
+        let (node, mut env) = self.env(world);
+        node.expire_request(&mut env, corr)
+    }
+
+    fn waits(&self) -> Continuations {
+        self.node.continuations()
     }
 
     fn crash(&mut self, world: &mut World<P::Msg>, policy: Option<CrashPolicy>) {

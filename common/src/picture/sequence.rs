@@ -58,6 +58,15 @@ pub struct Arrow {
     pub(super) order: usize,
 }
 
+impl Arrow {
+    /// Whether it was dropped where it was sent, in the tick it was sent: it never
+    /// travelled. (A scripted cluster can deliver a message in the tick it was sent,
+    /// which is not a drop.)
+    pub fn lost_at_sender(&self) -> bool {
+        self.sent.is_some() && self.sent == self.end && matches!(self.fate, Fate::Lost(_))
+    }
+}
+
 /// What a small mark on a lane (or across the diagram) stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MarkKind {

@@ -166,7 +166,7 @@ impl SequenceDiagram {
             if let Some(sent) = arrow.sent {
                 start[i] = take(sent, Some(arrow.from), SENDS);
             }
-            let lost_at_sender = arrow.sent.is_some() && arrow.sent == arrow.end;
+            let lost_at_sender = arrow.lost_at_sender();
             if let (Some(tick), false) = (arrow.end, lost_at_sender) {
                 end[i] = take(tick, arrow.to, ARRIVALS);
             }
@@ -394,7 +394,7 @@ impl SequenceDiagram {
                 .end
                 .map(|t| y_of(t) + layout.end[i] * ROW)
                 .unwrap_or(layout.bottom);
-            let lost_at_sender = arrow.sent.is_some() && arrow.sent == arrow.end;
+            let lost_at_sender = arrow.lost_at_sender();
             // Where the kind's label goes: a third of the way along, just above.
             let (lx, ly) = if lost_at_sender {
                 // It never left: a short stub toward the receiver.

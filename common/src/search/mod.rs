@@ -75,6 +75,43 @@
 //! again from the start, with a trace recorded (one tick per step), which
 //! [`crate::picture::SequenceDiagram::from_trace`] draws.
 //!
+//! [`Model::replay_in_cluster`] replays it in the simulator instead: a
+//! [`Cluster`](crate::Cluster) built with
+//! [`ClusterBuilder::scripted`](crate::ClusterBuilder::scripted) holds every message in
+//! flight until a step delivers, duplicates or loses it (a step names a message by its
+//! envelope; of identical copies it takes the one sent first), completes a storage
+//! operation only when a step completes it, fires a timer or times out a request only
+//! when a step says so, and crashes and restarts nodes with its own crash (unsynced
+//! writes lost). The model's invariants are checked on the cluster's nodes after every
+//! step, and [`ClusterReplay::first_broken`] says which broke first and after how many
+//! steps: for a counterexample, the same invariant after as many steps as the search
+//! took. The cluster's trace (one tick per step) draws with
+//! [`SequenceDiagram::from_trace`](crate::picture::SequenceDiagram::from_trace):
+//!
+//! ```
+//! # use common::echo::{EchoMsg, EchoServer};
+//! # use common::search::{Bounds, Model};
+//! use common::picture::SequenceDiagram;
+//!
+//! let model = Model::new(["athens"], |_| EchoServer::new(5))
+//!     .request("alice", "athens", EchoMsg::Echo { text: "hi".into() })
+//!     .bounds(Bounds::depth(4))
+//!     .invariant("nobody is answered", |view| {
+//!         if view.replies().is_empty() { Ok(()) } else { Err("alice was answered".into()) }
+//!     });
+//! let violation = model.check().violation.expect("one delivery answers alice");
+//! let replay = model.replay_in_cluster(&violation.schedule).expect("it replays");
+//! let broken = replay.first_broken().expect("the cluster breaks it too");
+//! assert_eq!((broken.step, broken.invariant.as_str()), (1, "nobody is answered"));
+//! let diagram = SequenceDiagram::from_trace(replay.trace()).lanes(replay.servers());
+//! assert_eq!(diagram.arrows().len(), 2, "the echo and its reply");
+//! ```
+//!
+//! A schedule that cannot be taken in the cluster (a message not in flight, a storage
+//! step with nothing pending, ...) is a [`ScriptError`](crate::ScriptError) naming the
+//! step. The section tests replay their counterexamples this way:
+//! `cargo test -p generation-voting --test search` and `cargo test -p paxos --test search`.
+//!
 //! ## What is not here
 //!
 //! Storage operations do not fail, a crash loses every unsynced write (no torn or kept
@@ -84,6 +121,7 @@
 //! the node's state and continuations, as the section servers keep their phase in
 //! their state.
 
+mod cluster;
 mod live;
 mod symmetry;
 
@@ -92,11 +130,13 @@ use crate::msg::Envelope;
 use crate::process::Process;
 use crate::store::StoreImage;
 use crate::trace::{DropReason, Trace, TraceEvent, TraceKind};
+pub use cluster::{BrokenAt, ClusterReplay};
 use live::{Disk, Factory, Live, LocalEvent};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 /// The limits of a search. Each fault is a budget over a whole schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,7 +355,10 @@ pub enum SearchError {
 pub struct View<'a, P: Process> {
     servers: &'a [ProcessId],
     nodes: Vec<Option<&'a P>>,
-    disks: Vec<&'a Disk>,
+    /// What a crash of each server now would leave on its disk.
+    durable: Vec<&'a StoreImage>,
+    /// Storage operations of each server submitted and not completed yet.
+    pending: Vec<usize>,
     replies: Vec<&'a Envelope<P::Msg>>,
     in_flight: usize,
 }
@@ -343,7 +386,7 @@ impl<'a, P: Process> View<'a, P> {
     /// What a crash of `id` now would leave on its disk.
     pub fn durable(&self, id: &str) -> Option<&'a StoreImage> {
         let i = self.servers.iter().position(|s| s.as_str() == id)?;
-        Some(&self.disks[i].durable)
+        Some(self.durable[i])
     }
 
     /// Storage operations of `id` submitted and not completed yet.
@@ -351,7 +394,7 @@ impl<'a, P: Process> View<'a, P> {
         self.servers
             .iter()
             .position(|s| s.as_str() == id)
-            .map_or(0, |i| self.disks[i].pending.len())
+            .map_or(0, |i| self.pending[i])
     }
 
     /// Every distinct message a server sent to a client so far.
@@ -372,7 +415,7 @@ type ProjectionFn<P> = dyn Fn(&View<'_, P>) -> String;
 /// the invariants and the symmetry.
 pub struct Model<P: Process> {
     servers: Vec<ProcessId>,
-    factory: Box<Factory<P>>,
+    factory: Rc<Factory<P>>,
     requests: Vec<Envelope<P::Msg>>,
     bounds: Bounds,
     invariants: Vec<(String, Box<InvariantFn<P>>)>,
@@ -393,7 +436,7 @@ where
     ) -> Self {
         Model {
             servers: servers.into_iter().map(Into::into).collect(),
-            factory: Box::new(factory),
+            factory: Rc::new(factory),
             requests: Vec::new(),
             bounds: Bounds::default(),
             invariants: Vec::new(),
@@ -502,7 +545,7 @@ where
             nodes.push(Live::boot(
                 id,
                 &self.servers,
-                &self.factory,
+                &*self.factory,
                 &mut sent,
                 Some((&mut trace, 0)),
             ));
@@ -575,7 +618,7 @@ where
             };
             nodes[node].apply(
                 &event,
-                &self.factory,
+                &*self.factory,
                 message,
                 &mut sent,
                 Some((&mut trace, tick)),
@@ -658,7 +701,8 @@ impl<P: Process> Replay<P> {
         let view = View {
             servers: &self.servers,
             nodes: self.nodes.iter().map(|l| l.node.process()).collect(),
-            disks: self.nodes.iter().map(|l| &l.disk).collect(),
+            durable: self.nodes.iter().map(|l| &l.disk.durable).collect(),
+            pending: self.nodes.iter().map(|l| l.disk.pending.len()).collect(),
             replies,
             in_flight: self.in_flight.len(),
         };
@@ -871,14 +915,14 @@ where
         let mut live = Live::boot(
             id,
             &self.model.servers,
-            &self.model.factory,
+            &*self.model.factory,
             &mut sink,
             None,
         );
         for event in chain.iter().rev() {
             live.apply(
                 event,
-                &self.model.factory,
+                &*self.model.factory,
                 |m| self.messages[m as usize].clone(),
                 &mut sink,
                 None,
@@ -896,7 +940,7 @@ where
         let mut sent = Vec::new();
         live.apply(
             event,
-            &self.model.factory,
+            &*self.model.factory,
             |m| self.messages[m as usize].clone(),
             &mut sent,
             None,
@@ -1123,11 +1167,17 @@ where
                 .enumerate()
                 .map(|(n, l)| self.tables[n].locals[*l as usize].process.as_ref())
                 .collect(),
-            disks: global
+            durable: global
                 .locals
                 .iter()
                 .enumerate()
-                .map(|(n, l)| &self.tables[n].locals[*l as usize].disk)
+                .map(|(n, l)| &self.tables[n].locals[*l as usize].disk.durable)
+                .collect(),
+            pending: global
+                .locals
+                .iter()
+                .enumerate()
+                .map(|(n, l)| self.tables[n].locals[*l as usize].disk.pending.len())
                 .collect(),
             replies: global
                 .replies
@@ -1217,7 +1267,7 @@ where
             let live = Live::boot(
                 id,
                 &self.model.servers,
-                &self.model.factory,
+                &*self.model.factory,
                 &mut sent,
                 None,
             );

@@ -299,37 +299,52 @@ impl SimKv {
             let Some(op) = self.pending.pop_front() else {
                 break;
             };
-            let failed = if self.fail_next > 0 {
-                self.fail_next -= 1;
-                true
-            } else {
-                rng.chance(self.config.failure_rate)
-            };
-            if failed {
-                done.push((op.id, Err(StoreError::Injected)));
-                continue;
-            }
-            match op.kind {
-                OpKind::Write(batch, durability) => {
-                    if let Err(invalid) = self.visible.check(&batch) {
-                        done.push((op.id, Err(invalid)));
-                        continue;
-                    }
-                    self.visible.apply(&batch);
-                    self.unsynced.push(batch);
-                    if durability == Durability::Sync {
-                        self.flush();
-                    }
-                    self.writes_completed += 1;
-                }
-                OpKind::Sync => {
-                    self.flush();
-                    self.syncs_completed += 1;
-                }
-            }
-            done.push((op.id, Ok(())));
+            done.push(self.complete(op, rng));
         }
         done
+    }
+
+    /// Complete the oldest submitted operation now, whatever its due tick (`None` if
+    /// nothing is pending): for a driver that decides itself when storage makes
+    /// progress, such as a scripted cluster replaying a schedule of the exhaustive
+    /// search ([`crate::search`]). Injected failures apply as in
+    /// [`SimKv::complete_due`].
+    pub fn complete_next(
+        &mut self,
+        rng: &mut SimRng,
+    ) -> Option<(StoreOpId, Result<(), StoreError>)> {
+        let op = self.pending.pop_front()?;
+        Some(self.complete(op, rng))
+    }
+
+    fn complete(&mut self, op: PendingOp, rng: &mut SimRng) -> (StoreOpId, Result<(), StoreError>) {
+        let failed = if self.fail_next > 0 {
+            self.fail_next -= 1;
+            true
+        } else {
+            rng.chance(self.config.failure_rate)
+        };
+        if failed {
+            return (op.id, Err(StoreError::Injected));
+        }
+        match op.kind {
+            OpKind::Write(batch, durability) => {
+                if let Err(invalid) = self.visible.check(&batch) {
+                    return (op.id, Err(invalid));
+                }
+                self.visible.apply(&batch);
+                self.unsynced.push(batch);
+                if durability == Durability::Sync {
+                    self.flush();
+                }
+                self.writes_completed += 1;
+            }
+            OpKind::Sync => {
+                self.flush();
+                self.syncs_completed += 1;
+            }
+        }
+        (op.id, Ok(()))
     }
 
     fn flush(&mut self) {

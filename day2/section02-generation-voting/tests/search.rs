@@ -7,6 +7,7 @@
 //! search shows up here, and the counts are the ones the common README compares with the
 //! TLA+ model `DurableDecision`.
 
+use common::picture::{Fate, MarkKind, SequenceDiagram};
 use common::search::{Bounds, Model, Report, View};
 use generation_voting::{Config, GenerationServer, Msg, PROMISE_KEY, VoterMode};
 use std::collections::BTreeSet;
@@ -161,6 +162,42 @@ fn step2_search_catches_reply_before_persist_with_a_twelve_step_schedule() {
         replay.broken_invariant(&model).map(|(name, _)| name),
         Some(violation.invariant.clone()),
         "the replayed schedule reaches a state that breaks the same invariant"
+    );
+    // The same schedule in the simulator: a scripted cluster takes the twelve steps.
+    let in_cluster = model
+        .replay_in_cluster(&violation.schedule)
+        .expect("the counterexample replays in the simulator");
+    let broken = in_cluster
+        .first_broken()
+        .expect("the cluster's nodes break an invariant too");
+    assert_eq!(
+        (broken.step, &broken.invariant, &broken.reason),
+        (12, &violation.invariant, &violation.reason),
+        "in the cluster the same invariant breaks for the same reason, at step 12 and not before"
+    );
+    for id in SERVERS {
+        assert_eq!(
+            format!("{:?}", in_cluster.node(id)),
+            format!("{:?}", replay.node(id)),
+            "{id} ends in the same state in the cluster as in the search's replay"
+        );
+    }
+    let diagram = SequenceDiagram::from_trace(in_cluster.trace()).lanes(in_cluster.servers());
+    assert_eq!(diagram.ticks(), (0, 12), "one tick per step");
+    let told: Vec<&str> = diagram
+        .arrows()
+        .iter()
+        .filter(|a| a.kind == "Generation" && a.fate == Fate::Delivered)
+        .filter_map(|a| a.to.map(|lane| diagram.lane_names()[lane].as_str()))
+        .collect();
+    assert_eq!(
+        told,
+        ["alice", "bob"],
+        "the drawing shows both clients told a generation"
+    );
+    assert!(
+        diagram.marks().iter().any(|m| m.kind == MarkKind::Crash),
+        "the drawing shows the crash that made a voter forget its promise"
     );
 }
 

@@ -12,7 +12,7 @@
 //! ([`Model::after`]) and finds the shortest continuation that breaks an invariant.
 
 use common::picture::SequenceDiagram;
-use common::search::{Bounds, Model, Step, View};
+use common::search::{Bounds, Model, Step, View, Violation};
 use paxos::{Config, Msg, Operation, RequestId, Server};
 
 const SERVERS: [&str; 3] = ["athens", "byzantium", "cyrene"];
@@ -65,6 +65,39 @@ fn one_winner(view: &View<'_, Server>) -> Result<(), String> {
         [a, b, ..] if a != b => Err(format!("{a} and {b} were both told they won")),
         _ => Ok(()),
     }
+}
+
+/// Replay the counterexample in the simulator (a scripted cluster of the model's
+/// servers): the same invariant must break for the same reason at the same step, and
+/// every server must end where the search's own replay leaves it. Returns the drawing
+/// of the cluster's trace.
+fn replays_in_the_cluster(model: &Model<Server>, violation: &Violation<Msg>) -> SequenceDiagram {
+    let steps = violation.schedule.len();
+    let in_cluster = model
+        .replay_in_cluster(&violation.schedule)
+        .expect("the counterexample replays in the simulator");
+    let broken = in_cluster
+        .first_broken()
+        .expect("the cluster's nodes break an invariant too");
+    assert_eq!(
+        (broken.step, &broken.invariant, &broken.reason),
+        (steps, &violation.invariant, &violation.reason),
+        "in the cluster the same invariant breaks for the same reason, after all {steps} steps \
+         and not before"
+    );
+    let replay = model
+        .replay(&violation.schedule)
+        .expect("a counterexample replays");
+    for id in SERVERS {
+        assert_eq!(
+            format!("{:?}", in_cluster.node(id)),
+            format!("{:?}", replay.node(id)),
+            "{id} ends in the same state in the cluster as in the search's replay"
+        );
+    }
+    let diagram = SequenceDiagram::from_trace(in_cluster.trace()).lanes(in_cluster.servers());
+    assert_eq!(diagram.ticks(), (0, steps as u64), "one tick per step");
+    diagram
 }
 
 /// The first stage: the shortest schedule after which athens has learned a value.
@@ -172,6 +205,12 @@ fn step2_search_catches_the_proposer_that_ignores_accepted_values() {
         "the replay draws every message of both rounds: {} arrows",
         diagram.arrows().len()
     );
+    let in_cluster = replays_in_the_cluster(&model, violation);
+    assert_eq!(
+        in_cluster.arrows().len(),
+        diagram.arrows().len(),
+        "the cluster's trace draws as many messages as the search's replay"
+    );
 }
 
 #[test]
@@ -200,6 +239,14 @@ fn step1_search_catches_the_acceptor_that_replies_before_its_write_is_durable() 
             .iter()
             .any(|s| matches!(s, Step::Crash(_))),
         "the broken acceptor does harm only through a crash"
+    );
+    let diagram = replays_in_the_cluster(&model, violation);
+    assert!(
+        diagram
+            .marks()
+            .iter()
+            .any(|m| m.kind == common::picture::MarkKind::Crash),
+        "the cluster's drawing shows the crash"
     );
     let correct = self::model(Config::default(), Bounds::depth(13).crashes(1), 2)
         .after(alice_chosen(Config::default()))
