@@ -65,6 +65,12 @@ pub const SECTIONS: &[ClusterSection] = &[
         client: "multipaxos-client",
         example: "put title alice",
     },
+    ClusterSection {
+        package: "raft",
+        server: "raft-server",
+        client: "raft-client",
+        example: "put title alice",
+    },
 ];
 
 /// Node names, in order (the course's servers).
