@@ -61,7 +61,7 @@ fn step3_every_schedule_of_two_elections_with_a_crash_has_one_leader_per_term() 
 }
 
 #[test]
-fn step3_search_catches_a_vote_kept_in_memory_with_a_short_schedule() {
+fn step3_search_catches_a_vote_kept_in_memory_in_eight_steps_and_the_cluster_replays_it() {
     let model = model(
         Config::vote_in_memory(),
         Bounds::depth(12).crashes(1).ticks(2),
