@@ -166,6 +166,14 @@ impl<P: Process> Node<P> {
         self.act(env, |p, ctx| p.on_tick(ctx));
     }
 
+    /// Call `on_tick` now, and nothing else (no timer fires, no request expires): one
+    /// tick of the node's own clock, for a driver that decides itself when time passes,
+    /// such as the exhaustive search of [`crate::search`]. Does nothing if the node is
+    /// crashed.
+    pub fn tick(&mut self, env: &mut dyn Env<P::Msg>) {
+        self.act(env, |p, ctx| p.on_tick(ctx));
+    }
+
     /// Fire the timer `id` now, whatever its deadline, and report whether it was set.
     /// For a driver that decides itself when time has passed, such as the exhaustive
     /// search of [`crate::search`], where any timer may fire at any moment.

@@ -127,7 +127,8 @@ impl<M: Message> Cluster<M> {
 
     /// Take one step of a schedule, one tick after the previous one: deliver, duplicate
     /// or lose a message in flight (a delivery to a crashed node is dropped); complete a
-    /// node's oldest storage operation; fire a timer; time out a request; crash a node
+    /// node's oldest storage operation; fire a timer; time out a request; call a node's
+    /// `on_tick` (and nothing else); crash a node
     /// (the cluster's own crash: memory, callbacks, queued storage operations and
     /// unsynced writes gone, by the node's crash policy); restart a crashed node.
     ///
@@ -233,6 +234,12 @@ impl<M: Message> Cluster<M> {
                 }
                 self.advance();
                 self.nodes[i].expire_request(&mut self.world, *corr);
+            }
+            Step::Tick(id) => {
+                let i = node(self, id)?;
+                self.running(i, id, number)?;
+                self.advance();
+                self.nodes[i].tick_once(&mut self.world);
             }
             Step::Crash(id) => {
                 let i = node(self, id)?;

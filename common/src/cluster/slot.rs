@@ -200,6 +200,8 @@ pub(crate) trait DynNode<M: Message> {
     fn complete_next_storage(&mut self, world: &mut World<M>) -> bool;
     /// Fire timer `id` now (a scripted cluster's step).
     fn fire_timer(&mut self, world: &mut World<M>, id: TimerId) -> bool;
+    /// Call `on_tick` now, and nothing else (a scripted cluster's step).
+    fn tick_once(&mut self, world: &mut World<M>);
     /// Time out request `corr` now (a scripted cluster's step).
     fn expire_request(&mut self, world: &mut World<M>, corr: CorrId) -> bool;
     /// What the node waits for, as data.
@@ -271,6 +273,11 @@ impl<P: Process> DynNode<P::Msg> for NodeSlot<P> {
     fn fire_timer(&mut self, world: &mut World<P::Msg>, id: TimerId) -> bool {
         let (node, mut env) = self.env(world);
         node.fire_timer(&mut env, id)
+    }
+
+    fn tick_once(&mut self, world: &mut World<P::Msg>) {
+        let (node, mut env) = self.env(world);
+        node.tick(&mut env);
     }
 
     fn expire_request(&mut self, world: &mut World<P::Msg>, corr: CorrId) -> bool {

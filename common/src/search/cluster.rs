@@ -257,7 +257,8 @@ mod tests {
                     .crashes(1)
                     .losses(1)
                     .duplications(1)
-                    .timeouts(true),
+                    .timeouts(true)
+                    .ticks(1),
             )
             .invariant("no total above what was put", |view| {
                 match view.running().find(|(_, k)| k.total > 5) {
@@ -324,7 +325,8 @@ mod tests {
             Step::Deliver(pong),
             Step::Timer(byzantium.clone(), TimerId(1)),
             Step::Lose(back),
-            Step::Timeout(byzantium, CorrId::new(0, 1)),
+            Step::Timeout(byzantium.clone(), CorrId::new(0, 1)),
+            Step::Tick(byzantium),
             Step::Crash(athens.clone()),
             Step::Restart(athens),
         ]

@@ -142,6 +142,8 @@ pub(crate) enum LocalEvent {
     Crash,
     /// Start a new incarnation.
     Restart,
+    /// Call `on_tick` (within [`super::Bounds::ticks`]).
+    Tick,
 }
 
 /// A node being run: the process with its runtime, and its storage.
@@ -214,6 +216,9 @@ impl<P: Process> Live<P> {
             }
             LocalEvent::Timeout(corr) => {
                 self.with_env(sent, trace, |node, env| node.expire_request(env, *corr));
+            }
+            LocalEvent::Tick => {
+                self.with_env(sent, trace, |node, env| node.tick(env));
             }
             LocalEvent::Storage => {
                 if let Some((id, result)) = self.disk.complete_next() {

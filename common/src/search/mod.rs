@@ -21,6 +21,9 @@
 //!   keep it in flight (within [`Bounds::duplications`]);
 //! * **complete** a server's oldest storage operation, running its callback;
 //! * **fire** a timer, or time out a request (with [`Bounds::timeouts`]);
+//! * **tick** a running server: call its `on_tick` once, and nothing else (within
+//!   [`Bounds::ticks`], default 0: for a protocol that counts ticks itself, as Raft
+//!   counts its election timeout);
 //! * **crash** a server (within [`Bounds::crashes`]): its memory, callbacks, queued
 //!   storage operations and unsynced writes are gone; and **restart** a crashed one.
 //!
@@ -115,8 +118,8 @@
 //! ## What is not here
 //!
 //! Storage operations do not fail, a crash loses every unsynced write (no torn or kept
-//! prefix), there are no partitions (a loss is one message), `on_tick` is never called
-//! and files are not part of the state. Liveness ("eventually") is not checked: only
+//! prefix), there are no partitions (a loss is one message), `on_tick` is called only
+//! by a tick step (none without a [`Bounds::ticks`] budget) and files are not part of the state. Liveness ("eventually") is not checked: only
 //! invariants of states. The state key trusts that what a callback captured is told by
 //! the node's state and continuations, as the section servers keep their phase in
 //! their state.
@@ -151,6 +154,9 @@ pub struct Bounds {
     pub duplications: u32,
     /// Whether a request may time out (at any moment) (default false).
     pub timeouts: bool,
+    /// Tick steps (a call of a server's `on_tick`) in a schedule (default 0: `on_tick`
+    /// is never called).
+    pub ticks: u32,
     /// Distinct states after which the search stops, incomplete (default 2,000,000).
     pub max_states: usize,
 }
@@ -163,6 +169,7 @@ impl Default for Bounds {
             losses: 0,
             duplications: 0,
             timeouts: false,
+            ticks: 0,
             max_states: 2_000_000,
         }
     }
@@ -209,6 +216,11 @@ impl Bounds {
         }
     }
 
+    /// Allow `n` tick steps: each calls one running server's `on_tick`.
+    pub fn ticks(self, n: u32) -> Self {
+        Bounds { ticks: n, ..self }
+    }
+
     /// Stop after `n` distinct states.
     pub fn max_states(self, n: usize) -> Self {
         Bounds {
@@ -237,6 +249,8 @@ pub enum Step<M> {
     Crash(ProcessId),
     /// The node restarted.
     Restart(ProcessId),
+    /// The node's `on_tick` ran (one tick of its own clock; no timer fired).
+    Tick(ProcessId),
 }
 
 impl<M: crate::Message> fmt::Display for Step<M> {
@@ -251,6 +265,7 @@ impl<M: crate::Message> fmt::Display for Step<M> {
             Step::Timeout(n, c) => write!(f, "{n}: request {c} times out"),
             Step::Crash(n) => write!(f, "{n} crashes"),
             Step::Restart(n) => write!(f, "{n} restarts"),
+            Step::Tick(n) => write!(f, "{n} ticks"),
         }
     }
 }
@@ -609,6 +624,11 @@ where
                     LocalEvent::Restart,
                     None,
                 ),
+                Step::Tick(id) => (
+                    index(id).ok_or_else(|| unknown(id))?,
+                    LocalEvent::Tick,
+                    None,
+                ),
             };
             let mut sent = Vec::new();
             let message = |_: u32| {
@@ -748,6 +768,7 @@ struct Global {
     crashes: u32,
     losses: u32,
     duplications: u32,
+    ticks: u32,
 }
 
 /// A step between global states.
@@ -1017,6 +1038,9 @@ where
                 if *event == LocalEvent::Crash && self.model.bounds.crashes != Bounds::UNLIMITED {
                     next.crashes += 1;
                 }
+                if *event == LocalEvent::Tick && self.model.bounds.ticks != Bounds::UNLIMITED {
+                    next.ticks += 1;
+                }
                 let (local, sent) = self.transition(*node, global.locals[*node], event);
                 next.locals[*node] = local;
                 self.add_sent(&mut next, &sent);
@@ -1044,8 +1068,19 @@ where
                 }
                 moves.push(Move::Node(node, event.clone()));
             }
+            if global.ticks < bounds.ticks && self.running(node, *local) {
+                moves.push(Move::Node(node, LocalEvent::Tick));
+            }
         }
         moves
+    }
+
+    /// Whether server `node` in node state `local` is running (a crashed one can only
+    /// restart).
+    fn running(&self, node: usize, local: u32) -> bool {
+        !self.tables[node].locals[local as usize]
+            .events
+            .contains(&LocalEvent::Restart)
     }
 
     /// The label of correlation id `corr` allocated by `owner` when `owner` is a server
@@ -1155,7 +1190,13 @@ where
                 best = Some(form);
             }
         }
-        fingerprint(&(best, global.crashes, global.losses, global.duplications))
+        fingerprint(&(
+            best,
+            global.crashes,
+            global.losses,
+            global.duplications,
+            global.ticks,
+        ))
     }
 
     fn view<'a>(&'a self, global: &Global) -> View<'a, P> {
@@ -1208,6 +1249,7 @@ where
             Move::Node(n, LocalEvent::Timer(t)) => Step::Timer(id(*n), *t),
             Move::Node(n, LocalEvent::Timeout(c)) => Step::Timeout(id(*n), *c),
             Move::Node(n, LocalEvent::Crash) => Step::Crash(id(*n)),
+            Move::Node(n, LocalEvent::Tick) => Step::Tick(id(*n)),
             Move::Node(n, LocalEvent::Restart) => {
                 let _ = global;
                 Step::Restart(id(*n))
@@ -1233,8 +1275,12 @@ where
             Step::Timeout(id, c) => Move::Node(node(id)?, LocalEvent::Timeout(*c)),
             Step::Crash(id) => Move::Node(node(id)?, LocalEvent::Crash),
             Step::Restart(id) => Move::Node(node(id)?, LocalEvent::Restart),
+            Step::Tick(id) => Move::Node(node(id)?, LocalEvent::Tick),
         };
         match &wanted {
+            Move::Node(n, LocalEvent::Tick) => (global.ticks < self.model.bounds.ticks
+                && self.running(*n, global.locals[*n]))
+            .then_some(wanted),
             Move::Node(n, event) if !matches!(event, LocalEvent::Deliver(_)) => {
                 let local = &self.tables[*n].locals[global.locals[*n] as usize];
                 local.events.contains(event).then_some(wanted)
@@ -1288,6 +1334,7 @@ where
             crashes: 0,
             losses: 0,
             duplications: 0,
+            ticks: 0,
         };
         self.add_sent(&mut initial, &net);
         self.add_sent(&mut initial, &replies);
