@@ -92,6 +92,14 @@ pub struct Config {
     pub ack_timing: AckTiming,
     /// How reads are answered.
     pub read_mode: ReadMode,
+    /// Log compaction (step 5): once this many applied entries are in the log, the node
+    /// snapshots its state machine at its last applied index and discards the log up to
+    /// it, in one atomic write. `None` (the default) keeps every entry, as steps 1 to 4
+    /// do; [`Config::with_snapshots`] turns it on.
+    pub snapshot_every: Option<u64>,
+    /// The most snapshot bytes one `InstallSnapshot` carries (default 1,024): a large
+    /// snapshot travels in chunks, each acknowledged before the next is sent.
+    pub snapshot_chunk_bytes: usize,
 }
 
 impl Default for Config {
@@ -109,6 +117,8 @@ impl Default for Config {
             vote_persistence: VotePersistence::SyncedBeforeReply,
             ack_timing: AckTiming::AfterSync,
             read_mode: ReadMode::ReadIndex,
+            snapshot_every: None,
+            snapshot_chunk_bytes: 1024,
         }
     }
 }
@@ -151,6 +161,16 @@ impl Config {
     pub fn unbatched() -> Self {
         Config {
             batch_client_writes: false,
+            ..Config::default()
+        }
+    }
+
+    /// The default configuration with log compaction: a snapshot once `every` applied
+    /// entries are in the log, sent to lagging followers in chunks of `chunk_bytes`.
+    pub fn with_snapshots(every: u64, chunk_bytes: usize) -> Self {
+        Config {
+            snapshot_every: Some(every.max(1)),
+            snapshot_chunk_bytes: chunk_bytes.max(1),
             ..Config::default()
         }
     }

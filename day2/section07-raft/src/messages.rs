@@ -1,10 +1,12 @@
 //! Every message of the section, in one enum, and the values they carry.
 //!
-//! Raft needs two remote procedure calls between servers, each with its answer:
+//! Raft needs two remote procedure calls (three with log compaction) between servers, each with its answer:
 //! * `RequestVote` / `Vote` — a candidate asks for votes (and, with pre-vote, first asks
 //!   whether it *could* win, without disturbing anyone);
 //! * `AppendEntries` / `Appended` — the leader replicates its log and, with no entries,
-//!   says "I am still the leader" (the heartbeat).
+//!   says "I am still the leader" (the heartbeat);
+//! * with log compaction (step 5), `InstallSnapshot` / `SnapshotAck` — the leader sends a
+//!   follower that needs entries it has discarded its snapshot instead, in chunks.
 //!
 //! Every server-to-server message is one-way (`send`, not a request with a callback):
 //! an answer names the term it belongs to and the leader matches it by term and sender.
@@ -312,6 +314,38 @@ pub enum Msg {
         /// Echoes the request's `read_round`.
         read_round: u64,
     },
+    /// Leader → a follower whose next entry the leader has already discarded (step 5):
+    /// one chunk of the leader's snapshot. The follower collects the chunks in order and
+    /// installs the snapshot when the last one arrives.
+    InstallSnapshot {
+        /// The leader's term.
+        term: Term,
+        /// The leader.
+        leader: ProcessId,
+        /// The last index the snapshot covers.
+        last_index: Index,
+        /// The term of the entry at `last_index`.
+        last_term: Term,
+        /// Where in the snapshot's bytes this chunk starts.
+        offset: u64,
+        /// The chunk.
+        data: Vec<u8>,
+        /// This is the last chunk: install the snapshot.
+        done: bool,
+    },
+    /// Follower → leader: how much of the snapshot at `last_index` it holds. `installed`
+    /// is sent only once the snapshot (and the log it replaces) is durable.
+    SnapshotAck {
+        /// The follower's term.
+        term: Term,
+        /// The snapshot this acknowledges.
+        last_index: Index,
+        /// Bytes of it the follower holds: the offset of the next chunk to send.
+        received: u64,
+        /// The snapshot is installed and durable (the follower now matches through
+        /// `last_index`).
+        installed: bool,
+    },
 }
 
 impl Message for Msg {
@@ -328,6 +362,8 @@ impl Message for Msg {
             Msg::AppendEntries { entries, .. } if entries.is_empty() => "Heartbeat",
             Msg::AppendEntries { .. } => "AppendEntries",
             Msg::Appended { .. } => "Appended",
+            Msg::InstallSnapshot { .. } => "InstallSnapshot",
+            Msg::SnapshotAck { .. } => "SnapshotAck",
         }
     }
 }

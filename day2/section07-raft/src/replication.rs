@@ -26,6 +26,18 @@ pub struct Progress {
     pub active: bool,
     /// The highest ReadIndex round the follower has answered in the current term.
     pub acked_round: u64,
+    /// While the follower needs entries the leader has discarded: the snapshot being
+    /// sent to it (step 5).
+    pub snapshot: Option<SnapshotProgress>,
+}
+
+/// How far a snapshot has travelled to one follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SnapshotProgress {
+    /// The last index of the snapshot being sent (a newer snapshot starts over).
+    pub last_index: Index,
+    /// Bytes the follower has acknowledged: the next chunk starts here.
+    pub acked: u64,
 }
 
 impl Progress {
@@ -39,6 +51,7 @@ impl Progress {
             progressed: false,
             active: true,
             acked_round: 0,
+            snapshot: None,
         }
     }
 }
@@ -163,6 +176,14 @@ impl Server {
             let Some(progress) = self.progress.get(peer) else {
                 return;
             };
+            if progress.next_index <= self.snapshot_index {
+                // The entries it needs are discarded: send the snapshot instead, one
+                // chunk at a time.
+                if progress.inflight == 0 {
+                    self.send_snapshot_chunk(ctx, peer);
+                }
+                return;
+            }
             let limit = if progress.probing {
                 1
             } else {
@@ -235,11 +256,17 @@ impl Server {
             let Some(progress) = self.progress.get(peer) else {
                 return;
             };
+            if progress.next_index <= self.snapshot_index {
+                return; // a snapshot chunk went instead
+            }
             let prev = if progress.probing {
                 progress.next_index - 1
             } else {
                 progress.match_index
             };
+            // The log before the snapshot is gone; its last index is the oldest
+            // position a heartbeat can name.
+            let prev = prev.max(self.snapshot_index);
             self.send_append(ctx, peer, prev + 1, prev);
         }
     }
@@ -283,15 +310,8 @@ impl Server {
             self.advance_commit(ctx);
         } else if let Some(hint) = conflict {
             let match_index = progress.match_index;
-            let log = &self.log;
-            let term_of = |i: Index| -> Option<Term> {
-                if i == 0 {
-                    Some(0)
-                } else {
-                    log.get(usize::try_from(i - 1).ok()?).map(|e| e.term)
-                }
-            };
-            let next = next_after_conflict(hint, last, term_of).clamp(match_index + 1, last + 1);
+            let next = next_after_conflict(hint, last, |i| self.term_at(i))
+                .clamp(match_index + 1, last + 1);
             let Some(progress) = self.progress.get_mut(from) else {
                 return;
             };

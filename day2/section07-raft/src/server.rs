@@ -7,6 +7,7 @@ use crate::config::{AckTiming, Config, VotePersistence};
 use crate::messages::{ConflictHint, Entry, Index, Msg, RequestId, Term};
 use crate::reads::PendingRead;
 use crate::replication::Progress;
+use crate::snapshot::IncomingSnapshot;
 use crate::state_machine::{Applied, StateMachine};
 use crate::storage::{self, HARD_STATE_KEY, HardState};
 use common::{
@@ -61,6 +62,12 @@ pub struct Stats {
     /// Times the counting rule committed an entry of an earlier term by counting (always
     /// 0 under the current-term rule): the moments Figure 8 needs.
     pub old_term_commits: u64,
+    /// Snapshots this node took of its own state machine (step 5).
+    pub snapshots_taken: u64,
+    /// Snapshots this node installed from a leader.
+    pub snapshots_installed: u64,
+    /// `InstallSnapshot` chunks sent to followers.
+    pub snapshot_chunks_sent: u64,
 }
 
 /// A Raft node. Its whole state is plain data: it clones, compares and hashes.
@@ -72,8 +79,18 @@ pub struct Server {
     // ----- persistent (Figure 2), in memory ahead of the disk while a write is in flight
     pub(crate) current_term: Term,
     pub(crate) voted_for: Option<ProcessId>,
-    /// Entry `i` is `log[i - 1]`.
+    /// The entries after the snapshot: entry `i` is `log[i - snapshot_index - 1]`.
     pub(crate) log: Vec<Entry>,
+    /// The last index the snapshot covers (0: no snapshot, the log starts at 1).
+    pub(crate) snapshot_index: Index,
+    /// The term of the entry at `snapshot_index`.
+    pub(crate) snapshot_term: Term,
+    /// The snapshot's encoded bytes: what is on disk, and what a leader sends.
+    pub(crate) snapshot_bytes: Vec<u8>,
+    /// A snapshot taken or installed in memory that the next write must store.
+    pub(crate) snapshot_dirty: bool,
+    /// Chunks of a leader's snapshot received so far.
+    pub(crate) incoming: Option<IncomingSnapshot>,
     // ----- volatile
     pub(crate) role: Role,
     /// The leader of the current term, once known.
@@ -121,6 +138,11 @@ impl Server {
             current_term: 0,
             voted_for: None,
             log: Vec::new(),
+            snapshot_index: 0,
+            snapshot_term: 0,
+            snapshot_bytes: Vec::new(),
+            snapshot_dirty: false,
+            incoming: None,
             role: Role::Follower,
             leader: None,
             commit_index: 0,
@@ -175,30 +197,46 @@ impl Server {
     pub fn leader(&self) -> Option<&ProcessId> {
         self.leader.as_ref()
     }
-    /// The log, entry `i` at position `i - 1`.
+    /// The entries the log holds: without a snapshot the whole log, entry `i` at
+    /// position `i - 1`; after one, the entries from `snapshot_index() + 1` on.
     pub fn log(&self) -> &[Entry] {
         &self.log
     }
-    /// Index of the last entry (0 for an empty log).
+    /// Index of the last entry (0 for an empty log; the snapshot's last index when the
+    /// snapshot covers every entry).
     pub fn last_index(&self) -> Index {
-        self.log.len() as Index
+        self.snapshot_index + self.log.len() as Index
     }
     /// Term of the last entry (0 for an empty log).
     pub fn last_term(&self) -> Term {
-        self.log.last().map_or(0, |e| e.term)
+        self.log.last().map_or(self.snapshot_term, |e| e.term)
     }
-    /// The entry at `index`, if the log holds one.
+    /// The entry at `index`, if the log holds one (`None` past the end, and for an
+    /// index the snapshot covers: that entry was discarded).
     pub fn entry(&self, index: Index) -> Option<&Entry> {
-        let at = usize::try_from(index.checked_sub(1)?).ok()?;
+        let at = usize::try_from(index.checked_sub(self.snapshot_index + 1)?).ok()?;
         self.log.get(at)
     }
-    /// The term of the entry at `index` (0 for index 0, `None` past the end).
+    /// The term of the entry at `index` (0 for index 0, the snapshot's term at its last
+    /// index, `None` past the end or before the snapshot's last index).
     pub fn term_at(&self, index: Index) -> Option<Term> {
-        if index == 0 {
-            Some(0)
+        if index == self.snapshot_index {
+            Some(self.snapshot_term)
         } else {
             self.entry(index).map(|e| e.term)
         }
+    }
+    /// The last index the snapshot covers (0 without a snapshot).
+    pub fn snapshot_index(&self) -> Index {
+        self.snapshot_index
+    }
+    /// The term of the entry at [`Server::snapshot_index`].
+    pub fn snapshot_term(&self) -> Term {
+        self.snapshot_term
+    }
+    /// The size of the snapshot in bytes (0 without one).
+    pub fn snapshot_size(&self) -> usize {
+        self.snapshot_bytes.len()
     }
     /// The highest index known committed here.
     pub fn commit_index(&self) -> Index {
@@ -351,7 +389,7 @@ impl Server {
         );
         ctx.note(format!("truncates its log from index {index}"));
         self.log
-            .truncate(usize::try_from(index - 1).unwrap_or(usize::MAX));
+            .truncate(usize::try_from(index - self.snapshot_index - 1).unwrap_or(usize::MAX));
         self.mark_log_dirty(index);
     }
 
@@ -363,7 +401,7 @@ impl Server {
         index
     }
 
-    fn mark_log_dirty(&mut self, index: Index) {
+    pub(crate) fn mark_log_dirty(&mut self, index: Index) {
         self.log_dirty_from = Some(self.log_dirty_from.map_or(index, |d| d.min(index)));
     }
 
@@ -407,9 +445,14 @@ impl Server {
         });
     }
 
-    /// The batch that brings the disk up to memory.
+    /// The batch that brings the disk up to memory: a new snapshot first (it discards
+    /// the log it covers), then the term and vote, then the log's changed suffix.
     fn pending_batch(&mut self) -> Result<WriteBatch, StoreError> {
         let mut batch = WriteBatch::new();
+        if self.snapshot_dirty {
+            self.snapshot_dirty = false;
+            batch = batch.install_snapshot(self.snapshot_index, self.snapshot_bytes.clone());
+        }
         if self.hard_state_dirty
             && self.config.vote_persistence == VotePersistence::SyncedBeforeReply
         {
@@ -426,7 +469,7 @@ impl Server {
             for entry in self
                 .log
                 .iter()
-                .skip(usize::try_from(from - 1).unwrap_or(usize::MAX))
+                .skip(usize::try_from(from - self.snapshot_index - 1).unwrap_or(usize::MAX))
             {
                 batch = batch.append(common::store::encode(entry)?);
             }
@@ -453,17 +496,41 @@ impl Server {
         }
     }
 
-    /// Recover term, vote and log from the disk.
+    /// Recover term, vote, snapshot and log from the disk: the state machine starts
+    /// from the snapshot (committed and applied through its last index), and the log is
+    /// the suffix after it.
     fn recover(&mut self, ctx: &mut Ctx<'_, Self>) -> Result<(), StoreError> {
         let hard = storage::load_hard_state(ctx.store())?;
         self.current_term = hard.term;
         self.voted_for = hard.voted_for;
+        let snapshot = storage::load_snapshot(ctx.log())?.unwrap_or_default();
+        if ctx.log().first_index() != snapshot.last_index + 1 {
+            return Err(StoreError::Decode {
+                key: "raft/log".into(),
+                reason: format!(
+                    "the log starts at index {} but the snapshot ends at {}",
+                    ctx.log().first_index(),
+                    snapshot.last_index
+                ),
+            });
+        }
+        self.snapshot_index = snapshot.last_index;
+        self.snapshot_term = snapshot.last_term;
+        self.snapshot_bytes = ctx
+            .log()
+            .snapshot()
+            .map(|s| s.data.clone())
+            .unwrap_or_default();
+        self.state_machine = snapshot.state_machine;
+        self.commit_index = self.snapshot_index;
+        self.last_applied = self.snapshot_index;
         self.log = storage::load_log(ctx.log())?;
         self.durable_last = self.last_index();
         ctx.note(format!(
-            "recovered term {}, vote {:?}, {} log entries",
+            "recovered term {}, vote {:?}, a snapshot through index {}, {} log entries after it",
             self.current_term,
             self.voted_for.as_ref().map(ProcessId::as_str),
+            self.snapshot_index,
             self.log.len()
         ));
         Ok(())
@@ -554,7 +621,20 @@ impl Server {
         }
         self.leader = Some(leader);
         self.reset_election_timer(ctx);
-        let checked = self.check_and_merge(ctx, prev_log_index, prev_log_term, &entries);
+        let checked = if prev_log_index < self.snapshot_index {
+            // Entries the snapshot covers are committed, so they are the leader's too:
+            // check and merge only what comes after the snapshot.
+            let covered =
+                usize::try_from(self.snapshot_index - prev_log_index).unwrap_or(usize::MAX);
+            if entries.len() <= covered {
+                Ok(prev_log_index + entries.len() as Index)
+            } else {
+                let (snapshot_index, snapshot_term) = (self.snapshot_index, self.snapshot_term);
+                self.check_and_merge(ctx, snapshot_index, snapshot_term, &entries[covered..])
+            }
+        } else {
+            self.check_and_merge(ctx, prev_log_index, prev_log_term, &entries)
+        };
         let success = checked.is_ok();
         let answer = match checked {
             Err(hint) => self.appended(false, 0, Some(hint), read_round),
@@ -785,6 +865,30 @@ impl Process for Server {
                 conflict,
                 read_round,
             ),
+            Msg::InstallSnapshot {
+                term,
+                leader,
+                last_index,
+                last_term,
+                offset,
+                data,
+                done,
+            } => self.on_install_snapshot(
+                ctx,
+                &env,
+                term,
+                leader,
+                (last_index, last_term),
+                offset,
+                data,
+                done,
+            ),
+            Msg::SnapshotAck {
+                term,
+                last_index,
+                received,
+                installed,
+            } => self.on_snapshot_ack(ctx, &env.from, term, last_index, received, installed),
             Msg::Executed { .. } | Msg::NotLeader { .. } | Msg::Superseded { .. } => {
                 ctx.note(format!(
                     "ignored stray {} from {}",
@@ -800,6 +904,7 @@ impl Process for Server {
         if self.halted.is_some() {
             return;
         }
+        self.maybe_compact(ctx);
         match self.role {
             Role::Leader => self.leader_tick(ctx),
             Role::Follower | Role::PreCandidate | Role::Candidate => {

@@ -1,8 +1,9 @@
 //! The replicated key-value store every node applies the committed log to, entry by
 //! entry.
 //!
-//! It lives in memory only: a restarted node rebuilds it by applying its log again from
-//! index 1 as it learns the commit index. Applying the same prefix always produces the
+//! It lives in memory: a restarted node rebuilds it by applying its log again from
+//! index 1 as it learns the commit index or, with log compaction (step 5), from its
+//! latest snapshot on, the store and its sessions decoded from the snapshot. Applying the same prefix always produces the
 //! same state, which is what makes every replica's store the same.
 //!
 //! ## Client sessions
@@ -21,10 +22,11 @@
 
 use crate::messages::{Command, Index, Operation, Outcome, RequestId};
 use common::ProcessId;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A client's latest applied request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Session {
     /// Its sequence number.
     pub seq: u64,
@@ -56,8 +58,10 @@ pub enum Applied {
     },
 }
 
-/// The key-value store and the client sessions.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// The key-value store and the client sessions: everything a snapshot must carry (step
+/// 5), since a node that restarts from a snapshot must still recognise a retried
+/// request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StateMachine {
     kv: BTreeMap<String, String>,
     sessions: BTreeMap<ProcessId, Session>,

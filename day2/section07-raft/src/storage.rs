@@ -11,8 +11,14 @@
 //! follower that meets a new term and a conflicting suffix writes the new term, the
 //! truncation and the new entries in one batch, so a crash can never leave it with the
 //! new entries but the old term, or half a suffix.
+//!
+//! With log compaction (step 5) the store's log also holds a snapshot: a
+//! postcard-encoded [`SnapshotData`] covering the log through its `last_index`, whose
+//! entries are discarded in the same batch that writes it. The log then starts at
+//! `last_index + 1`, and a restarted node starts from the snapshot plus that suffix.
 
 use crate::messages::{Entry, Index, Term};
+use crate::state_machine::StateMachine;
 use common::{LogImage, ProcessId, StoreError, StoreImage};
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +40,62 @@ pub fn load_hard_state(image: &StoreImage) -> Result<HardState, StoreError> {
     Ok(image.load(HARD_STATE_KEY)?.unwrap_or_default())
 }
 
-/// Every entry of `log`, in index order (index 1 first).
+/// A snapshot: the state machine after applying every entry through `last_index`, and
+/// the term of that entry (what the consistency check of the next AppendEntries needs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SnapshotData {
+    /// The last index the snapshot covers.
+    pub last_index: Index,
+    /// The term of the entry at `last_index`.
+    pub last_term: Term,
+    /// The key-value store and the client sessions as of `last_index`.
+    pub state_machine: StateMachine,
+}
+
+impl SnapshotData {
+    /// The snapshot's bytes, as stored and sent.
+    pub fn encode(&self) -> Result<Vec<u8>, StoreError> {
+        common::store::encode(self)
+    }
+
+    /// Decode a snapshot; a snapshot that does not decode, or whose state machine does
+    /// not stop at its `last_index`, is an error, never a silently empty store.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let data: SnapshotData = common::store::decode(b"raft/snapshot", bytes)?;
+        if data.state_machine.last_index() != data.last_index {
+            return Err(StoreError::Decode {
+                key: "raft/snapshot".into(),
+                reason: format!(
+                    "a snapshot through index {} holds a store applied through {}",
+                    data.last_index,
+                    data.state_machine.last_index()
+                ),
+            });
+        }
+        Ok(data)
+    }
+}
+
+/// The snapshot in `log`, decoded, if one was installed.
+pub fn load_snapshot(log: &LogImage) -> Result<Option<SnapshotData>, StoreError> {
+    log.snapshot()
+        .map(|snapshot| {
+            let data = SnapshotData::decode(&snapshot.data)?;
+            if data.last_index != snapshot.last_index {
+                return Err(StoreError::Decode {
+                    key: "raft/snapshot".into(),
+                    reason: format!(
+                        "the log's snapshot is at index {}, its data says {}",
+                        snapshot.last_index, data.last_index
+                    ),
+                });
+            }
+            Ok(data)
+        })
+        .transpose()
+}
+
+/// Every retained entry of `log`, in index order (`log.first_index()` first).
 pub fn load_log(log: &LogImage) -> Result<Vec<Entry>, StoreError> {
     let mut entries = Vec::with_capacity(log.len());
     for index in log.first_index()..=log.last_index() {
@@ -51,10 +112,18 @@ pub fn load_log(log: &LogImage) -> Result<Vec<Entry>, StoreError> {
     Ok(entries)
 }
 
-/// The term of entry `index` in `log` (0 for index 0, `None` past the end).
+/// The term of entry `index` in `log` (0 for index 0, the snapshot's term at its last
+/// index, `None` past the end or inside the discarded prefix).
 pub fn durable_term(log: &LogImage, index: Index) -> Option<Term> {
     if index == 0 {
         return Some(0);
+    }
+    if let Some(snapshot) = log.snapshot()
+        && snapshot.last_index == index
+    {
+        return SnapshotData::decode(&snapshot.data)
+            .ok()
+            .map(|data| data.last_term);
     }
     log.load::<Entry>(index).ok().flatten().map(|e| e.term)
 }

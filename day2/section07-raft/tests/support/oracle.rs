@@ -82,6 +82,49 @@ pub fn install(cluster: &mut Cluster<Msg>) -> Rc<RefCell<Ghost>> {
 }
 
 fn check_commit_and_apply(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), String> {
+    // Learn the committed log from every node's retained entries first: one node may
+    // already have compacted entries (step 5) that another, checked later, still holds.
+    loop {
+        let known = ghost.committed.len();
+        for (_, node) in view.nodes::<Server>() {
+            while (ghost.committed.len() as Index) < node.commit_index() {
+                let index = ghost.committed.len() as Index + 1;
+                let Some(entry) = node.entry(index) else {
+                    break;
+                };
+                ghost.committed.push(entry.clone());
+                ghost.committed_in.push(node.term());
+            }
+        }
+        // A node may apply, commit and compact an entry within one tick, before the
+        // oracle sees it committed anywhere. Its snapshot names the last entry's index
+        // and term, and the entries before it follow by log matching from the ones seen
+        // in logs (each seen entry records the term of the entry before it).
+        for (_, node) in view.nodes::<Server>() {
+            let known_len = ghost.committed.len() as Index;
+            if node.snapshot_index() <= known_len {
+                continue;
+            }
+            let mut chain = Vec::new();
+            let (mut index, mut term) = (node.snapshot_index(), node.snapshot_term());
+            while index > known_len {
+                let Some((entry, before)) = ghost.seen.get(&(index, term)) else {
+                    break;
+                };
+                chain.push(entry.clone());
+                (index, term) = (index - 1, *before);
+            }
+            if index == known_len {
+                for entry in chain.into_iter().rev() {
+                    ghost.committed.push(entry);
+                    ghost.committed_in.push(node.term());
+                }
+            }
+        }
+        if ghost.committed.len() == known {
+            break;
+        }
+    }
     for (id, node) in view.nodes::<Server>() {
         let id = id.to_string();
         let state = ghost.nodes.entry(id.clone()).or_default();
@@ -99,6 +142,18 @@ fn check_commit_and_apply(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Res
             ));
         }
         for index in state.commit + 1..=commit {
+            if index <= node.snapshot_index() {
+                // Compacted: the snapshot stands for entries this node applied, which
+                // the oracle saw committed; its store is compared with them below.
+                if index as usize > ghost.committed.len() {
+                    return Err(format!(
+                        "{id} holds a snapshot through index {} but only {} entries were ever seen committed",
+                        node.snapshot_index(),
+                        ghost.committed.len()
+                    ));
+                }
+                continue;
+            }
             let Some(entry) = node.entry(index) else {
                 return Err(format!(
                     "{id} marks index {index} committed but its log ends at {}",
@@ -119,7 +174,9 @@ fn check_commit_and_apply(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Res
             }
         }
         state.commit = commit;
-        if commit > 0 && node.entry(commit) != ghost.committed.get(commit as usize - 1) {
+        if commit > node.snapshot_index()
+            && node.entry(commit) != ghost.committed.get(commit as usize - 1)
+        {
             return Err(format!(
                 "{id}'s log no longer holds the committed entry at its commit index {commit}"
             ));
@@ -162,7 +219,7 @@ fn check_log_matching(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<
         state.checked = Some(fingerprint);
         // Entries up to the commit index are checked against the committed log; check
         // the tail, and the last committed entry as the anchor of the tail.
-        let from = node.commit_index().max(1);
+        let from = node.commit_index().max(node.snapshot_index() + 1);
         for index in from..=node.last_index() {
             let entry = node.entry(index).expect("index within the log");
             let before = node.term_at(index - 1).expect("index within the log");
@@ -212,7 +269,14 @@ fn check_leaders(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), S
             ghost.committed.iter().zip(&ghost.committed_in).enumerate()
         {
             let index = i as Index + 1;
-            if *committed_in < term && node.entry(index) != Some(entry) {
+            let held = if index < node.snapshot_index() {
+                true // compacted into the snapshot, whose store the oracle compares
+            } else if index == node.snapshot_index() {
+                node.snapshot_term() == entry.term
+            } else {
+                node.entry(index) == Some(entry)
+            };
+            if *committed_in < term && !held {
                 return Err(format!(
                     "leader completeness: {id} leads term {term} without the committed entry {entry} at index {index}"
                 ));

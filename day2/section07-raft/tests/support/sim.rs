@@ -64,3 +64,60 @@ pub fn swarm_config(seed: u64) -> SimConfig {
 pub fn run_swarm_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
     run_with(&swarm_config(seed), config, true)
 }
+
+/// How much of step 5 a run exercised: snapshots taken and installed, chunks sent, and
+/// restarts that found a snapshot on disk (summed over every incarnation of every node).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotTally {
+    pub taken: u64,
+    pub installed: u64,
+    pub chunks: u64,
+    pub restarts_from_snapshot: u64,
+}
+
+impl SnapshotTally {
+    pub fn add(&mut self, other: SnapshotTally) {
+        self.taken += other.taken;
+        self.installed += other.installed;
+        self.chunks += other.chunks;
+        self.restarts_from_snapshot += other.restarts_from_snapshot;
+    }
+}
+
+/// Run one seed with the oracle, and count what the servers did with snapshots. The
+/// counting hook reads the servers after every tick and never fails a run.
+pub fn run_seed_counting_snapshots(
+    sim_config: &SimConfig,
+    config: &Config,
+) -> Result<(Exercised, SnapshotTally), Box<SeedFailure>> {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+    type Seen = BTreeMap<(String, u32), (raft::Stats, bool)>;
+    let seen: Rc<RefCell<Seen>> = Rc::default();
+    let hook = Rc::clone(&seen);
+    let exercised = raft::sweep::run_with(sim_config, config, move |cluster| {
+        oracle::install(cluster);
+        cluster.add_invariant("(counts snapshots; never fails)", move |view| {
+            let mut seen = hook.borrow_mut();
+            for (id, node) in view.nodes::<raft::Server>() {
+                let key = (id.to_string(), node.incarnation());
+                let from_disk = seen
+                    .get(&key)
+                    .map_or(node.snapshot_index() > 0 && node.stats().writes == 0, |s| {
+                        s.1
+                    });
+                seen.insert(key, (node.stats(), from_disk));
+            }
+            Ok(())
+        });
+    })?;
+    let mut tally = SnapshotTally::default();
+    for ((_, incarnation), (stats, from_disk)) in seen.borrow().iter() {
+        tally.taken += stats.snapshots_taken;
+        tally.installed += stats.snapshots_installed;
+        tally.chunks += stats.snapshot_chunks_sent;
+        tally.restarts_from_snapshot += u64::from(*incarnation > 0 && *from_disk);
+    }
+    Ok((exercised, tally))
+}

@@ -1,0 +1,478 @@
+//! Step 5: snapshots and log compaction — a follower far behind repaired by
+//! InstallSnapshot in chunks, restarts from a snapshot plus the log after it, a crash at
+//! every step of an installation, the follower's installation rule (Figure 13), bad
+//! snapshots refused without losing anything, and storage that stays bounded under a
+//! long write workload. The oracle checks every tick; tick bounds are stated.
+
+mod support;
+
+use common::{Cluster, CrashPolicy};
+use raft::{Command, Config, Msg, Operation, RequestId, Server, SnapshotData, StateMachine};
+use support::*;
+
+/// Snapshots every 16 applied entries, sent in chunks of 64 bytes.
+fn compacting() -> Config {
+    Config::with_snapshots(16, 64)
+}
+
+/// Write `count` values over eight keys through `leader`, as `client` from `first_seq`.
+fn write_many(
+    cluster: &mut Cluster<Msg>,
+    client: &str,
+    leader: &str,
+    first_seq: u64,
+    count: u64,
+) -> u64 {
+    let mut last = 0;
+    for seq in first_seq..first_seq + count {
+        let key = format!("k{}", seq % 8);
+        let reply = execute(cluster, client, leader, seq, set(&key, &format!("v{seq}")));
+        last = reply.index;
+    }
+    last
+}
+
+/// A cluster of three compacting servers with a leader, and a follower cut off while
+/// the leader writes 60 entries: the follower's next entry is long discarded.
+fn follower_far_behind(seed: u64) -> (Cluster<Msg>, String, String, u64) {
+    let mut cluster = cluster_with(seed, &THREE, compacting());
+    let leader = until_leader(&mut cluster, 100);
+    let follower = THREE
+        .iter()
+        .find(|id| **id != leader)
+        .expect("three servers")
+        .to_string();
+    cluster.isolate(&follower);
+    let last = write_many(&mut cluster, ALICE, &leader, 1, 60);
+    cluster.tick_n(2);
+    (cluster, leader, follower, last)
+}
+
+/// A follower cut off while the leader applies and compacts 60 entries is brought up to
+/// date by the leader's snapshot, sent in several chunks, within 100 ticks of its return;
+/// its store is then the leader's.
+#[test]
+fn step5_a_follower_far_behind_is_repaired_by_snapshot() {
+    let (mut cluster, leader, follower, last) = follower_far_behind(51);
+    let at_leader = server(&cluster, &leader);
+    assert!(
+        at_leader.snapshot_index() >= 48,
+        "the leader compacted its log (snapshot through {})",
+        at_leader.snapshot_index()
+    );
+    assert!(
+        server(&cluster, &follower).last_index() < at_leader.snapshot_index(),
+        "the follower's next entry is no longer in the leader's log"
+    );
+    let snapshot_size = at_leader.snapshot_size();
+    cluster.reconnect(&follower);
+    until_applied(&mut cluster, &[follower.as_str()], last, 100);
+    let (f, l) = (server(&cluster, &follower), server(&cluster, &leader));
+    assert_eq!(f.stats().snapshots_installed, 1, "one snapshot repaired it");
+    assert!(
+        l.stats().snapshot_chunks_sent as usize >= snapshot_size.div_ceil(64),
+        "a {snapshot_size}-byte snapshot travels in chunks of 64 bytes ({} sent)",
+        l.stats().snapshot_chunks_sent
+    );
+    assert_eq!(
+        f.state_machine().entries(),
+        l.state_machine().entries(),
+        "the follower's store is the leader's"
+    );
+    assert!(f.snapshot_index() > 0 && f.log().len() < 64);
+}
+
+/// A restarted node starts from what its disk holds: the snapshot as its state machine
+/// (committed and applied through the snapshot's last index, before it hears from
+/// anyone) and the entries after it.
+#[test]
+fn step5_a_restarted_node_starts_from_its_snapshot_and_log_suffix() {
+    let mut cluster = cluster_with(52, &THREE, compacting());
+    let leader = until_leader(&mut cluster, 100);
+    let last = write_many(&mut cluster, ALICE, &leader, 1, 40);
+    until_applied(&mut cluster, &THREE, last, 50);
+    cluster.tick_n(2);
+    let follower = THREE.iter().find(|id| **id != leader).expect("a follower");
+    let image = cluster.store(follower).durable().log().clone();
+    let snapshot = image.snapshot().expect("the follower compacted").clone();
+    let data = SnapshotData::decode(&snapshot.data).expect("the snapshot decodes");
+    cluster.crash(follower);
+    cluster.restart(follower);
+    let s = server(&cluster, follower);
+    assert_eq!(s.snapshot_index(), snapshot.last_index);
+    assert_eq!(
+        (s.commit_index(), s.last_applied()),
+        (snapshot.last_index, snapshot.last_index),
+        "committed and applied through the snapshot at once"
+    );
+    assert_eq!(
+        s.state_machine(),
+        &data.state_machine,
+        "the state machine is the snapshot's"
+    );
+    assert_eq!(
+        s.log().len(),
+        image.len(),
+        "and the log is the suffix after the snapshot"
+    );
+    assert_eq!(s.last_index(), image.last_index());
+    until_applied(&mut cluster, &THREE, last, 100);
+}
+
+/// Every node snapshots, all three crash and restart: the cluster elects a leader within
+/// 200 ticks and every write is read back.
+#[test]
+fn step5_snapshot_and_restart_of_every_node_lose_nothing() {
+    let mut cluster = cluster_with(53, &THREE, compacting());
+    let leader = until_leader(&mut cluster, 100);
+    let last = write_many(&mut cluster, ALICE, &leader, 1, 50);
+    until_applied(&mut cluster, &THREE, last, 50);
+    cluster.tick_n(2);
+    for id in THREE {
+        assert!(
+            server(&cluster, id).snapshot_index() > 0,
+            "{id} compacted before the crash"
+        );
+    }
+    for id in THREE {
+        cluster.crash(id);
+    }
+    for id in THREE {
+        cluster.restart(id);
+    }
+    let leader = until_leader(&mut cluster, 200);
+    for (seq, key) in (1..=8).map(|k| (k, format!("k{}", k % 8))) {
+        let newest = (1..=50).rev().find(|n| n % 8 == seq % 8).expect("written");
+        let reply = execute(&mut cluster, BOB, &leader, seq, get(&key));
+        assert_eq!(
+            reply.outcome,
+            read(Some(&format!("v{newest}"))),
+            "{key} holds its last write after every node restarted from its snapshot"
+        );
+    }
+}
+
+/// Client sessions travel in the snapshot: after every node restarted from a snapshot
+/// covering a write, retrying that write is answered with its first outcome and index,
+/// and does not apply again.
+#[test]
+fn step5_a_retried_request_is_recognised_after_a_restart_from_a_snapshot() {
+    let mut cluster = cluster_with(54, &THREE, compacting());
+    let leader = until_leader(&mut cluster, 100);
+    let first = execute(&mut cluster, CAROL, &leader, 1, cas("c", None, "one"));
+    let last = write_many(&mut cluster, ALICE, &leader, 1, 40);
+    until_applied(&mut cluster, &THREE, last, 50);
+    cluster.tick_n(2);
+    for id in THREE {
+        assert!(server(&cluster, id).snapshot_index() > first.index);
+        cluster.crash(id);
+    }
+    for id in THREE {
+        cluster.restart(id);
+    }
+    let leader = until_leader(&mut cluster, 200);
+    let retried = execute(&mut cluster, CAROL, &leader, 1, cas("c", None, "one"));
+    assert_eq!(
+        (retried.index, &retried.outcome),
+        (first.index, &first.outcome),
+        "the retry is told the first outcome, at the first index"
+    );
+    let runs = server(&cluster, &leader).state_machine().operations_run();
+    let again = execute(&mut cluster, CAROL, &leader, 1, cas("c", None, "one"));
+    assert_eq!(again.outcome, first.outcome);
+    assert_eq!(
+        server(&cluster, &leader).state_machine().operations_run(),
+        runs,
+        "a duplicate never runs"
+    );
+}
+
+/// A crash of the follower at every tick of a snapshot's installation — while chunks
+/// arrive, after the last one, with the install written but not synced, and after —
+/// with the unsynced writes lost or a prefix of them kept: after its restart it catches
+/// up within 150 ticks, its store equals the leader's, and the oracle (which replays the
+/// committed log against every store) saw nothing applied twice.
+#[test]
+fn step5_a_crash_at_every_step_of_snapshot_installation_loses_nothing() {
+    // The installation's window, measured on an undisturbed run of the same seed.
+    let (mut cluster, _, follower, last) = follower_far_behind(55);
+    cluster.reconnect(&follower);
+    let start = cluster.now();
+    cluster
+        .tick_until_within(100, |c| {
+            let f = c.node::<Server>(&follower);
+            f.snapshot_index() > 0 && c.store(&follower).durable().log().snapshot().is_some()
+        })
+        .expect("the snapshot is installed and durable within 100 ticks");
+    let window = cluster.now() - start + 2;
+    assert!(
+        window >= 4,
+        "the installation spans several ticks ({window})"
+    );
+    println!("the installation spans {window} ticks");
+    let mut crashes = 0;
+    for policy in [CrashPolicy::LoseUnsynced, CrashPolicy::KeepPrefix] {
+        for crash_at in 0..=window {
+            let (mut cluster, leader, follower, last_write) = follower_far_behind(55);
+            assert_eq!(last_write, last, "the same seed replays the same run");
+            cluster.reconnect(&follower);
+            cluster.tick_n(crash_at);
+            cluster.crash_with(&follower, policy);
+            cluster.tick_n(3);
+            cluster.restart(&follower);
+            crashes += 1;
+            until_applied(&mut cluster, &[follower.as_str()], last, 150);
+            let (f, l) = (server(&cluster, &follower), server(&cluster, &leader));
+            assert_eq!(
+                f.state_machine().entries(),
+                l.state_machine().entries(),
+                "crashed {crash_at} ticks into the installation ({policy:?}): the store is the leader's"
+            );
+        }
+    }
+    assert_eq!(crashes, 2 * (window + 1));
+}
+
+/// One follower, driven by hand: its log holds entries 1..=6 of term 1 and it has
+/// committed none.
+fn follower_with_six_entries() -> common::solo::Solo<Server> {
+    let mut node = solo(quiet());
+    node.act(|s, ctx| {
+        for _ in 0..6 {
+            s.append_for_test(ctx, 1);
+        }
+    });
+    node.tick_n(2);
+    node.take_sent();
+    node
+}
+
+/// A snapshot's bytes: the store after applying no-ops and one write through
+/// `last_index`.
+fn snapshot_through(last_index: u64, last_term: u64) -> Vec<u8> {
+    let mut store = StateMachine::new();
+    store.apply(
+        1,
+        &Command::Client {
+            request: RequestId::new(ALICE, 1),
+            operation: Operation::set("a", "1"),
+        },
+    );
+    for index in 2..=last_index {
+        store.apply(index, &Command::NoOp);
+    }
+    SnapshotData {
+        last_index,
+        last_term,
+        state_machine: store,
+    }
+    .encode()
+    .expect("a snapshot encodes")
+}
+
+fn install(term: u64, last: (u64, u64), offset: u64, data: &[u8], done: bool) -> Msg {
+    Msg::InstallSnapshot {
+        term,
+        leader: BYZANTIUM.into(),
+        last_index: last.0,
+        last_term: last.1,
+        offset,
+        data: data.to_vec(),
+        done,
+    }
+}
+
+fn acks(sent: &[common::Envelope<Msg>]) -> Vec<(u64, bool)> {
+    sent.iter()
+        .filter_map(|e| match e.body {
+            Msg::SnapshotAck {
+                received,
+                installed,
+                ..
+            } => Some((received, installed)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Figure 13: a snapshot through index 4 of term 1 — an entry this log holds — keeps
+/// the entries after it; one through index 4 of term 2 (which this log does not hold)
+/// discards the whole log. Both are answered `installed` only after the write.
+#[test]
+fn step5_install_keeps_a_matching_suffix_and_drops_a_conflicting_one() {
+    let mut node = follower_with_six_entries();
+    let bytes = snapshot_through(4, 1);
+    node.deliver(BYZANTIUM, install(1, (4, 1), 0, &bytes, true));
+    assert!(
+        acks(&node.take_sent()).is_empty(),
+        "no answer before the install is durable"
+    );
+    node.tick_n(2);
+    assert_eq!(acks(&node.take_sent()), vec![(bytes.len() as u64, true)]);
+    let s = node.process();
+    assert_eq!((s.snapshot_index(), s.last_index()), (4, 6));
+    assert_eq!(
+        s.log().len(),
+        2,
+        "entries 5 and 6 agree with the leader: kept"
+    );
+    assert_eq!(s.state_machine().get("a"), Some("1"));
+
+    let mut node = follower_with_six_entries();
+    let bytes = snapshot_through(4, 2);
+    node.deliver(BYZANTIUM, install(2, (4, 2), 0, &bytes, true));
+    node.tick_n(2);
+    let s = node.process();
+    assert_eq!(
+        (s.snapshot_index(), s.last_index(), s.log().len()),
+        (4, 4, 0),
+        "the log disagrees at the snapshot's last entry: all of it goes"
+    );
+    let durable = node.store().durable().log();
+    assert_eq!(
+        (durable.first_index(), durable.last_index()),
+        (5, 4),
+        "and on disk too"
+    );
+}
+
+/// Chunks arrive in order or are asked for again: a chunk that skips ahead is answered
+/// with the offset the follower holds, and only the complete snapshot is installed.
+#[test]
+fn step5_a_chunk_out_of_order_is_asked_for_again_from_the_held_offset() {
+    let mut node = follower_with_six_entries();
+    let bytes = snapshot_through(8, 1);
+    let (a, rest) = bytes.split_at(10);
+    node.deliver(BYZANTIUM, install(1, (8, 1), 0, a, false));
+    node.deliver(BYZANTIUM, install(1, (8, 1), 20, &rest[10..], true));
+    assert_eq!(
+        acks(&node.take_sent()),
+        vec![(10, false), (10, false)],
+        "the skipped chunk is asked for from offset 10"
+    );
+    assert_eq!(node.process().snapshot_index(), 0, "nothing installed yet");
+    node.deliver(BYZANTIUM, install(1, (8, 1), 10, rest, true));
+    node.tick_n(2);
+    assert_eq!(acks(&node.take_sent()), vec![(bytes.len() as u64, true)]);
+    assert_eq!(node.process().snapshot_index(), 8);
+}
+
+/// Bad input loses nothing: a snapshot whose bytes do not decode to what its chunks
+/// announced is refused (the leader is told to start over at 0) and the log, the store
+/// and the disk are untouched.
+#[test]
+fn step5_a_snapshot_that_does_not_decode_is_refused_and_loses_nothing() {
+    let mut node = follower_with_six_entries();
+    let before = node.process().clone();
+    let disk = node.store().durable().clone();
+    node.deliver(BYZANTIUM, install(1, (8, 1), 0, b"not a snapshot", true));
+    let wrong = snapshot_through(7, 1);
+    node.deliver(BYZANTIUM, install(1, (8, 1), 0, &wrong, true));
+    node.tick_n(2);
+    assert_eq!(acks(&node.take_sent()), vec![(0, false), (0, false)]);
+    let s = node.process();
+    assert_eq!(
+        (s.snapshot_index(), s.log(), s.state_machine()),
+        (0, before.log(), before.state_machine())
+    );
+    assert_eq!(
+        node.store().durable().log(),
+        disk.log(),
+        "nothing was written"
+    );
+}
+
+/// A snapshot that does not go past the commit index is old news: acknowledged as
+/// installed (the follower holds all it covers) without replacing anything; one from an
+/// older term is refused with the follower's term.
+#[test]
+fn step5_an_old_or_stale_snapshot_is_not_installed() {
+    let mut node = follower_with_six_entries();
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 3, (0, 0), &[1; 6], 5));
+    node.tick_n(2);
+    node.take_sent();
+    assert_eq!(node.process().commit_index(), 5);
+    node.deliver(
+        BYZANTIUM,
+        install(3, (4, 1), 0, &snapshot_through(4, 1), true),
+    );
+    node.tick_n(2);
+    assert_eq!(acks(&node.take_sent()), vec![(0, true)]);
+    assert_eq!(
+        node.process().snapshot_index(),
+        0,
+        "nothing replaced: index 4 is committed here already"
+    );
+    node.deliver(
+        BYZANTIUM,
+        install(2, (9, 2), 0, &snapshot_through(9, 2), true),
+    );
+    let sent = node.take_sent();
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [common::Envelope {
+                body: Msg::SnapshotAck {
+                    term: 3,
+                    installed: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "a term-2 leader is told term 3: {sent:?}"
+    );
+    assert_eq!(node.process().snapshot_index(), 0);
+}
+
+/// Storage stays bounded: 600 writes on three servers with a snapshot every 64 applied
+/// entries keep every log below 64 entries plus one tick's arrivals, on disk and in
+/// memory, at every tick; without snapshots the logs hold every entry.
+#[test]
+fn step5_storage_stays_bounded_under_a_long_write_workload() {
+    fn longest_log(config: Config) -> (u64, usize, u64) {
+        let mut cluster = cluster_with(56, &THREE, config);
+        let leader = until_leader(&mut cluster, 100);
+        let (mut longest, mut largest_snapshot) = (0u64, 0usize);
+        let mut last = 0;
+        for seq in 1..=600u64 {
+            let call = raft::execute_following(
+                &mut cluster,
+                ALICE,
+                &leader,
+                seq,
+                set(&format!("k{}", seq % 8), &format!("v{seq}")),
+                CLIENT_TIMEOUT,
+            );
+            while call.is_pending() {
+                cluster.tick();
+                for id in THREE {
+                    let s = server(&cluster, id);
+                    let disk = cluster.store(id).durable().log().len() as u64;
+                    longest = longest.max(s.log().len() as u64).max(disk);
+                    largest_snapshot = largest_snapshot.max(s.snapshot_size());
+                }
+            }
+            last = answered(&mut cluster, &call, ALICE).index;
+        }
+        (longest, largest_snapshot, last)
+    }
+    let (longest, snapshot, last) = longest_log(Config::with_snapshots(64, 1024));
+    println!(
+        "with snapshots every 64 entries: longest log {longest} entries, largest snapshot {snapshot} bytes, {last} entries written"
+    );
+    assert!(last > 600, "every write committed ({last} entries)");
+    assert!(
+        longest <= 64 + 4,
+        "with snapshots every 64 entries the longest log held {longest} entries"
+    );
+    assert!(
+        snapshot < 600,
+        "a snapshot is the store's size (8 keys, one session), not the history's: {snapshot} bytes"
+    );
+    let (without, _, _) = longest_log(Config::default());
+    assert!(
+        without >= last,
+        "without snapshots the log holds all {last} entries ({without})"
+    );
+}
