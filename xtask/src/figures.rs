@@ -100,6 +100,11 @@ pub const PRODUCERS: &[Producer] = &[
         ],
         blocks: &[("heartbeats-detector", "day2/section06-heartbeats/README.md")],
     },
+    Producer {
+        env: &[],
+        cargo_args: &["run", "--quiet", "-p", "raft", "--example", "log_growth"],
+        blocks: &[("raft-log-growth", "day2/section07-raft/README.md")],
+    },
 ];
 
 /// A picture a README embeds: an example's run, drawn as SVG.
@@ -174,6 +179,11 @@ pub const PICTURES: &[Picture] = &[
         package: "raft",
         example: "figure8",
         file: "day2/section07-raft/docs/figure8.svg",
+    },
+    Picture {
+        package: "raft",
+        example: "log_growth",
+        file: "day2/section07-raft/docs/log-growth.svg",
     },
 ];
 

@@ -101,11 +101,18 @@
 //! keeps term and vote in memory, as the Java section did) and [`AckTiming::BeforeSync`]
 //! (a follower that answers before its entries are durable).
 //!
+//! ## The appendix: what every production Raft adds
+//!
+//! Steps 1 to 4 are Figure 2. The appendix adds what etcd, hashicorp/raft and TiKV all
+//! have and most courses skip, each with its own chapter:
+//!
+//! * **Step 5, snapshots and log compaction** ([`snapshot`]): the store and its client
+//!   sessions snapshotted every [`Config::snapshot_every`] applied entries, written in
+//!   the same atomic batch that discards the log they cover; `InstallSnapshot` in chunks
+//!   for a follower behind the leader's first entry; a restart from snapshot plus suffix.
+//!
 //! ## What this section leaves out, and why
 //!
-//! * **Snapshots and log compaction** (InstallSnapshot): the kit's log supports them
-//!   (`discard_log_through`, `install_snapshot`), but every entry stays here; the lesson
-//!   is the log's agreement, not its size.
 //! * **Membership changes** (joint consensus or single-server changes) and **leadership
 //!   transfer**: the cluster is fixed.
 //! * **Leases**: a ReadIndex read costs a heartbeat round; a lease would save it at the

@@ -526,11 +526,15 @@ impl Server {
         self.last_applied = self.snapshot_index;
         self.log = storage::load_log(ctx.log())?;
         self.durable_last = self.last_index();
+        let snapshot = if self.snapshot_index > 0 {
+            format!(", a snapshot through index {}", self.snapshot_index)
+        } else {
+            String::new()
+        };
         ctx.note(format!(
-            "recovered term {}, vote {:?}, a snapshot through index {}, {} log entries after it",
+            "recovered term {}, vote {:?}{snapshot}, {} log entries",
             self.current_term,
             self.voted_for.as_ref().map(ProcessId::as_str),
-            self.snapshot_index,
             self.log.len()
         ));
         Ok(())
