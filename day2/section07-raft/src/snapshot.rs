@@ -37,7 +37,7 @@
 //!    the follower replaces its state machine with the snapshot's, and keeps the entries
 //!    after the snapshot **only if its log holds the snapshot's last entry** (same index,
 //!    same term): then the suffix agrees with the leader's log. If not, every entry goes
-//!    (`Server::install_snapshot`). It answers `installed` only once the snapshot is
+//!    (`Server::retained_after`). It answers `installed` only once the snapshot is
 //!    durable: the leader then counts it as matching through the snapshot's last index.
 //!
 //! ## What it costs and saves
@@ -263,7 +263,7 @@ impl Server {
     /// keep the log after the snapshot only if the log holds the snapshot's last entry,
     /// else discard all of it. The change is written by the next `persist`, snapshot
     /// first.
-    pub fn install_snapshot(
+    pub(crate) fn install_snapshot(
         &mut self,
         ctx: &mut Ctx<'_, Self>,
         snapshot: SnapshotData,
@@ -273,24 +273,13 @@ impl Server {
             snapshot.last_index > self.commit_index,
             "only a snapshot past the commit index is installed"
         );
-        // exercise: keep the entries after snapshot.last_index if this log holds an entry there of snapshot.last_term, else none; then make the snapshot this node's: snapshot_index, snapshot_term, snapshot_bytes, the state machine, and commit and applied indexes at its last index
-        // solution-begin
-        let suffix: Vec<Entry> = if self.term_at(snapshot.last_index) == Some(snapshot.last_term) {
-            let keep_from = usize::try_from(snapshot.last_index - self.snapshot_index)
-                .unwrap_or(usize::MAX)
-                .min(self.log.len());
-            self.log[keep_from..].to_vec()
-        } else {
-            Vec::new()
-        };
-        self.log = suffix;
+        self.log = self.retained_after(snapshot.last_index, snapshot.last_term);
         self.snapshot_index = snapshot.last_index;
         self.snapshot_term = snapshot.last_term;
         self.snapshot_bytes = bytes;
         self.state_machine = snapshot.state_machine;
         self.commit_index = snapshot.last_index;
         self.last_applied = snapshot.last_index;
-        // solution-end
         self.snapshot_dirty = true;
         // Rewrite whatever follows the snapshot: the disk may hold a conflicting suffix.
         self.log_dirty_from = None;
@@ -302,6 +291,23 @@ impl Server {
             self.snapshot_term,
             self.log.len()
         ));
+    }
+
+    /// Figure 13, receiver steps 6 and 7: the entries to keep after a snapshot through
+    /// `last_index` of `last_term` — those after it if this log holds that very entry
+    /// (same index, same term: by log matching the suffix agrees with the leader's log
+    /// up to where it ends), none otherwise.
+    pub fn retained_after(&self, last_index: Index, last_term: Term) -> Vec<Entry> {
+        // exercise: if this log holds an entry at last_index of last_term, return the entries after it (a copy); otherwise return no entries
+        // solution-begin
+        if self.term_at(last_index) != Some(last_term) {
+            return Vec::new();
+        }
+        let keep_from = usize::try_from(last_index - self.snapshot_index)
+            .unwrap_or(usize::MAX)
+            .min(self.log.len());
+        self.log[keep_from..].to_vec()
+        // solution-end
     }
 
     /// Leader: a follower's answer to a snapshot chunk.
