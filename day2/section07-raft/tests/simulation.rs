@@ -234,6 +234,40 @@ fn step5_compaction_under_an_unreliable_network_keeps_raft_safe_and_linearizable
     );
 }
 
+/// The leader-hunting adversary with snapshots every 4 entries: leaders cut off right
+/// after they commit, so followers fall behind compacted logs again and again.
+#[test]
+fn step5_leader_hunting_with_snapshots_keeps_committed_entries() {
+    let summary = sim::sweep(HUNT_SEEDS, |seed| {
+        run_hunt(seed, &Config::with_snapshots(4, 32))
+    });
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.planned_faults >= 10 * summary.exercised.seeds,
+            "the adversary cut only {} leaders over {} seeds",
+            summary.exercised.planned_faults,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Swarm mode with snapshots: each seed also draws the cluster, clients, latencies,
+/// storage and fault kinds.
+#[test]
+fn step5_swarm_configurations_with_snapshots_stay_safe_and_linearizable() {
+    let summary = sim::sweep(WIDE_SEEDS, |seed| {
+        run_swarm_seed(seed, &Config::with_snapshots(8, 48))
+    });
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
+            "only {} operations over {} swarm seeds",
+            summary.exercised.invoked_ops,
+            summary.exercised.seeds
+        );
+    }
+}
+
 /// The same on five servers, two of which may be away at once.
 #[test]
 fn step5_five_servers_with_snapshots_stay_safe_and_linearizable() {
