@@ -189,6 +189,7 @@ pub mod store;
 pub mod time;
 pub mod trace;
 pub mod waiting;
+pub mod workload;
 
 pub use client::{Client, Follow, Redirect};
 pub use cluster::{Cluster, ClusterBuilder, ClusterView, NodeStatus};
