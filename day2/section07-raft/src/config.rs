@@ -1,7 +1,9 @@
 //! Every timing constant, limit and mode of the section, with its default. Durations
 //! are in ticks.
 
-use common::Tick;
+use crate::membership::ChangeRule;
+use common::{ProcessId, Tick};
+use std::collections::BTreeSet;
 
 /// Which entries a leader may commit by counting replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -92,6 +94,14 @@ pub struct Config {
     pub ack_timing: AckTiming,
     /// How reads are answered.
     pub read_mode: ReadMode,
+    /// The voters of the first configuration (see [`crate::membership`]). `None`: the
+    /// servers the node is started with. [`crate::build`] fills it with the cluster's
+    /// initial servers, so it stays the same across restarts and added servers.
+    pub voters: Option<BTreeSet<ProcessId>>,
+    /// Catch-up rounds a new learner gets before its addition is refused (default 10).
+    pub catch_up_rounds: u32,
+    /// How many servers one configuration entry may change.
+    pub change_rule: ChangeRule,
 }
 
 impl Default for Config {
@@ -109,6 +119,9 @@ impl Default for Config {
             vote_persistence: VotePersistence::SyncedBeforeReply,
             ack_timing: AckTiming::AfterSync,
             read_mode: ReadMode::ReadIndex,
+            voters: None,
+            catch_up_rounds: 10,
+            change_rule: ChangeRule::OneServer,
         }
     }
 }
@@ -151,6 +164,14 @@ impl Config {
     pub fn unbatched() -> Self {
         Config {
             batch_client_writes: false,
+            ..Config::default()
+        }
+    }
+
+    /// The negative control that adds several voters in one configuration entry.
+    pub fn many_servers_at_once() -> Self {
+        Config {
+            change_rule: ChangeRule::ManyAtOnce,
             ..Config::default()
         }
     }

@@ -202,6 +202,7 @@ pub fn vote_request(candidate: &str, term: Term, last_index: Index, last_term: T
         last_log_index: last_index,
         last_log_term: last_term,
         pre_vote: false,
+        transfer: false,
     }
 }
 
