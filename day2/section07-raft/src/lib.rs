@@ -119,6 +119,7 @@ pub mod election;
 pub mod error;
 pub mod membership;
 pub mod messages;
+pub mod operator;
 pub mod reads;
 pub mod replication;
 pub mod server;

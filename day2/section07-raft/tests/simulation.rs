@@ -8,7 +8,9 @@ mod support;
 use common::sim;
 use raft::Config;
 use support::hunt::run_hunt;
-use support::sim::{run_five_server_seed, run_seed, run_seed_history_only, run_swarm_seed};
+use support::sim::{
+    run_five_server_seed, run_membership_seed, run_seed, run_seed_history_only, run_swarm_seed,
+};
 
 /// Seeds run by default (CI); `SIM_ITERS` raises it, `SIM_SEED` replays one.
 const CI_SEEDS: u64 = 1_000;
@@ -188,5 +190,40 @@ fn step3_the_history_check_alone_catches_the_early_acknowledging_follower_within
     assert!(
         found.contains("history check failed"),
         "without the oracle, only the history check can catch it: {found}"
+    );
+}
+
+/// Membership changes under faults: five server processes, the first configuration three
+/// voters, and an operator that adds spares (learner, then voter), removes voters (never
+/// below three) and transfers leadership during the chaos, while the fault plan may crash
+/// any of the five. The oracle holds after every tick, the clients' history is
+/// linearizable, and the changes actually happen.
+#[test]
+fn step6_membership_changes_under_faults_stay_safe_and_linearizable() {
+    let mut changes = 0;
+    let mut transfers = 0;
+    let mut refused = 0;
+    let summary = sim::sweep(CI_SEEDS, |seed| {
+        let (result, log) = run_membership_seed(seed, &Config::default());
+        changes += log.changes;
+        transfers += log.transfers.len() as u64;
+        refused += log.refused;
+        result
+    });
+    if summary.seeds.replay {
+        return;
+    }
+    let seeds = summary.exercised.seeds;
+    println!(
+        "{:?}; membership changes {changes}, transfers {transfers}, refused {refused}",
+        summary.exercised
+    );
+    assert!(
+        changes >= 2 * seeds,
+        "only {changes} membership changes completed over {seeds} seeds: the sweep barely changes membership"
+    );
+    assert!(
+        transfers >= seeds / 2,
+        "only {transfers} leadership transfers completed over {seeds} seeds"
     );
 }
