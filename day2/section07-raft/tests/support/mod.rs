@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod hunt;
+pub mod membership;
 pub mod oracle;
 pub mod sim;
 
