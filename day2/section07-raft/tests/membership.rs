@@ -406,3 +406,24 @@ fn step6_adding_two_voters_at_once_is_caught_electing_two_leaders_in_one_term() 
         term + 1
     );
 }
+
+/// A single voter: adding a server the cluster does not know, or removing the last
+/// voter, is refused with the reason.
+#[test]
+fn step6_unknown_servers_and_an_empty_configuration_are_refused() {
+    let mut cluster = cluster_with_spares(69, &[ATHENS], &[], Config::default());
+    let leader = until_leader_among(&mut cluster, &[ATHENS], 200);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    let unknown = MembershipChange::AddServer(ProcessId::new("nobody"));
+    let reason = refusal(&change(&mut cluster, &leader, 1, unknown));
+    assert!(
+        reason.contains("unknown server"),
+        "an unknown server is refused: {reason}"
+    );
+    let last = MembershipChange::RemoveServer(ProcessId::new(ATHENS));
+    let reason = refusal(&change(&mut cluster, &leader, 2, last));
+    assert!(
+        reason.contains("no voters"),
+        "the last voter stays: {reason}"
+    );
+}
