@@ -132,7 +132,9 @@ pub use client::{Reply, build, execute, execute_following, redirect, reply};
 pub use config::{AckTiming, CommitRule, Config, ReadMode, VotePersistence};
 pub use election::{log_is_up_to_date, majority};
 pub use error::ClientError;
-pub use membership::{ChangeRule, Configuration, MembershipChange, configuration_from};
+pub use membership::{
+    CatchUp, ChangeRule, Configuration, MembershipChange, catch_up_decision, configuration_from,
+};
 pub use messages::{Command, ConflictHint, Entry, Index, Msg, Operation, Outcome, RequestId, Term};
 pub use replication::{Progress, majority_match, next_after_conflict};
 pub use server::{Role, Server, Stats};

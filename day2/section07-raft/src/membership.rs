@@ -60,6 +60,7 @@
 //! times out and asks for pre-votes; voters that hear from a leader refuse them
 //! (check-quorum), so it cannot disrupt the cluster.
 
+use crate::config::Config;
 use crate::election::majority;
 use crate::messages::{Command, Entry, Index, Msg, RequestId};
 use crate::server::{Role, Server};
@@ -104,11 +105,14 @@ impl Configuration {
     /// Whether the servers in `ids` include a majority of the voters (non-voters and
     /// repeats do not count).
     pub fn has_quorum<'a>(&self, ids: impl IntoIterator<Item = &'a ProcessId>) -> bool {
+        // exercise: count the distinct voters among `ids` (learners and other processes do not count) and compare with a majority of the voters; no voters, no quorum
+        // solution-begin
         let counted: BTreeSet<&ProcessId> = ids
             .into_iter()
             .filter(|id| self.voters.contains(*id))
             .collect();
         !self.voters.is_empty() && counted.len() >= majority(self.voters.len())
+        // solution-end
     }
 
     /// The highest value a majority of the voters has reached, given each voter's value
@@ -178,6 +182,56 @@ pub fn configuration_from<'a>(
         Command::Configuration(configuration) => (index, configuration.clone()),
         _ => latest,
     })
+}
+
+/// What a leader does with a learner's catch-up at the end of a tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CatchUp {
+    /// Keep replicating: the round is not over.
+    Wait,
+    /// The learner keeps up: append the configuration that makes it a voter.
+    Promote,
+    /// The round ended too slowly (or ran far too long): start another, up to the leader's
+    /// last index now.
+    NextRound,
+    /// The rounds are spent: refuse the change and remove the learner.
+    Abort,
+}
+
+/// The promotion rule. Round `round` (from 1) has run for `round_ticks` and must bring
+/// the learner's match index to `round_end` (the leader's last index when the round
+/// started). A round that reaches its end within the minimum election timeout shows the
+/// learner keeps up: promote it, once the configuration that made it a learner has
+/// committed (one change at a time). A round that reaches its end later, or runs for more
+/// than twice the maximum election timeout, starts the next round; after
+/// `config.catch_up_rounds` rounds the change is abandoned.
+pub fn catch_up_decision(
+    config: &Config,
+    (round, round_ticks): (u32, Tick),
+    matched: Index,
+    round_end: Index,
+    learner_committed: bool,
+) -> CatchUp {
+    // exercise: decide from the learner's match index and the round's end and duration: reached in time -> Promote (or Wait until the learner's configuration has committed); reached late, or running past twice the maximum election timeout -> NextRound, or Abort after catch_up_rounds rounds; otherwise Wait
+    // solution-begin
+    let reached = matched >= round_end;
+    let in_time = round_ticks <= config.election_timeout_min();
+    if reached && in_time {
+        return if learner_committed {
+            CatchUp::Promote
+        } else {
+            CatchUp::Wait
+        };
+    }
+    if reached || round_ticks > 2 * config.election_timeout_ticks.1 {
+        return if round >= config.catch_up_rounds {
+            CatchUp::Abort
+        } else {
+            CatchUp::NextRound
+        };
+    }
+    CatchUp::Wait
+    // solution-end
 }
 
 /// Where an operator's pending change stands, at the leader.
@@ -478,35 +532,36 @@ impl Server {
         let matched = self.match_index(server.as_str()).unwrap_or(0);
         let round_ticks = round_ticks + 1;
         let committed = self.configuration.0 <= self.commit_index;
-        // exercise: promote the learner (append the configuration with it as a voter) once its match index has reached the round's end within an election timeout and the learner's configuration has committed; a round that reached its end too slowly, or ran past twice the maximum election timeout, starts the next round from the leader's last index; after `catch_up_rounds` rounds abort (refuse, and remove the learner)
-        // solution-begin
-        let reached = matched >= round_end;
-        let in_time = round_ticks <= self.config.election_timeout_min();
-        let next_stage = if reached && in_time && committed {
-            let mut next = self.configuration.1.clone();
-            next.learners.remove(&server);
-            next.voters.insert(server.clone());
-            let index = self.append_configuration(ctx, next);
-            ctx.note(format!("promotes {server} to voter after {round} rounds"));
-            Stage::Commit { index }
-        } else if (reached && !in_time) || round_ticks > 2 * self.config.election_timeout_ticks.1 {
-            if round >= self.config.catch_up_rounds {
-                self.abort_catch_up(ctx, &server, round);
-                return;
-            }
-            Stage::CatchUp {
-                round: round + 1,
-                round_end: self.last_index(),
-                round_ticks: 0,
-            }
-        } else {
-            Stage::CatchUp {
+        let next_stage = match catch_up_decision(
+            &self.config,
+            (round, round_ticks),
+            matched,
+            round_end,
+            committed,
+        ) {
+            CatchUp::Wait => Stage::CatchUp {
                 round,
                 round_end,
                 round_ticks,
+            },
+            CatchUp::Promote => {
+                let mut next = self.configuration.1.clone();
+                next.learners.remove(&server);
+                next.voters.insert(server.clone());
+                let index = self.append_configuration(ctx, next);
+                ctx.note(format!("promotes {server} to voter after {round} rounds"));
+                Stage::Commit { index }
+            }
+            CatchUp::NextRound => Stage::CatchUp {
+                round: round + 1,
+                round_end: self.last_index(),
+                round_ticks: 0,
+            },
+            CatchUp::Abort => {
+                self.abort_catch_up(ctx, &server, round);
+                return;
             }
         };
-        // solution-end
         if let Some(change) = self.change.as_mut() {
             change.stage = next_stage;
         }
@@ -546,6 +601,107 @@ impl Server {
                 request: change.request,
                 configuration,
             },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Configuration {
+        Configuration {
+            voters: ["a", "b", "c"].map(ProcessId::new).into(),
+            learners: ["d"].map(ProcessId::new).into(),
+        }
+    }
+
+    #[test]
+    fn a_quorum_counts_voters_only() {
+        let c = config();
+        let ids = ["a", "d", "x"].map(ProcessId::new);
+        assert!(
+            !c.has_quorum(&ids),
+            "one voter, a learner and a stranger are no majority"
+        );
+        let ids = ["a", "c"].map(ProcessId::new);
+        assert!(c.has_quorum(&ids), "two of three voters are a majority");
+    }
+
+    #[test]
+    fn the_quorum_value_ignores_learners_and_unknown_voters_count_as_zero() {
+        let c = config();
+        let value = |id: &ProcessId| match id.as_str() {
+            "a" => Some(9),
+            "b" => Some(5),
+            "d" => Some(100),
+            _ => None,
+        };
+        assert_eq!(
+            c.quorum_value(value),
+            5,
+            "a and b reached 5; the learner's 100 does not count"
+        );
+    }
+
+    #[test]
+    fn a_learner_is_promoted_only_after_a_round_reached_in_time_and_a_committed_configuration() {
+        let config = Config::default();
+        let min = config.election_timeout_min();
+        assert_eq!(
+            catch_up_decision(&config, (1, min), 10, 10, true),
+            CatchUp::Promote,
+            "a round reached within the minimum election timeout promotes"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (1, min), 10, 10, false),
+            CatchUp::Wait,
+            "one change at a time: wait for the learner's configuration to commit"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (1, min + 1), 10, 10, true),
+            CatchUp::NextRound,
+            "a slow round starts another"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (1, 3), 9, 10, true),
+            CatchUp::Wait,
+            "a round in progress waits"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (config.catch_up_rounds, min + 1), 10, 10, true),
+            CatchUp::Abort,
+            "the last slow round gives up"
+        );
+    }
+
+    #[test]
+    fn the_configuration_is_the_latest_in_the_log_or_the_base() {
+        let base = (0, Configuration::new(["a"]));
+        let entries = [
+            Entry {
+                term: 1,
+                command: Command::NoOp,
+            },
+            Entry {
+                term: 1,
+                command: Command::Configuration(config()),
+            },
+            Entry {
+                term: 2,
+                command: Command::NoOp,
+            },
+        ];
+        let indexed = || entries.iter().enumerate().map(|(i, e)| (i as Index + 1, e));
+        assert_eq!(
+            configuration_from(base.clone(), indexed()),
+            (2, config()),
+            "the configuration entry at index 2 is in force"
+        );
+        assert_eq!(
+            configuration_from(base.clone(), indexed().take(1)),
+            base,
+            "without a configuration entry, the base is"
         );
     }
 }

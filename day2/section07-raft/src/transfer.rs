@@ -199,3 +199,21 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_now_goes_once_and_only_to_a_target_that_holds_the_whole_log() {
+        assert!(
+            ready_for_timeout_now(7, 7, false),
+            "a caught-up target is told"
+        );
+        assert!(
+            !ready_for_timeout_now(6, 7, false),
+            "a target one entry behind is not"
+        );
+        assert!(!ready_for_timeout_now(7, 7, true), "TimeoutNow goes once");
+    }
+}
