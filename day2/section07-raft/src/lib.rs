@@ -101,13 +101,25 @@
 //! keeps term and vote in memory, as the Java section did) and [`AckTiming::BeforeSync`]
 //! (a follower that answers before its entries are durable).
 //!
+//! ## Appendix: changing the servers, and moving the leader
+//!
+//! Two chapters extend the fixed cluster. [`membership`]: configurations are log entries,
+//! used as soon as they are appended; servers change one at a time (any majority of the
+//! old set meets any majority of the new), a new server catches up as a non-voting
+//! learner before it counts, a leader proposes a change only after committing an entry of
+//! its own term, and every quorum counts the configuration's voters. [`transfer`]: the
+//! leader holds writes, brings a chosen voter up to date and tells it `TimeoutNow`. The
+//! negative control [`ChangeRule::ManyAtOnce`] adds two voters in one entry and is caught
+//! electing two leaders in one term.
+//!
 //! ## What this section leaves out, and why
 //!
 //! * **Snapshots and log compaction** (InstallSnapshot): the kit's log supports them
 //!   (`discard_log_through`, `install_snapshot`), but every entry stays here; the lesson
 //!   is the log's agreement, not its size.
-//! * **Membership changes** (joint consensus or single-server changes) and **leadership
-//!   transfer**: the cluster is fixed.
+//! * **Joint consensus**: membership changes go one server at a time
+//!   ([`membership`]), which needs no intermediate configuration; leadership moves with
+//!   `TimeoutNow` ([`transfer`]).
 //! * **Leases**: a ReadIndex read costs a heartbeat round; a lease would save it at the
 //!   price of trusting clocks.
 //! * **Failed writes**: a node whose write fails stops (fail-stop) until restarted; the

@@ -395,6 +395,11 @@ impl Server {
             ctx.reply(&env, Msg::NotLeader { request, hint });
             return;
         }
+        if let Some(pending) = self.change.as_mut().filter(|c| c.request == request) {
+            // A retry of the change in progress: answer the latest attempt.
+            pending.envelope = env;
+            return;
+        }
         let plan = match self.plan_change(ctx, &change) {
             Ok(plan) => plan,
             Err(reason) => return self.refuse(ctx, &env, request, reason),

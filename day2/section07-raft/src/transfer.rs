@@ -74,6 +74,11 @@ impl Server {
             ctx.reply(&env, Msg::NotLeader { request, hint });
             return;
         }
+        if let Some(pending) = self.transfer.as_mut().filter(|t| t.request == request) {
+            // A retry of the transfer in progress: answer the latest attempt.
+            pending.envelope = env;
+            return;
+        }
         if to == self.id {
             let term = self.current_term;
             ctx.reply(&env, Msg::LeadershipTransferred { request, term });
