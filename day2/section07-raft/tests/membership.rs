@@ -427,3 +427,57 @@ fn step6_unknown_servers_and_an_empty_configuration_are_refused() {
         "the last voter stays: {reason}"
     );
 }
+
+/// A follower uses a configuration entry as soon as it is appended, before it commits;
+/// when a later leader truncates that entry, the follower falls back to the configuration
+/// before it (here the bootstrap one). A restart recomputes it from the log on disk.
+#[test]
+fn step6_a_configuration_is_used_when_appended_and_dropped_when_truncated() {
+    let mut solo = solo(quiet());
+    solo.tick();
+    let grown = raft::Configuration::new([ATHENS, BYZANTIUM, CYRENE, DELPHI]);
+    let entries = |term, command| vec![raft::Entry { term, command }];
+    solo.deliver(
+        BYZANTIUM,
+        Msg::AppendEntries {
+            term: 1,
+            leader: ProcessId::new(BYZANTIUM),
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: entries(1, Command::Configuration(grown.clone())),
+            leader_commit: 0,
+            read_round: 0,
+        },
+    );
+    solo.tick_n(3);
+    assert_eq!(
+        solo.process().configuration(),
+        &grown,
+        "the appended, uncommitted configuration is in force at once"
+    );
+    solo.restart(raft::Server::new(&ProcessId::new(ATHENS), quiet()));
+    solo.tick();
+    assert_eq!(
+        solo.process().configuration(),
+        &grown,
+        "a restart recomputes the configuration from the log on disk"
+    );
+    solo.deliver(
+        CYRENE,
+        Msg::AppendEntries {
+            term: 2,
+            leader: ProcessId::new(CYRENE),
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: entries(2, Command::NoOp),
+            leader_commit: 0,
+            read_round: 0,
+        },
+    );
+    solo.tick_n(3);
+    assert_eq!(
+        solo.process().configuration(),
+        &raft::Configuration::new(THREE),
+        "with the entry truncated, the bootstrap configuration is back"
+    );
+}
