@@ -310,7 +310,10 @@ impl Server {
     /// Recompute the latest configuration from the base and the whole log (after a
     /// truncation or a recovery).
     pub(crate) fn refresh_configuration(&mut self) {
-        let entries = (1..=self.last_index()).filter_map(|i| self.entry(i).map(|e| (i, e)));
+        // Entries the log no longer holds (before a snapshot) are skipped: the base
+        // stands for them.
+        let from = self.base_configuration.0 + 1;
+        let entries = (from..=self.last_index()).filter_map(|i| self.entry(i).map(|e| (i, e)));
         self.configuration = configuration_from(self.base_configuration.clone(), entries);
     }
 
