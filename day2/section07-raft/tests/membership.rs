@@ -481,3 +481,35 @@ fn step6_a_configuration_is_used_when_appended_and_dropped_when_truncated() {
         "with the entry truncated, the bootstrap configuration is back"
     );
 }
+
+/// Three voters and a spare that is down: it never catches up, so after
+/// `catch_up_rounds` rounds the leader refuses the addition and removes the learner.
+#[test]
+fn step6_a_learner_that_never_catches_up_is_refused_and_removed() {
+    let config = Config {
+        catch_up_rounds: 2,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with_spares(70, &THREE, &[DELPHI], config);
+    let leader = until_leader_among(&mut cluster, &THREE, 200);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    cluster.crash(DELPHI);
+    let answer = change(
+        &mut cluster,
+        &leader,
+        1,
+        MembershipChange::AddServer(ProcessId::new(DELPHI)),
+    );
+    let reason = refusal(&answer);
+    assert!(
+        reason.contains("did not catch up within 2 rounds"),
+        "a learner that cannot keep up is refused: {reason}"
+    );
+    cluster
+        .tick_until_within(100, |c| {
+            let leader = c.node::<raft::Server>(&leader);
+            !leader.configuration().is_member(DELPHI)
+                && leader.commit_index() >= leader.configuration_index()
+        })
+        .unwrap_or_else(|e| panic!("the learner must be removed again: {e}"));
+}

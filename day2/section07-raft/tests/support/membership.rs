@@ -38,13 +38,14 @@ pub fn cluster_with_spares(
 
 /// Send an admin request built from request id `seq` of the operator to `server`,
 /// following `NotLeader` hints for up to `CLIENT_TIMEOUT` ticks, and return the answer.
+/// An attempt waits half of that: a learner's catch-up may take several rounds.
 pub fn admin(
     cluster: &mut Cluster<Msg>,
     server: &str,
     seq: u64,
     msg: impl FnOnce(RequestId) -> Msg,
 ) -> Msg {
-    let follow = Follow::new(CLIENT_TIMEOUT, raft::redirect).attempt_timeout(CLIENT_TIMEOUT / 4);
+    let follow = Follow::new(CLIENT_TIMEOUT, raft::redirect).attempt_timeout(CLIENT_TIMEOUT / 2);
     let call = cluster.call_following(OPERATOR, server, msg(RequestId::new(OPERATOR, seq)), follow);
     cluster.run(&call).unwrap_or_else(|e| {
         panic!(
