@@ -513,3 +513,47 @@ fn step6_a_learner_that_never_catches_up_is_refused_and_removed() {
         })
         .unwrap_or_else(|e| panic!("the learner must be removed again: {e}"));
 }
+
+/// Seeds of the membership hunt.
+const HUNT_SEEDS: u64 = 300;
+
+/// The membership hunt (`tests/support/membership_hunt.rs`) with the correct rule: the
+/// cluster grows one server at a time while each new configuration's leader is cut off
+/// with the servers it added; the oracle holds after every tick.
+#[test]
+fn step6_one_server_at_a_time_survives_the_membership_hunt() {
+    let summary = common::sim::sweep(HUNT_SEEDS, |seed| {
+        support::membership_hunt::run_membership_hunt(seed, &Config::default())
+    });
+    if !summary.seeds.replay {
+        assert!(
+            summary.exercised.planned_faults >= summary.exercised.seeds,
+            "the adversary split only {} configurations over {} seeds",
+            summary.exercised.planned_faults,
+            summary.exercised.seeds
+        );
+    }
+}
+
+/// Negative control in a sweep: the same hunt with two voters added in one entry. The
+/// leader and the two new servers commit as a majority of five while the two others
+/// elect and commit as a majority of the old three; the oracle must catch it.
+#[test]
+fn step6_adding_two_voters_at_once_is_caught_by_the_membership_hunt() {
+    let failure = common::sim::find_failure(HUNT_SEEDS, |seed| {
+        support::membership_hunt::run_membership_hunt(seed, &Config::many_servers_at_once())
+            .map(drop)
+    })
+    .expect("the membership hunt must catch two voters added at once");
+    let found = failure.failure.to_string();
+    println!(
+        "caught two voters added at once on seed {}: {found}",
+        failure.seed
+    );
+    assert!(
+        found.contains("two leaders")
+            || found.contains("two entries committed")
+            || found.contains("leader completeness"),
+        "two voters at once must be caught by two disjoint majorities: {found}"
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod hunt;
 pub mod membership;
+pub mod membership_hunt;
 pub mod oracle;
 pub mod sim;
 
