@@ -4,7 +4,8 @@ use crate::config::Config;
 use crate::error::ClientError;
 use crate::messages::{Index, Msg, Operation, Outcome, RequestId};
 use crate::server::Server;
-use common::{Cluster, ClusterBuilder, Follow, Promise, Redirect, RpcError, Tick};
+use common::{Cluster, ClusterBuilder, Follow, ProcessId, Promise, Redirect, RpcError, Tick};
+use std::collections::BTreeSet;
 
 /// A request's outcome as a client sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,8 +19,26 @@ pub struct Reply {
 }
 
 /// Build a cluster of Raft servers with `config`.
+///
+/// The first configuration is explicit: unless `config.voters` names it, it is the
+/// servers the cluster is built with, recorded at the first server's creation, so a
+/// restart or [`Cluster::add_server`] never changes it (a server added later starts
+/// outside the configuration and waits for a leader to add it).
 pub fn build(builder: ClusterBuilder, config: Config) -> Cluster<Msg> {
-    builder.build(move |id, _peers| Server::new(id, config.clone()))
+    let first = std::cell::OnceCell::new();
+    builder.build(move |id, peers| {
+        let mut config = config.clone();
+        if config.voters.is_none() {
+            // The factory gets a server's peers (the others): add the server itself.
+            let voters = first.get_or_init(|| {
+                let mut voters: BTreeSet<ProcessId> = peers.iter().cloned().collect();
+                voters.insert(id.clone());
+                voters
+            });
+            config.voters = Some(BTreeSet::clone(voters));
+        }
+        Server::new(id, config)
+    })
 }
 
 /// Where a reply sends a client next: a `NotLeader` reply to its hint, or, without one,

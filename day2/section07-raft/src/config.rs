@@ -1,7 +1,9 @@
 //! Every timing constant, limit and mode of the section, with its default. Durations
 //! are in ticks.
 
-use common::Tick;
+use crate::membership::ChangeRule;
+use common::{ProcessId, Tick};
+use std::collections::BTreeSet;
 
 /// Which entries a leader may commit by counting replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -100,6 +102,14 @@ pub struct Config {
     /// The most snapshot bytes one `InstallSnapshot` carries (default 1,024): a large
     /// snapshot travels in chunks, each acknowledged before the next is sent.
     pub snapshot_chunk_bytes: usize,
+    /// The voters of the first configuration (see [`crate::membership`]). `None`: the
+    /// servers the node is started with. [`crate::build`] fills it with the cluster's
+    /// initial servers, so it stays the same across restarts and added servers.
+    pub voters: Option<BTreeSet<ProcessId>>,
+    /// Catch-up rounds a new learner gets before its addition is refused (default 10).
+    pub catch_up_rounds: u32,
+    /// How many servers one configuration entry may change.
+    pub change_rule: ChangeRule,
 }
 
 impl Default for Config {
@@ -119,6 +129,9 @@ impl Default for Config {
             read_mode: ReadMode::ReadIndex,
             snapshot_every: None,
             snapshot_chunk_bytes: 1024,
+            voters: None,
+            catch_up_rounds: 10,
+            change_rule: ChangeRule::OneServer,
         }
     }
 }
@@ -171,6 +184,14 @@ impl Config {
         Config {
             snapshot_every: Some(every.max(1)),
             snapshot_chunk_bytes: chunk_bytes.max(1),
+            ..Config::default()
+        }
+    }
+
+    /// The negative control that adds several voters in one configuration entry.
+    pub fn many_servers_at_once() -> Self {
+        Config {
+            change_rule: ChangeRule::ManyAtOnce,
             ..Config::default()
         }
     }

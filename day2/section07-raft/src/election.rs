@@ -28,6 +28,13 @@ pub fn majority(n: usize) -> usize {
 impl Server {
     /// The election timer fired: ask for pre-votes (or, without pre-vote, stand).
     pub(crate) fn on_election_timeout(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.election_by_transfer = false;
+        if !self.is_voter() {
+            // A learner, a removed server or one not yet added never campaigns.
+            self.role = Role::Follower;
+            self.reset_election_timer(ctx);
+            return;
+        }
         if self.config.pre_vote {
             self.start_pre_vote(ctx);
         } else {
@@ -48,7 +55,7 @@ impl Server {
             "asks for pre-votes for term {}",
             self.current_term + 1
         ));
-        if self.votes.len() >= majority(ctx.all_nodes().len()) {
+        if self.configuration().has_quorum(&self.votes) {
             self.start_election(ctx);
             return;
         }
@@ -73,7 +80,7 @@ impl Server {
                 return;
             }
             node.announced_votes.insert(term, node.id.clone());
-            if node.votes.len() >= majority(ctx.all_nodes().len()) {
+            if node.configuration().has_quorum(&node.votes) {
                 node.become_leader(ctx);
                 return;
             }
@@ -92,7 +99,7 @@ impl Server {
             _ => return,
         };
         let msg = self.vote_request(term, pre_vote);
-        for peer in ctx.peers().to_vec() {
+        for peer in self.other_voters() {
             if !self.votes.contains(&peer) {
                 self.send_to(ctx, &peer, msg.clone());
             }
@@ -106,12 +113,13 @@ impl Server {
             last_log_index: self.last_index(),
             last_log_term: self.last_term(),
             pre_vote,
+            transfer: !pre_vote && self.election_by_transfer,
         }
     }
 
     fn ask_for_votes(&mut self, ctx: &mut Ctx<'_, Self>, term: Term, pre_vote: bool) {
         let msg = self.vote_request(term, pre_vote);
-        for peer in ctx.peers().to_vec() {
+        for peer in self.other_voters() {
             self.send_to(ctx, &peer, msg.clone());
         }
     }
@@ -133,7 +141,7 @@ impl Server {
         term: Term,
         candidate: ProcessId,
         candidate_last: (Index, Term),
-        pre_vote: bool,
+        (pre_vote, transfer): (bool, bool),
     ) {
         let up_to_date = log_is_up_to_date(candidate_last, (self.last_index(), self.last_term()));
         if pre_vote {
@@ -147,7 +155,7 @@ impl Server {
             self.send_to(ctx, &env.from, answer);
             return;
         }
-        if term > self.current_term && self.leader_is_fresh() {
+        if term > self.current_term && self.leader_is_fresh() && !transfer {
             ctx.note(format!(
                 "ignores {candidate}'s vote request for term {term}: its leader is alive"
             ));
@@ -207,11 +215,10 @@ impl Server {
             self.reset_election_timer(ctx);
             return;
         }
-        let majority = majority(ctx.all_nodes().len());
         if pre_vote {
             if self.role == Role::PreCandidate && term == self.current_term + 1 && granted {
                 self.votes.insert(from.clone());
-                if self.votes.len() >= majority {
+                if self.configuration().has_quorum(&self.votes) {
                     self.start_election(ctx);
                 }
             }
@@ -219,7 +226,7 @@ impl Server {
         }
         if self.role == Role::Candidate && term == self.current_term && granted {
             self.votes.insert(from.clone());
-            if self.votes.len() >= majority {
+            if self.configuration().has_quorum(&self.votes) {
                 self.become_leader(ctx);
             }
         }
@@ -244,10 +251,11 @@ impl Server {
         self.heartbeat_elapsed = 0;
         self.election_elapsed = 0;
         let next_index = self.last_index() + 1;
-        self.progress = ctx
-            .peers()
-            .iter()
-            .map(|peer| (peer.clone(), Progress::new(next_index)))
+        self.election_by_transfer = false;
+        self.progress = self
+            .replication_targets()
+            .into_iter()
+            .map(|peer| (peer, Progress::new(next_index)))
             .collect();
         if self.config.noop_on_election {
             self.term_start = self.append(Entry {

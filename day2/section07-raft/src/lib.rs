@@ -110,11 +110,20 @@
 //!   sessions snapshotted every [`Config::snapshot_every`] applied entries, written in
 //!   the same atomic batch that discards the log they cover; `InstallSnapshot` in chunks
 //!   for a follower behind the leader's first entry; a restart from snapshot plus suffix.
+//! * **Step 6, membership changes** ([`membership`]): configurations are log entries,
+//!   used as soon as they are appended; servers change one at a time (any majority of the
+//!   old set meets any majority of the new), a new server catches up as a non-voting
+//!   learner before it counts, a leader proposes a change only after committing an entry
+//!   of its own term, and every quorum counts the configuration's voters. The negative
+//!   control [`ChangeRule::ManyAtOnce`] adds two voters in one entry and is caught
+//!   electing two leaders in one term.
+//! * **Step 7, leadership transfer** ([`transfer`]): the leader holds writes, brings a
+//!   chosen voter up to date and tells it `TimeoutNow`.
 //!
 //! ## What this section leaves out, and why
 //!
-//! * **Membership changes** (joint consensus or single-server changes) and **leadership
-//!   transfer**: the cluster is fixed.
+//! * **Joint consensus**: membership changes go one server at a time
+//!   ([`membership`]), which needs no intermediate configuration.
 //! * **Leases**: a ReadIndex read costs a heartbeat round; a lease would save it at the
 //!   price of trusting clocks.
 //! * **Failed writes**: a node whose write fails stops (fail-stop) until restarted; the
@@ -124,7 +133,9 @@ pub mod client;
 pub mod config;
 pub mod election;
 pub mod error;
+pub mod membership;
 pub mod messages;
+pub mod operator;
 pub mod reads;
 pub mod replication;
 pub mod server;
@@ -132,11 +143,15 @@ pub mod snapshot;
 pub mod state_machine;
 pub mod storage;
 pub mod sweep;
+pub mod transfer;
 
 pub use client::{Reply, build, execute, execute_following, redirect, reply};
 pub use config::{AckTiming, CommitRule, Config, ReadMode, VotePersistence};
 pub use election::{log_is_up_to_date, majority};
 pub use error::ClientError;
+pub use membership::{
+    CatchUp, ChangeRule, Configuration, MembershipChange, catch_up_decision, configuration_from,
+};
 pub use messages::{Command, ConflictHint, Entry, Index, Msg, Operation, Outcome, RequestId, Term};
 pub use replication::{Progress, SnapshotProgress, majority_match, next_after_conflict};
 pub use server::{Role, Server, Stats};

@@ -15,6 +15,7 @@
 //!
 //! Clients send `Execute` and get `Executed`, `NotLeader { hint }` or `Superseded`.
 
+use crate::membership::{Configuration, MembershipChange};
 use common::{Message, ProcessId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -176,13 +177,16 @@ pub enum Command {
         /// The operation.
         operation: Operation,
     },
+    /// A new configuration (see [`crate::membership`]): every server uses the latest one
+    /// in its log as soon as it is appended, committed or not.
+    Configuration(Configuration),
 }
 
 impl Command {
     /// The request this command carries, if it is a client's.
     pub fn request(&self) -> Option<&RequestId> {
         match self {
-            Command::NoOp => None,
+            Command::NoOp | Command::Configuration(_) => None,
             Command::Client { request, .. } => Some(request),
         }
     }
@@ -204,6 +208,9 @@ impl fmt::Display for Entry {
             Command::NoOp => write!(f, "t{} no-op", self.term),
             Command::Client { request, operation } => {
                 write!(f, "t{} {operation} [{request}]", self.term)
+            }
+            Command::Configuration(configuration) => {
+                write!(f, "t{} configuration {configuration}", self.term)
             }
         }
     }
@@ -271,6 +278,10 @@ pub enum Msg {
         /// A pre-vote: "would you vote for me?" A voter answers without changing its term
         /// or its vote, so a node that cannot win never disturbs the cluster.
         pre_vote: bool,
+        /// The election was started by the leader's `TimeoutNow` (a leadership transfer):
+        /// a voter that has just heard from that leader must not ignore it, as
+        /// check-quorum's stickiness would otherwise make it do.
+        transfer: bool,
     },
     /// Voter → candidate. Sent only once the vote (and term) is durable.
     Vote {
@@ -346,6 +357,54 @@ pub enum Msg {
         /// `last_index`).
         installed: bool,
     },
+    /// Operator → the leader: change the configuration by one server (see
+    /// [`crate::membership`]). Answered `MembershipChanged` once a configuration that
+    /// makes the change true has committed, `NotLeader { hint }`, or `Refused`.
+    ChangeMembership {
+        /// Identifies the request (a retry carries the same id).
+        request: RequestId,
+        /// What to change.
+        change: MembershipChange,
+    },
+    /// Leader → operator: the change is done; `configuration` is committed.
+    MembershipChanged {
+        /// The request this answers.
+        request: RequestId,
+        /// The committed configuration that makes the change true.
+        configuration: Configuration,
+    },
+    /// Leader → operator: the membership change or the leadership transfer is refused
+    /// (another change is in progress, the leader has not committed an entry of its term,
+    /// the server is unknown, the target lags...), and why.
+    Refused {
+        /// The request this answers.
+        request: RequestId,
+        /// Why, in words.
+        reason: String,
+        /// The leader's latest configuration, so the operator learns where things stand.
+        configuration: Configuration,
+    },
+    /// Operator → the leader: hand leadership to `to` (see [`crate::transfer`]).
+    TransferLeadership {
+        /// Identifies the request.
+        request: RequestId,
+        /// The voter that should lead.
+        to: ProcessId,
+    },
+    /// Old leader → operator: `TimeoutNow` went to the up-to-date target, and this node
+    /// has since stepped down for the newer `term` the target started.
+    LeadershipTransferred {
+        /// The request this answers.
+        request: RequestId,
+        /// The term this node stepped down for.
+        term: Term,
+    },
+    /// Leader → the transfer's target, once its log matches the leader's: start an
+    /// election now, without waiting for a timeout and without a pre-vote.
+    TimeoutNow {
+        /// The leader's term: a target that has moved on ignores it.
+        term: Term,
+    },
 }
 
 impl Message for Msg {
@@ -364,6 +423,12 @@ impl Message for Msg {
             Msg::Appended { .. } => "Appended",
             Msg::InstallSnapshot { .. } => "InstallSnapshot",
             Msg::SnapshotAck { .. } => "SnapshotAck",
+            Msg::ChangeMembership { .. } => "ChangeMembership",
+            Msg::MembershipChanged { .. } => "MembershipChanged",
+            Msg::Refused { .. } => "Refused",
+            Msg::TransferLeadership { .. } => "TransferLeadership",
+            Msg::LeadershipTransferred { .. } => "LeadershipTransferred",
+            Msg::TimeoutNow { .. } => "TimeoutNow",
         }
     }
 }

@@ -18,7 +18,6 @@
 //! any node's local state, so a client could read a value older than one it had already
 //! seen acknowledged (bug R5).
 
-use crate::election::majority;
 use crate::messages::{Index, Msg, Operation, Outcome, RequestId};
 use crate::server::{Role, Server};
 use common::{Ctx, Envelope};
@@ -69,7 +68,7 @@ impl Server {
             read.read_index = Some(self.commit_index);
             read.round = self.read_round;
         }
-        for peer in ctx.peers().to_vec() {
+        for peer in self.replication_targets() {
             self.heartbeat(ctx, &peer);
         }
         // solution-end
@@ -84,10 +83,13 @@ impl Server {
         }
         // exercise: the confirmed round is the highest round a majority (this node counting with its latest round) has answered; answer from the state machine every read whose round is confirmed and whose read index is applied
         // solution-begin
-        let mut rounds: Vec<u64> = self.progress.values().map(|p| p.acked_round).collect();
-        rounds.push(self.read_round);
-        rounds.sort_unstable_by(|a, b| b.cmp(a));
-        let confirmed = rounds[majority(rounds.len()) - 1];
+        let confirmed = self.configuration().quorum_value(|id| {
+            if *id == self.id {
+                Some(self.read_round)
+            } else {
+                self.progress.get(id).map(|p| p.acked_round)
+            }
+        });
         let applied = self.last_applied;
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
             std::mem::take(&mut self.reads)

@@ -136,7 +136,7 @@ impl Server {
         self.heartbeat_elapsed += 1;
         if self.heartbeat_elapsed >= self.config.heartbeat_ticks {
             self.heartbeat_elapsed = 0;
-            for peer in ctx.peers().to_vec() {
+            for peer in self.replication_targets() {
                 self.heartbeat(ctx, &peer);
             }
         }
@@ -144,11 +144,18 @@ impl Server {
         if self.config.check_quorum && self.election_elapsed >= self.config.election_timeout_ticks.1
         {
             self.election_elapsed = 0;
-            let active = 1 + self.progress.values().filter(|p| p.active).count();
-            if active < majority(ctx.all_nodes().len()) {
+            let mut active: Vec<ProcessId> = self
+                .progress
+                .iter()
+                .filter(|(_, p)| p.active)
+                .map(|(id, _)| id.clone())
+                .collect();
+            active.push(self.id.clone());
+            if !self.configuration().has_quorum(&active) {
                 ctx.note(format!(
-                    "steps down: heard from {active} of {} servers in an election timeout",
-                    ctx.all_nodes().len()
+                    "steps down: heard from {} of {} voters in an election timeout",
+                    active.len(),
+                    self.configuration().voters.len()
                 ));
                 self.stats.check_quorum_step_downs += 1;
                 let term = self.current_term;
@@ -164,7 +171,7 @@ impl Server {
 
     /// Send every follower what it is missing, within its in-flight bound.
     pub(crate) fn broadcast_appends(&mut self, ctx: &mut Ctx<'_, Self>) {
-        for peer in ctx.peers().to_vec() {
+        for peer in self.replication_targets() {
             self.send_appends(ctx, &peer);
         }
     }
@@ -333,9 +340,16 @@ impl Server {
     /// and `log[N].term == currentTerm`, set `commitIndex = N`. The leader's own disk
     /// counts only for what is durable on it.
     pub(crate) fn advance_commit(&mut self, ctx: &mut Ctx<'_, Self>) {
-        let mut matches: Vec<Index> = self.progress.values().map(|p| p.match_index).collect();
-        matches.push(self.durable_last.min(self.last_index()));
-        let stored = majority_match(matches);
+        // Voters only: a learner's copy does not count, nor the leader's own if it is not
+        // a voter (it is being removed).
+        let own = self.durable_last.min(self.last_index());
+        let stored = self.configuration().quorum_value(|id| {
+            if *id == self.id {
+                Some(own)
+            } else {
+                self.progress.get(id).map(|p| p.match_index)
+            }
+        });
         // exercise: commit `stored` if it is above the commit index and (current-term rule) its entry is of the current term (the Counting rule skips the term check), then apply what is committed
         // solution-begin
         if stored <= self.commit_index {

@@ -4,12 +4,14 @@
 //! [`crate::reads`].
 
 use crate::config::{AckTiming, Config, VotePersistence};
+use crate::membership::{Configuration, PendingChange};
 use crate::messages::{ConflictHint, Entry, Index, Msg, RequestId, Term};
 use crate::reads::PendingRead;
 use crate::replication::Progress;
 use crate::snapshot::IncomingSnapshot;
 use crate::state_machine::{Applied, StateMachine};
 use crate::storage::{self, HARD_STATE_KEY, HardState};
+use crate::transfer::PendingTransfer;
 use common::{
     Ctx, Durability, Envelope, Message, Process, ProcessId, StoreError, Tick, WriteBatch,
 };
@@ -113,6 +115,18 @@ pub struct Server {
     pub(crate) waiting: Vec<Waiter>,
     pub(crate) reads: Vec<PendingRead>,
     pub(crate) read_round: u64,
+    // ----- membership (see `membership.rs`) and leadership transfer (`transfer.rs`)
+    /// The configuration the log starts from, with the index that set it: the bootstrap
+    /// configuration at index 0 (a snapshot would carry its own).
+    pub(crate) base_configuration: (Index, Configuration),
+    /// The latest configuration in the log (committed or not) and its index.
+    pub(crate) configuration: (Index, Configuration),
+    /// Leader only: an operator's membership change in progress.
+    pub(crate) change: Option<PendingChange>,
+    /// Leader only: a leadership transfer in progress.
+    pub(crate) transfer: Option<PendingTransfer>,
+    /// The current election was started by a leader's `TimeoutNow`.
+    pub(crate) election_by_transfer: bool,
     // ----- persistence bookkeeping
     /// The lowest log index changed in memory since the last write was submitted.
     pub(crate) log_dirty_from: Option<Index>,
@@ -157,6 +171,11 @@ impl Server {
             waiting: Vec::new(),
             reads: Vec::new(),
             read_round: 0,
+            base_configuration: (0, Configuration::default()),
+            configuration: (0, Configuration::default()),
+            change: None,
+            transfer: None,
+            election_by_transfer: false,
             log_dirty_from: None,
             hard_state_dirty: false,
             writes_in_flight: 0,
@@ -354,6 +373,7 @@ impl Server {
     /// id gets the outcome once.
     pub(crate) fn send_clients_away(&mut self, ctx: &mut Ctx<'_, Self>) {
         let hint = self.leader.clone().filter(|l| *l != self.id);
+        self.answer_admin_requests(ctx, hint.clone());
         for waiter in std::mem::take(&mut self.waiting) {
             let msg = Msg::NotLeader {
                 request: waiter.request,
@@ -391,6 +411,7 @@ impl Server {
         self.log
             .truncate(usize::try_from(index - self.snapshot_index - 1).unwrap_or(usize::MAX));
         self.mark_log_dirty(index);
+        self.note_truncation(index);
     }
 
     /// Append `entry` at the end of the log.
@@ -398,6 +419,7 @@ impl Server {
         self.log.push(entry);
         let index = self.last_index();
         self.mark_log_dirty(index);
+        self.note_appended_configuration(index);
         index
     }
 
@@ -487,6 +509,8 @@ impl Server {
         self.progress.clear();
         self.waiting.clear();
         self.reads.clear();
+        self.change = None;
+        self.transfer = None;
     }
 
     /// A write completed: a leader counts its own disk towards the commit majority.
@@ -524,6 +548,11 @@ impl Server {
         self.state_machine = snapshot.state_machine;
         self.commit_index = self.snapshot_index;
         self.last_applied = self.snapshot_index;
+        if self.snapshot_index > 0 {
+            // The configuration entries the snapshot covers are gone: it carries the one
+            // in force at its last index.
+            self.base_configuration = snapshot.configuration;
+        }
         self.log = storage::load_log(ctx.log())?;
         self.durable_last = self.last_index();
         let snapshot = if self.snapshot_index > 0 {
@@ -531,6 +560,7 @@ impl Server {
         } else {
             String::new()
         };
+        self.refresh_configuration();
         ctx.note(format!(
             "recovered term {}, vote {:?}{snapshot}, {} log entries",
             self.current_term,
@@ -753,6 +783,13 @@ impl Server {
             ctx.reply(&env, Msg::NotLeader { request, hint });
             return;
         }
+        let is_read = matches!(operation, crate::messages::Operation::Get { .. });
+        if let Some(to) = self.transferring_to().filter(|_| !is_read) {
+            // Writes are held during a transfer: the target's log must stop growing away.
+            let hint = Some(to.clone());
+            ctx.reply(&env, Msg::NotLeader { request, hint });
+            return;
+        }
         if matches!(operation, crate::messages::Operation::Get { .. })
             && self.config.read_mode == crate::config::ReadMode::ReadIndex
         {
@@ -803,6 +840,12 @@ impl Process for Server {
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         self.incarnation = ctx.incarnation();
+        let voters = match &self.config.voters {
+            Some(voters) => voters.clone(),
+            None => ctx.all_nodes().iter().cloned().collect(),
+        };
+        self.base_configuration = (0, Configuration::new(voters));
+        self.configuration = self.base_configuration.clone();
         if let Err(e) = self.recover(ctx) {
             ctx.note(format!("cannot recover durable state, staying silent: {e}"));
             self.halted = Some(e);
@@ -822,13 +865,14 @@ impl Process for Server {
                 last_log_index,
                 last_log_term,
                 pre_vote,
+                transfer,
             } => self.on_request_vote(
                 ctx,
                 &env,
                 term,
                 candidate,
                 (last_log_index, last_log_term),
-                pre_vote,
+                (pre_vote, transfer),
             ),
             Msg::Vote {
                 term,
@@ -893,7 +937,19 @@ impl Process for Server {
                 received,
                 installed,
             } => self.on_snapshot_ack(ctx, &env.from, term, last_index, received, installed),
-            Msg::Executed { .. } | Msg::NotLeader { .. } | Msg::Superseded { .. } => {
+            Msg::ChangeMembership { request, change } => {
+                self.on_change_membership(ctx, env, request, change);
+            }
+            Msg::TransferLeadership { request, to } => {
+                self.on_transfer_leadership(ctx, env, request, to);
+            }
+            Msg::TimeoutNow { term } => self.on_timeout_now(ctx, &env.from, term),
+            Msg::Executed { .. }
+            | Msg::NotLeader { .. }
+            | Msg::Superseded { .. }
+            | Msg::MembershipChanged { .. }
+            | Msg::Refused { .. }
+            | Msg::LeadershipTransferred { .. } => {
                 ctx.note(format!(
                     "ignored stray {} from {}",
                     env.body.kind(),
@@ -910,7 +966,13 @@ impl Process for Server {
         }
         self.maybe_compact(ctx);
         match self.role {
-            Role::Leader => self.leader_tick(ctx),
+            Role::Leader => {
+                self.leader_tick(ctx);
+                self.membership_tick(ctx);
+                if self.role == Role::Leader {
+                    self.transfer_tick(ctx);
+                }
+            }
             Role::Follower | Role::PreCandidate | Role::Candidate => {
                 self.election_elapsed += 1;
                 if self.election_elapsed >= self.election_timeout {

@@ -49,6 +49,7 @@
 //! transfer — which is why a leader keeps a window of entries and prefers AppendEntries
 //! whenever the follower's next entry is still in the log.
 
+use crate::membership::configuration_from;
 use crate::messages::{Entry, Index, Msg, Term};
 use crate::replication::SnapshotProgress;
 use crate::server::{Role, Server};
@@ -107,10 +108,17 @@ impl Server {
         let Some(last_term) = self.term_at(at) else {
             return;
         };
+        // The configuration in force at `at`: later entries may hold newer ones, which
+        // stay in the log.
+        let configuration = configuration_from(
+            self.base_configuration.clone(),
+            (self.base_configuration.0 + 1..=at).filter_map(|i| self.entry(i).map(|e| (i, e))),
+        );
         let data = SnapshotData {
             last_index: at,
             last_term,
             state_machine: self.state_machine.clone(),
+            configuration: configuration.clone(),
         };
         let bytes = match data.encode() {
             Ok(bytes) => bytes,
@@ -125,6 +133,7 @@ impl Server {
         self.snapshot_term = last_term;
         self.snapshot_bytes = bytes;
         self.snapshot_dirty = true;
+        self.base_configuration = configuration;
         self.stats.snapshots_taken += 1;
         ctx.note(format!(
             "snapshots its store through index {at} ({} bytes) and discards the log before it",
@@ -280,6 +289,8 @@ impl Server {
         self.state_machine = snapshot.state_machine;
         self.commit_index = snapshot.last_index;
         self.last_applied = snapshot.last_index;
+        self.base_configuration = snapshot.configuration;
+        self.refresh_configuration();
         self.snapshot_dirty = true;
         // Rewrite whatever follows the snapshot: the disk may hold a conflicting suffix.
         self.log_dirty_from = None;

@@ -80,7 +80,7 @@ impl StateMachine {
     /// indexes exist.)
     pub fn apply(&mut self, index: Index, command: &Command) -> Applied {
         match command {
-            Command::NoOp => {
+            Command::NoOp | Command::Configuration(_) => {
                 self.advance(index);
                 Applied::NoOp
             }

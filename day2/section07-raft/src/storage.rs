@@ -17,6 +17,7 @@
 //! entries are discarded in the same batch that writes it. The log then starts at
 //! `last_index + 1`, and a restarted node starts from the snapshot plus that suffix.
 
+use crate::membership::Configuration;
 use crate::messages::{Entry, Index, Term};
 use crate::state_machine::StateMachine;
 use common::{LogImage, ProcessId, StoreError, StoreImage};
@@ -40,8 +41,10 @@ pub fn load_hard_state(image: &StoreImage) -> Result<HardState, StoreError> {
     Ok(image.load(HARD_STATE_KEY)?.unwrap_or_default())
 }
 
-/// A snapshot: the state machine after applying every entry through `last_index`, and
-/// the term of that entry (what the consistency check of the next AppendEntries needs).
+/// A snapshot: the state machine after applying every entry through `last_index`, the
+/// term of that entry (what the consistency check of the next AppendEntries needs), and
+/// the configuration in force at `last_index` (step 6: the entry that set it may be
+/// among the discarded ones).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SnapshotData {
     /// The last index the snapshot covers.
@@ -50,6 +53,9 @@ pub struct SnapshotData {
     pub last_term: Term,
     /// The key-value store and the client sessions as of `last_index`.
     pub state_machine: StateMachine,
+    /// The latest configuration at or before `last_index`, and the index of the entry
+    /// that set it (0: the bootstrap configuration).
+    pub configuration: (Index, Configuration),
 }
 
 impl SnapshotData {

@@ -218,3 +218,70 @@ pub fn run_unchecked(
     );
     run.into_result()
 }
+
+/// The operator's name in the membership sweep (it is not one of the history's clients).
+pub const OPERATOR: &str = "operator";
+
+/// The membership variant of the sweep: five server processes, of which the first three
+/// form the first configuration and the other two are spares; the fault plan may crash
+/// any of the five. An operator ([`crate::operator::Operator`]) changes the membership
+/// during the chaos phase (see [`run_membership_with`]).
+pub fn membership_fault_config(seed: u64) -> SimConfig {
+    SimConfig {
+        servers: sim::server_names(5),
+        ..fault_config(seed)
+    }
+}
+
+/// Run `sim_config` with servers configured by `config`, the first three servers as the
+/// first configuration's voters, and an operator that follows `plan` until the end of the
+/// chaos phase, one action every `gap_ticks` at most; `prepare` runs on the cluster
+/// before the run. Returns the run's result and what the operator did.
+pub fn run_membership_with(
+    sim_config: &SimConfig,
+    config: &Config,
+    plan: crate::operator::Plan,
+    gap_ticks: common::Tick,
+    prepare: impl FnOnce(&mut Cluster<Msg>),
+) -> (
+    Result<Exercised, Box<SeedFailure>>,
+    crate::operator::OperatorLog,
+) {
+    use crate::membership::Configuration;
+    use crate::operator::{Operator, OperatorLog};
+    let servers = sim_config.servers.clone();
+    let first = Configuration::new(servers.iter().take(3).cloned());
+    let config = Config {
+        voters: Some(first.voters.clone()),
+        ..config.clone()
+    };
+    let log = std::rc::Rc::new(std::cell::RefCell::new(OperatorLog::default()));
+    let operator_log = std::rc::Rc::clone(&log);
+    let until = sim_config.chaos_ticks;
+    let mut workload = KvWorkload::default();
+    let run = sim::run(
+        sim_config,
+        move |builder| {
+            let mut cluster = crate::client::build(builder, config);
+            cluster.set_loss_between_servers(SERVER_LOSS);
+            cluster.add_client_with(OPERATOR, move |_, _| {
+                Operator::new(
+                    &servers,
+                    first.clone(),
+                    plan.clone(),
+                    until,
+                    gap_ticks,
+                    std::rc::Rc::clone(&operator_log),
+                )
+            });
+            prepare(&mut cluster);
+            cluster
+        },
+        &mut workload,
+        &KvCas,
+        Check::Linearizable,
+    );
+    let result = run.into_result();
+    let log = log.borrow().clone();
+    (result, log)
+}

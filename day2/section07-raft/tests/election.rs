@@ -187,6 +187,7 @@ fn vote_request(term: u64, last_index: u64, last_term: u64) -> Msg {
         last_log_index: last_index,
         last_log_term: last_term,
         pre_vote: false,
+        transfer: false,
     }
 }
 
@@ -224,6 +225,7 @@ fn step1_up_to_date_tie_break_on_length() {
             last_log_index: 3,
             last_log_term: 2,
             pre_vote: false,
+            transfer: false,
         },
     );
     voter.tick_n(3);

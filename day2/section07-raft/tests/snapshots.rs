@@ -7,7 +7,9 @@
 mod support;
 
 use common::{Cluster, CrashPolicy};
-use raft::{Command, Config, Msg, Operation, RequestId, Server, SnapshotData, StateMachine};
+use raft::{
+    Command, Config, Configuration, Msg, Operation, RequestId, Server, SnapshotData, StateMachine,
+};
 use support::*;
 
 /// Snapshots every 16 applied entries, sent in chunks of 64 bytes.
@@ -265,6 +267,7 @@ fn snapshot_through(last_index: u64, last_term: u64) -> Vec<u8> {
         last_index,
         last_term,
         state_machine: store,
+        configuration: (0, Configuration::new(THREE)),
     }
     .encode()
     .expect("a snapshot encodes")

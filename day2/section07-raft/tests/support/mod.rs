@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod hunt;
+pub mod membership;
+pub mod membership_hunt;
 pub mod oracle;
 pub mod sim;
 
@@ -202,6 +204,7 @@ pub fn vote_request(candidate: &str, term: Term, last_index: Index, last_term: T
         last_log_index: last_index,
         last_log_term: last_term,
         pre_vote: false,
+        transfer: false,
     }
 }
 

@@ -11,6 +11,8 @@
 //!   committed in an earlier term, at its index;
 //! * **state machine safety**: no two nodes commit (or apply) different entries at an
 //!   index, and a committed entry never leaves a node's log below its commit index;
+//! * **one change at a time**: a leader's log never holds two uncommitted
+//!   configuration entries (membership changes go one server at a time);
 //! * **monotonic commit and apply**: within one incarnation, commit and apply indexes
 //!   never go back, and a node applies only committed entries, in order, once, so its
 //!   store equals the committed log applied to an empty store.
@@ -256,6 +258,20 @@ fn check_leaders(ghost: &mut Ghost, view: &ClusterView<'_, Msg>) -> Result<(), S
                 ghost.leaders.insert(term, id.to_string());
                 ghost.elections += 1;
             }
+        }
+        // One change at a time: a leader's log holds at most one configuration entry
+        // that is not committed (anywhere: a leader's own commit index may lag behind).
+        let committed = (ghost.committed.len() as Index).max(node.commit_index());
+        let uncommitted = (committed + 1..=node.last_index())
+            .filter(|&i| {
+                node.entry(i)
+                    .is_some_and(|e| matches!(e.command, raft::Command::Configuration(_)))
+            })
+            .count();
+        if uncommitted > 1 {
+            return Err(format!(
+                "one change at a time: {id} leads term {term} with {uncommitted} uncommitted configurations"
+            ));
         }
         let key = (id.to_string(), term);
         if ghost.completeness_checked.contains_key(&key) {

@@ -4,6 +4,7 @@
 use super::oracle;
 use common::sim::{Exercised, SeedFailure, SimConfig};
 use raft::Config;
+use raft::operator::{OperatorLog, Plan};
 #[allow(unused_imports)]
 pub use raft::sweep::{KvCas, KvWorkload, fault_config};
 
@@ -121,3 +122,28 @@ pub fn run_seed_counting_snapshots(
     }
     Ok((exercised, tally))
 }
+
+/// Run one seed of the membership sweep ([`raft::sweep::membership_fault_config`]): an
+/// operator adds spares (learner, then voter), removes voters (never below three) and
+/// transfers leadership, one request at a time, with the oracle after every tick.
+pub fn run_membership_seed(
+    seed: u64,
+    config: &Config,
+) -> (Result<Exercised, Box<SeedFailure>>, OperatorLog) {
+    let plan = Plan::Random {
+        min_voters: 3,
+        max_voters: 5,
+    };
+    raft::sweep::run_membership_with(
+        &raft::sweep::membership_fault_config(seed),
+        config,
+        plan,
+        MEMBERSHIP_GAP_TICKS,
+        |cluster| {
+            oracle::install(cluster);
+        },
+    )
+}
+
+/// Ticks between two actions of the sweep's operator.
+pub const MEMBERSHIP_GAP_TICKS: common::Tick = 10;

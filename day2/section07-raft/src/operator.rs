@@ -1,0 +1,230 @@
+//! An operator: a process outside the clients' history that changes the cluster's
+//! membership and moves its leadership, one request at a time, following `NotLeader`
+//! hints and retrying the same request until it gets a definitive answer. The membership
+//! sweep ([`crate::sweep::run_membership_with`]) runs one under faults; scenario tests
+//! give it a fixed script.
+
+use crate::membership::{Configuration, MembershipChange};
+use crate::messages::{Msg, RequestId, Term};
+use common::{Ctx, Envelope, Process, ProcessId, RpcError, Tick};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// One administrative action.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AdminAction {
+    /// Add a server (learner, then voter).
+    Add(ProcessId),
+    /// Remove a server.
+    Remove(ProcessId),
+    /// Move leadership to a voter.
+    Transfer(ProcessId),
+}
+
+/// What the operator did, shared with the test that runs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperatorLog {
+    /// Membership changes answered done.
+    pub changes: u64,
+    /// Transfers answered done: `(the term the old leader stepped down for, the target)`.
+    pub transfers: Vec<(Term, ProcessId)>,
+    /// Requests refused (another change in progress, a lagging target, ...).
+    pub refused: u64,
+    /// Attempts that got `NotLeader` or timed out (and were retried).
+    pub retries: u64,
+    /// The latest configuration a leader reported.
+    pub configuration: Configuration,
+    /// The actions answered done, in order.
+    pub done: Vec<AdminAction>,
+}
+
+/// How the operator picks its actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// These actions, in order.
+    Script(VecDeque<AdminAction>),
+    /// Random actions that keep the voters between `min_voters` and `max_voters`: add a
+    /// spare, remove a voter, transfer leadership.
+    Random {
+        /// Never remove below this many voters (by the operator's latest knowledge).
+        min_voters: usize,
+        /// Never add above this many.
+        max_voters: usize,
+    },
+}
+
+/// The operator process.
+pub struct Operator {
+    servers: Vec<ProcessId>,
+    plan: Plan,
+    /// Where the next attempt goes (the latest leader hint).
+    target: usize,
+    seq: u64,
+    /// The action in progress and its request id.
+    busy: Option<(AdminAction, RequestId)>,
+    /// No new action is started from this tick on.
+    until: Tick,
+    /// Ticks between the end of one action and the start of the next.
+    gap_ticks: Tick,
+    next_at: Tick,
+    log: Rc<RefCell<OperatorLog>>,
+}
+
+/// Ticks an attempt waits for its answer.
+const ATTEMPT_TICKS: Tick = 40;
+
+impl Operator {
+    /// An operator of `servers` (every server process, members or not) that starts from
+    /// `configuration`, acts until tick `until`, and records what it did in `log`.
+    pub fn new(
+        servers: &[ProcessId],
+        configuration: Configuration,
+        plan: Plan,
+        until: Tick,
+        gap_ticks: Tick,
+        log: Rc<RefCell<OperatorLog>>,
+    ) -> Self {
+        log.borrow_mut().configuration = configuration;
+        Operator {
+            servers: servers.to_vec(),
+            plan,
+            target: 0,
+            seq: 0,
+            busy: None,
+            until,
+            gap_ticks,
+            next_at: gap_ticks,
+            log,
+        }
+    }
+
+    fn choose(&mut self, ctx: &mut Ctx<'_, Self>) -> Option<AdminAction> {
+        let (min_voters, max_voters) = match &mut self.plan {
+            Plan::Script(actions) => return actions.pop_front(),
+            Plan::Random {
+                min_voters,
+                max_voters,
+            } => (*min_voters, *max_voters),
+        };
+        let known = self.log.borrow().configuration.clone();
+        let voters: Vec<ProcessId> = known.voters.iter().cloned().collect();
+        let spares: Vec<ProcessId> = self
+            .servers
+            .iter()
+            .filter(|s| !known.is_voter(s.as_str()))
+            .cloned()
+            .collect();
+        let mut options = Vec::new();
+        if voters.len() < max_voters && !spares.is_empty() {
+            options.push(AdminAction::Add(
+                spares[ctx.rng().below(spares.len())].clone(),
+            ));
+        }
+        if voters.len() > min_voters {
+            options.push(AdminAction::Remove(
+                voters[ctx.rng().below(voters.len())].clone(),
+            ));
+        }
+        if !voters.is_empty() {
+            options.push(AdminAction::Transfer(
+                voters[ctx.rng().below(voters.len())].clone(),
+            ));
+        }
+        if options.is_empty() {
+            return None;
+        }
+        Some(options.swap_remove(ctx.rng().below(options.len())))
+    }
+
+    fn attempt(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some((action, request)) = self.busy.clone() else {
+            return;
+        };
+        let msg = match action {
+            AdminAction::Add(id) => Msg::ChangeMembership {
+                request,
+                change: MembershipChange::AddServer(id),
+            },
+            AdminAction::Remove(id) => Msg::ChangeMembership {
+                request,
+                change: MembershipChange::RemoveServer(id),
+            },
+            AdminAction::Transfer(to) => Msg::TransferLeadership { request, to },
+        };
+        let to = self.servers[self.target % self.servers.len()].clone();
+        ctx.request(to, msg, ATTEMPT_TICKS, |op: &mut Self, ctx, reply| {
+            op.on_answer(ctx, reply);
+        });
+    }
+
+    fn on_answer(&mut self, ctx: &mut Ctx<'_, Self>, reply: Result<Envelope<Msg>, RpcError>) {
+        let Some((action, _)) = self.busy.clone() else {
+            return;
+        };
+        let mut log = self.log.borrow_mut();
+        match reply.map(|e| e.body) {
+            Ok(Msg::MembershipChanged { configuration, .. }) => {
+                log.configuration = configuration;
+                log.changes += 1;
+                log.done.push(action);
+            }
+            Ok(Msg::LeadershipTransferred { term, .. }) => {
+                if let AdminAction::Transfer(to) = &action {
+                    log.transfers.push((term, to.clone()));
+                    if let Some(at) = self.servers.iter().position(|s| s == to) {
+                        self.target = at;
+                    }
+                }
+                log.done.push(action);
+            }
+            Ok(Msg::Refused { configuration, .. }) => {
+                log.configuration = configuration;
+                log.refused += 1;
+            }
+            Ok(Msg::NotLeader {
+                hint: Some(hint), ..
+            }) => {
+                log.retries += 1;
+                self.target = self
+                    .servers
+                    .iter()
+                    .position(|s| *s == hint)
+                    .unwrap_or(self.target + 1);
+                drop(log);
+                return self.attempt(ctx);
+            }
+            _ => {
+                // No leader known, a timeout, or a stray answer: try the next server.
+                log.retries += 1;
+                self.target += 1;
+                drop(log);
+                return self.attempt(ctx);
+            }
+        }
+        self.busy = None;
+        self.next_at = ctx.now() + self.gap_ticks;
+    }
+}
+
+impl Process for Operator {
+    type Msg = Msg;
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, env: Envelope<Msg>) {
+        ctx.note(format!("operator ignores a stray {:?}", env.body));
+    }
+
+    fn on_tick(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if self.busy.is_some() || ctx.now() < self.next_at || ctx.now() >= self.until {
+            return;
+        }
+        let Some(action) = self.choose(ctx) else {
+            return;
+        };
+        self.seq += 1;
+        let request = RequestId::new(ctx.id().clone(), self.seq);
+        ctx.note(format!("operator starts {action:?}"));
+        self.busy = Some((action, request));
+        self.attempt(ctx);
+    }
+}
