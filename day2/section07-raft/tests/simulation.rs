@@ -285,21 +285,25 @@ fn step5_five_servers_with_snapshots_stay_safe_and_linearizable() {
     }
 }
 
-/// Membership changes under faults: five server processes, the first configuration three
-/// voters, and an operator that adds spares (learner, then voter), removes voters (never
-/// below three) and transfers leadership during the chaos, while the fault plan may crash
-/// any of the five. The oracle holds after every tick, the clients' history is
-/// linearizable, and the changes actually happen.
+/// Membership changes and snapshots under faults: five server processes, the first
+/// configuration three voters, and an operator that adds spares (learner, then voter),
+/// removes voters (never below three) and transfers leadership during the chaos, while
+/// every server snapshots every 8 applied entries (so a new learner is often caught up by
+/// InstallSnapshot, and a snapshot must carry the configuration) and the fault plan may
+/// crash any of the five. The oracle holds after every tick, the clients' history is
+/// linearizable, and the changes, transfers and snapshot installations actually happen.
 #[test]
-fn step6_membership_changes_under_faults_stay_safe_and_linearizable() {
+fn step6_membership_changes_and_snapshots_under_faults_stay_safe_and_linearizable() {
     let mut changes = 0;
     let mut transfers = 0;
     let mut refused = 0;
+    let mut snapshots = SnapshotTally::default();
     let summary = sim::sweep(CI_SEEDS, |seed| {
-        let (result, log) = run_membership_seed(seed, &Config::default());
+        let (result, log, counted) = run_membership_seed(seed, &Config::with_snapshots(8, 48));
         changes += log.changes;
         transfers += log.transfers.len() as u64;
         refused += log.refused;
+        snapshots.add(counted);
         result
     });
     if summary.seeds.replay {
@@ -307,7 +311,7 @@ fn step6_membership_changes_under_faults_stay_safe_and_linearizable() {
     }
     let seeds = summary.exercised.seeds;
     println!(
-        "{:?}; membership changes {changes}, transfers {transfers}, refused {refused}",
+        "{:?}; membership changes {changes}, transfers {transfers}, refused {refused}; {snapshots:?}",
         summary.exercised
     );
     assert!(
@@ -317,5 +321,10 @@ fn step6_membership_changes_under_faults_stay_safe_and_linearizable() {
     assert!(
         transfers >= seeds / 2,
         "only {transfers} leadership transfers completed over {seeds} seeds"
+    );
+    assert!(
+        snapshots.installed * 10 >= seeds,
+        "only {} snapshots installed over {seeds} seeds",
+        snapshots.installed
     );
 }

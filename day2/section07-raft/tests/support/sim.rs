@@ -2,11 +2,15 @@
 //! ([`raft::sweep`]) with the invariant oracle checked after every tick.
 
 use super::oracle;
+use common::Cluster;
 use common::sim::{Exercised, SeedFailure, SimConfig};
 use raft::Config;
 use raft::operator::{OperatorLog, Plan};
 #[allow(unused_imports)]
 pub use raft::sweep::{KvCas, KvWorkload, fault_config};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Run one seed with servers configured by `config`.
 pub fn run_seed(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure>> {
@@ -85,34 +89,31 @@ impl SnapshotTally {
     }
 }
 
-/// Run one seed with the oracle, and count what the servers did with snapshots. The
-/// counting hook reads the servers after every tick and never fails a run.
-pub fn run_seed_counting_snapshots(
-    sim_config: &SimConfig,
-    config: &Config,
-) -> Result<(Exercised, SnapshotTally), Box<SeedFailure>> {
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-    use std::rc::Rc;
-    type Seen = BTreeMap<(String, u32), (raft::Stats, bool)>;
-    let seen: Rc<RefCell<Seen>> = Rc::default();
-    let hook = Rc::clone(&seen);
-    let exercised = raft::sweep::run_with(sim_config, config, move |cluster| {
-        oracle::install(cluster);
-        cluster.add_invariant("(counts snapshots; never fails)", move |view| {
-            let mut seen = hook.borrow_mut();
-            for (id, node) in view.nodes::<raft::Server>() {
-                let key = (id.to_string(), node.incarnation());
-                let from_disk = seen
-                    .get(&key)
-                    .map_or(node.snapshot_index() > 0 && node.stats().writes == 0, |s| {
-                        s.1
-                    });
-                seen.insert(key, (node.stats(), from_disk));
-            }
-            Ok(())
-        });
-    })?;
+/// What the servers did with snapshots, per incarnation of each node: its counters and
+/// whether it found a snapshot on disk when it started.
+pub type SnapshotsSeen = Rc<RefCell<BTreeMap<(String, u32), (raft::Stats, bool)>>>;
+
+/// Count what the servers do with snapshots into `seen`: a hook that reads them after
+/// every tick and never fails a run.
+pub fn count_snapshots(cluster: &mut Cluster<raft::Msg>, seen: &SnapshotsSeen) {
+    let hook = Rc::clone(seen);
+    cluster.add_invariant("(counts snapshots; never fails)", move |view| {
+        let mut seen = hook.borrow_mut();
+        for (id, node) in view.nodes::<raft::Server>() {
+            let key = (id.to_string(), node.incarnation());
+            let from_disk = seen
+                .get(&key)
+                .map_or(node.snapshot_index() > 0 && node.stats().writes == 0, |s| {
+                    s.1
+                });
+            seen.insert(key, (node.stats(), from_disk));
+        }
+        Ok(())
+    });
+}
+
+/// The sums of what [`count_snapshots`] saw.
+pub fn tally(seen: &SnapshotsSeen) -> SnapshotTally {
     let mut tally = SnapshotTally::default();
     for ((_, incarnation), (stats, from_disk)) in seen.borrow().iter() {
         tally.taken += stats.snapshots_taken;
@@ -120,7 +121,20 @@ pub fn run_seed_counting_snapshots(
         tally.chunks += stats.snapshot_chunks_sent;
         tally.restarts_from_snapshot += u64::from(*incarnation > 0 && *from_disk);
     }
-    Ok((exercised, tally))
+    tally
+}
+
+/// Run one seed with the oracle, and count what the servers did with snapshots.
+pub fn run_seed_counting_snapshots(
+    sim_config: &SimConfig,
+    config: &Config,
+) -> Result<(Exercised, SnapshotTally), Box<SeedFailure>> {
+    let seen = SnapshotsSeen::default();
+    let exercised = raft::sweep::run_with(sim_config, config, |cluster| {
+        oracle::install(cluster);
+        count_snapshots(cluster, &seen);
+    })?;
+    Ok((exercised, tally(&seen)))
 }
 
 /// Run one seed of the membership sweep ([`raft::sweep::membership_fault_config`]): an
@@ -129,20 +143,27 @@ pub fn run_seed_counting_snapshots(
 pub fn run_membership_seed(
     seed: u64,
     config: &Config,
-) -> (Result<Exercised, Box<SeedFailure>>, OperatorLog) {
+) -> (
+    Result<Exercised, Box<SeedFailure>>,
+    OperatorLog,
+    SnapshotTally,
+) {
+    let seen = SnapshotsSeen::default();
     let plan = Plan::Random {
         min_voters: 3,
         max_voters: 5,
     };
-    raft::sweep::run_membership_with(
+    let result = raft::sweep::run_membership_with(
         &raft::sweep::membership_fault_config(seed),
         config,
         plan,
         MEMBERSHIP_GAP_TICKS,
         |cluster| {
             oracle::install(cluster);
+            count_snapshots(cluster, &seen);
         },
-    )
+    );
+    (result.0, result.1, tally(&seen))
 }
 
 /// Ticks between two actions of the sweep's operator.
