@@ -7,9 +7,9 @@
 use crate::config::Config;
 use crate::messages::{Msg, Operation, Outcome, RequestId};
 use common::nemesis::{FaultConfig, FaultMix};
-use common::sim::{self, Answer, Check, Exercised, SeedFailure, SimConfig, Workload};
-use common::{Cluster, NetConfig, ProcessId, Redirect, RpcError, SimRng, StoreConfig};
-use std::collections::BTreeMap;
+use common::sim::{self, Check, Exercised, SeedFailure, SimConfig};
+use common::workload::{KvCasClient, KvCasWorkload};
+use common::{Cluster, NetConfig, ProcessId, Redirect, StoreConfig};
 
 /// The history's operations and outputs, and the model that checks them, are the kit's
 /// key-value map with compare-and-swap; this section only maps them to its messages.
@@ -34,92 +34,23 @@ pub fn told(outcome: Outcome) -> KvCasRet {
     }
 }
 
-/// Keys the workload uses: few, so operations collide.
-pub const KEYS: [&str; 2] = ["x", "y"];
+/// How this section's messages carry the kit's key-value workload.
+pub struct Client;
 
-/// Each client sends sets of unique values, gets, and compare-and-swaps (expecting a
-/// value it saw or wrote, or an absent key), with its own request ids.
-#[derive(Debug, Default)]
-pub struct KvWorkload {
-    next_seq: BTreeMap<ProcessId, u64>,
-    /// Values written or read per key, the candidates a swap expects.
-    seen: BTreeMap<String, Vec<String>>,
-    /// Operations answered with an outcome.
-    pub answered: u64,
-}
+impl KvCasClient for Client {
+    type Msg = Msg;
 
-impl KvWorkload {
-    fn fresh(&mut self, client: &ProcessId) -> u64 {
-        let seq = self.next_seq.entry(client.clone()).or_insert(0);
-        *seq += 1;
-        *seq
-    }
-
-    fn remember(&mut self, key: &str, value: &str) {
-        let seen = self.seen.entry(key.to_string()).or_default();
-        if !seen.iter().any(|v| v == value) {
-            seen.push(value.to_string());
-        }
-    }
-}
-
-impl Workload<Msg> for KvWorkload {
-    type Input = KvCmd;
-    type Output = KvCasRet;
-
-    fn next_op(&mut self, rng: &mut SimRng, client: &ProcessId) -> Option<KvCmd> {
-        let key = KEYS[rng.below(KEYS.len())].to_string();
-        let seq = self.next_seq.get(client).copied().unwrap_or(0) + 1;
-        let unique = format!("{client}-{seq}");
-        Some(match rng.below(10) {
-            0..=3 => KvCmd::Set { key, value: unique },
-            4..=6 => KvCmd::Get { key },
-            _ => {
-                let seen = self.seen.get(&key).cloned().unwrap_or_default();
-                let expected = if seen.is_empty() || rng.chance(0.2) {
-                    None
-                } else {
-                    // Recent values are the likely current ones: favour the last few.
-                    let recent = seen.len().saturating_sub(3);
-                    Some(seen[recent + rng.below(seen.len() - recent)].clone())
-                };
-                KvCmd::Cas {
-                    key,
-                    expected,
-                    new: unique,
-                }
-            }
-        })
-    }
-
-    fn request(&mut self, client: &ProcessId, input: &KvCmd) -> Msg {
-        let seq = self.fresh(client);
-        if let KvCmd::Set { key, value }
-        | KvCmd::Cas {
-            key, new: value, ..
-        } = input
-        {
-            self.remember(key, value);
-        }
+    fn request(client: &ProcessId, seq: u64, op: &KvCmd) -> Msg {
         Msg::Execute {
             request: RequestId::new(client.clone(), seq),
-            operation: operation(input),
+            operation: operation(op),
         }
     }
 
-    fn interpret(&mut self, input: &KvCmd, reply: Result<Msg, RpcError>) -> Answer<KvCasRet> {
+    fn told(reply: &Msg) -> Option<KvCasRet> {
         match reply {
-            Ok(Msg::Executed { outcome, .. }) => {
-                if let (Outcome::Read { value: Some(v) }, key) = (&outcome, input.key()) {
-                    let (key, v) = (key.to_string(), v.clone());
-                    self.remember(&key, &v);
-                }
-                self.answered += 1;
-                Answer::Ok(told(outcome))
-            }
-            // Gave up, superseded or timed out: the operation may still take effect
-            // (or, superseded, never will; unknown covers both).
-            _ => Answer::Info,
+            Msg::Executed { outcome, .. } => Some(told(outcome.clone())),
+            _ => None,
         }
     }
 
@@ -128,13 +59,12 @@ impl Workload<Msg> for KvWorkload {
     fn redirect(reply: &Msg) -> Redirect {
         crate::client::redirect(reply)
     }
-
-    fn final_op(&mut self, _client: &ProcessId) -> Option<KvCmd> {
-        Some(KvCmd::Get {
-            key: KEYS[0].to_string(),
-        })
-    }
 }
+
+/// Each client sends sets of unique values, gets, and compare-and-swaps (expecting a
+/// value it saw or wrote, or an absent key), with its own request ids: the kit's
+/// workload ([`common::workload`]) over this section's messages.
+pub type KvWorkload = KvCasWorkload<Client>;
 
 /// The fault mix of the sweep: message loss between servers, delays (which reorder),
 /// duplication, partitions, isolation, one-way cuts, holds, pauses, clock jumps and
