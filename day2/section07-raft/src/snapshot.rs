@@ -15,9 +15,10 @@
 //!    entry that may still be replaced (`Server::maybe_compact`, checked every tick;
 //!    the entries it covers may still be on their way to the disk: writes complete in
 //!    order, so the snapshot's write lands after theirs). The snapshot carries the store *and the client
-//!    sessions* (a retried request must still be recognised after a restart), plus the
-//!    index and term of its last entry: the next AppendEntries' consistency check needs
-//!    that term, and the entry is gone.
+//!    sessions* (a retried request must still be recognised after a restart), the
+//!    index and term of its last entry (the next AppendEntries' consistency check needs
+//!    that term, and the entry is gone), and the configuration in force at that index
+//!    (step 6: the configuration entries it covers are gone too).
 //! 2. **One atomic write.** The snapshot and the discarding of the log it covers are one
 //!    [`common::WriteBatch`] (`install_snapshot`): a crash keeps both or neither. There is
 //!    no moment with the log trimmed and the snapshot missing (data lost), nor with the

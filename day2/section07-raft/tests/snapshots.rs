@@ -479,3 +479,61 @@ fn step5_storage_stays_bounded_under_a_long_write_workload() {
         "without snapshots the log holds all {last} entries ({without})"
     );
 }
+
+/// Snapshots and membership together: a server added after the leader compacted its log
+/// joins as a learner behind the leader's first entry, is caught up by InstallSnapshot,
+/// and is promoted to voter. A follower that was cut off during the change and comes back
+/// after the configuration entries were compacted learns the new configuration from the
+/// snapshot alone; and a restart from a node's own snapshot keeps the configuration too.
+#[test]
+fn step5_a_snapshot_carries_the_configuration_to_new_and_returning_servers() {
+    let mut cluster = cluster_with(57, &THREE, compacting());
+    cluster.add_client(support::membership::OPERATOR);
+    let leader = until_leader(&mut cluster, 100);
+    let away = THREE
+        .iter()
+        .copied()
+        .find(|id| *id != leader)
+        .expect("a follower");
+    write_many(&mut cluster, ALICE, &leader, 1, 40);
+    assert!(server(&cluster, &leader).snapshot_index() >= 32);
+    cluster.isolate(away);
+    cluster.add_server(DELPHI);
+    let configuration = support::membership::add(&mut cluster, &leader, 1, DELPHI);
+    assert!(configuration.is_voter(DELPHI), "delphi is promoted");
+    let last = write_many(&mut cluster, ALICE, &leader, 41, 40);
+    until_applied(&mut cluster, &[DELPHI], last, 200);
+    let delphi = server(&cluster, DELPHI);
+    assert_eq!(
+        delphi.stats().snapshots_installed,
+        1,
+        "the entries delphi needed were discarded: a snapshot caught it up"
+    );
+    assert!(delphi.is_voter(), "delphi knows it votes");
+    assert!(
+        delphi.snapshot_index() > server(&cluster, &leader).configuration_index(),
+        "delphi has since compacted the configuration entries itself"
+    );
+    assert_eq!(
+        delphi.state_machine().entries(),
+        server(&cluster, &leader).state_machine().entries()
+    );
+    cluster.reconnect(away);
+    until_applied(&mut cluster, &[away], last, 200);
+    assert!(
+        server(&cluster, away).stats().snapshots_installed >= 1,
+        "{away} came back behind the leader's first entry"
+    );
+    assert_eq!(
+        server(&cluster, away).configuration(),
+        &configuration,
+        "{away} learned the four-voter configuration from the snapshot: its entry is gone"
+    );
+    cluster.crash(DELPHI);
+    cluster.restart(DELPHI);
+    assert_eq!(
+        server(&cluster, DELPHI).configuration(),
+        &configuration,
+        "after a restart from its own snapshot delphi still knows the configuration"
+    );
+}
