@@ -5,7 +5,7 @@
 //! three negative controls the same checks must catch.
 
 mod support;
-use common::sim;
+use common::sim::{self, Exercised};
 use raft::Config;
 use support::hunt::run_hunt;
 use support::sim::{
@@ -19,6 +19,37 @@ const CI_SEEDS: u64 = 1_000;
 const WIDE_SEEDS: u64 = 500;
 /// A negative control must be caught within this many seeds.
 const CONTROL_SEEDS: u64 = 100;
+
+/// At least seven in ten operations were answered: the history is not mostly unknown
+/// outcomes, so the linearizability check has something to bite on.
+fn assert_mostly_answered(figures: &Exercised, run: &str) {
+    assert!(
+        figures.completed_ops * 10 >= figures.invoked_ops * 7,
+        "only {} of {} operations were answered {run}",
+        figures.completed_ops,
+        figures.invoked_ops
+    );
+}
+
+/// The leader-hunting adversary cut at least ten leaders a seed.
+fn assert_leaders_were_hunted(figures: &Exercised) {
+    assert!(
+        figures.planned_faults >= 10 * figures.seeds,
+        "the adversary cut only {} leaders over {} seeds",
+        figures.planned_faults,
+        figures.seeds
+    );
+}
+
+/// Swarm seeds issued at least four operations each.
+fn assert_swarm_busy(figures: &Exercised) {
+    assert!(
+        figures.invoked_ops >= 4 * figures.seeds,
+        "only {} operations over {} swarm seeds",
+        figures.invoked_ops,
+        figures.seeds
+    );
+}
 
 /// Three servers under every fault kind of the sweep: the oracle holds after every tick
 /// and the clients' history of sets, ReadIndex gets and compare-and-swaps is
@@ -43,12 +74,7 @@ fn step3_random_faults_keep_raft_safe_and_linearizable() {
         figures.seeds_with_a_crash,
         figures.seeds
     );
-    assert!(
-        figures.completed_ops * 10 >= figures.invoked_ops * 7,
-        "only {} of {} operations were answered: the history is mostly unknown outcomes",
-        figures.completed_ops,
-        figures.invoked_ops
-    );
+    assert_mostly_answered(&figures, "on three servers");
 }
 
 /// The same faults on five servers, where two servers may be away at once.
@@ -59,12 +85,7 @@ fn step3_five_servers_stay_safe_and_linearizable() {
     });
     if !summary.seeds.replay {
         let figures = summary.exercised;
-        assert!(
-            figures.completed_ops * 10 >= figures.invoked_ops * 7,
-            "only {} of {} operations were answered on five servers",
-            figures.completed_ops,
-            figures.invoked_ops
-        );
+        assert_mostly_answered(&figures, "on five servers");
     }
 }
 
@@ -74,12 +95,7 @@ fn step3_five_servers_stay_safe_and_linearizable() {
 fn step3_swarm_configurations_stay_safe_and_linearizable() {
     let summary = sim::sweep(WIDE_SEEDS, |seed| run_swarm_seed(seed, &Config::default()));
     if !summary.seeds.replay {
-        assert!(
-            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
-            "only {} operations over {} swarm seeds",
-            summary.exercised.invoked_ops,
-            summary.exercised.seeds
-        );
+        assert_swarm_busy(&summary.exercised);
     }
 }
 
@@ -91,12 +107,7 @@ fn step3_without_pre_vote_and_check_quorum_raft_stays_safe() {
     });
     if !summary.seeds.replay {
         let figures = summary.exercised;
-        assert!(
-            figures.completed_ops * 10 >= figures.invoked_ops * 7,
-            "only {} of {} operations were answered without pre-vote and check-quorum",
-            figures.completed_ops,
-            figures.invoked_ops
-        );
+        assert_mostly_answered(&figures, "without pre-vote and check-quorum");
     }
 }
 
@@ -150,12 +161,7 @@ const HUNT_SEEDS: u64 = 500;
 fn step3_leader_hunting_keeps_committed_entries() {
     let summary = sim::sweep(HUNT_SEEDS, |seed| run_hunt(seed, &Config::default()));
     if !summary.seeds.replay {
-        assert!(
-            summary.exercised.planned_faults >= 10 * summary.exercised.seeds,
-            "the adversary cut only {} leaders over {} seeds",
-            summary.exercised.planned_faults,
-            summary.exercised.seeds
-        );
+        assert_leaders_were_hunted(&summary.exercised);
     }
 }
 
@@ -226,12 +232,7 @@ fn step5_compaction_under_an_unreliable_network_keeps_raft_safe_and_linearizable
         tally.restarts_from_snapshot,
         figures.seeds
     );
-    assert!(
-        figures.completed_ops * 10 >= figures.invoked_ops * 7,
-        "only {} of {} operations were answered with snapshots on",
-        figures.completed_ops,
-        figures.invoked_ops
-    );
+    assert_mostly_answered(&figures, "with snapshots on");
 }
 
 /// The leader-hunting adversary with snapshots every 4 entries: leaders cut off right
@@ -242,12 +243,7 @@ fn step5_leader_hunting_with_snapshots_keeps_committed_entries() {
         run_hunt(seed, &Config::with_snapshots(4, 32))
     });
     if !summary.seeds.replay {
-        assert!(
-            summary.exercised.planned_faults >= 10 * summary.exercised.seeds,
-            "the adversary cut only {} leaders over {} seeds",
-            summary.exercised.planned_faults,
-            summary.exercised.seeds
-        );
+        assert_leaders_were_hunted(&summary.exercised);
     }
 }
 
@@ -259,12 +255,7 @@ fn step5_swarm_configurations_with_snapshots_stay_safe_and_linearizable() {
         run_swarm_seed(seed, &Config::with_snapshots(8, 48))
     });
     if !summary.seeds.replay {
-        assert!(
-            summary.exercised.invoked_ops >= 4 * summary.exercised.seeds,
-            "only {} operations over {} swarm seeds",
-            summary.exercised.invoked_ops,
-            summary.exercised.seeds
-        );
+        assert_swarm_busy(&summary.exercised);
     }
 }
 
@@ -276,12 +267,7 @@ fn step5_five_servers_with_snapshots_stay_safe_and_linearizable() {
     });
     if !summary.seeds.replay {
         let figures = summary.exercised;
-        assert!(
-            figures.completed_ops * 10 >= figures.invoked_ops * 7,
-            "only {} of {} operations were answered on five servers with snapshots",
-            figures.completed_ops,
-            figures.invoked_ops
-        );
+        assert_mostly_answered(&figures, "on five servers with snapshots");
     }
 }
 
