@@ -91,6 +91,33 @@ fn step2_async_read_repair_eventually_updates_stale_replica() {
     assert_linearizable(&recorder);
 }
 
+/// Athens coordinates a read while its question to byzantium is held, so the first R
+/// answers are its own (new) and cyrene's (stale): no late stale answer is left to
+/// trigger a repair. The read returns the newest version, and the asynchronous repair
+/// it sends with the answer brings cyrene up to date.
+#[test]
+fn step2_async_read_repair_updates_a_stale_replica_among_the_first_r_answers() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Async, "title", "v_old", "v_new");
+    let held = cluster.net().hold_kind("InternalGet", ATHENS, BYZANTIUM);
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v_new"),
+        "the read must return the newest version"
+    );
+    cluster.net().release(held);
+    wait_until_all_hold(&mut cluster, "title", "v_new", SETTLE_TICKS)
+        .expect("the stale replica that answered within the quorum must be repaired");
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(
+        repair_messages(&cluster),
+        1,
+        "one repair, to cyrene, the one stale replica"
+    );
+    assert_linearizable(&recorder);
+}
+
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
 /// and repair spreads the larger one.
 #[test]
