@@ -404,6 +404,35 @@ fn an_info_compare_and_set_either_swapped_or_did_nothing() {
     );
 }
 
+/// A compare-and-set that timed out may have happened or not, but if it happened it
+/// found the register's value: one expecting 1 on a register holding 0 cannot have
+/// swapped, so a later read of its new value is not linearizable.
+#[test]
+fn an_info_compare_and_set_of_a_value_the_register_never_held_cannot_swap() {
+    let mut h = History::new();
+    let c = h.invoke(
+        "bob",
+        CasOp::Cas {
+            expected: 1,
+            new: 5,
+        },
+        0,
+    );
+    h.info(c, 1);
+    let r = h.invoke("alice", CasOp::Read, 2);
+    h.ok(r, Ret::Value(0), 3);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_ok(),
+        "the timed-out swap did nothing: the register still holds 0"
+    );
+    let r2 = h.invoke("alice", CasOp::Read, 4);
+    h.ok(r2, Ret::Value(5), 5);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_violation(),
+        "a compare-and-set expecting 1 cannot have set 5 on a register that held only 0"
+    );
+}
+
 #[test]
 fn counter_reads_must_be_explained_by_some_order_of_increments() {
     let mut h = History::new();
