@@ -381,6 +381,47 @@ fn a_compare_and_set_succeeds_only_on_the_expected_value() {
     );
 }
 
+/// The mirror image: a compare-and-set that found the value it expected must swap, so
+/// one answered "not swapped" on a register holding its expected value is a lie.
+#[test]
+fn a_compare_and_set_that_reports_no_swap_on_the_expected_value_is_not_linearizable() {
+    let mut h = History::new();
+    let c = h.invoke(
+        "bob",
+        CasOp::Cas {
+            expected: 0,
+            new: 2,
+        },
+        0,
+    );
+    h.ok(c, Ret::Swapped(false), 1);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_violation(),
+        "a compare-and-set of 0 on a register holding only 0 cannot fail"
+    );
+}
+
+/// An update (write, increment, append) is acknowledged, never answered with a value: a
+/// history that records a read's answer or a swap's verdict for one is explained by no
+/// order, whatever the value.
+#[test]
+fn an_update_answered_as_if_it_were_a_read_or_a_swap_is_not_linearizable() {
+    let mut register = History::new();
+    let w = register.invoke("alice", RegisterOp::Write(1), 0);
+    register.ok(w, Ret::Value(1), 1);
+    assert!(check::linearizable(&Register::new(0), &register).is_violation());
+
+    let mut counter = History::new();
+    let i = counter.invoke("alice", CounterOp::Inc, 0);
+    counter.ok(i, Ret::Swapped(true), 1);
+    assert!(check::linearizable(&Counter, &counter).is_violation());
+
+    let mut log = History::new();
+    let a = log.invoke("alice", LogOp::Append(7), 0);
+    log.ok(a, Ret::Value(vec![7]), 1);
+    assert!(check::linearizable(&AppendLog::new(), &log).is_violation());
+}
+
 #[test]
 fn an_info_compare_and_set_either_swapped_or_did_nothing() {
     let mut h = History::new();
