@@ -1,6 +1,6 @@
 //! Recording rules and the renderings of a history.
 
-use common::check::models::{CasOp, CounterOp, KvOp, LogOp, RegisterOp, Ret};
+use common::check::models::{CasOp, CounterOp, KvCasOp, KvCasRet, KvOp, LogOp, RegisterOp, Ret};
 use common::history::{EventKind, History, HistoryError, Outcome, Timeline};
 use common::id::{OpId, ProcessId};
 
@@ -133,6 +133,44 @@ fn counter_and_log_operations_render_under_their_jepsen_names() {
         log.to_text(),
         "0 t0 alice invoke append 7\n1 t1 alice ok append 7\n\
          2 t2 bob invoke read nil\n3 t3 bob ok read [7]\n"
+    );
+}
+
+#[test]
+fn key_value_swap_operations_render_as_jepsen_independent_tuples() {
+    let mut h: History<KvCasOp, KvCasRet> = History::new();
+    let s = h.invoke(
+        "alice",
+        KvCasOp::Set {
+            key: "x".into(),
+            value: "a".into(),
+        },
+        0,
+    );
+    h.ok(s, KvCasRet::Stored { value: "a".into() }, 1);
+    let g = h.invoke("bob", KvCasOp::Get { key: "x".into() }, 2);
+    h.ok(
+        g,
+        KvCasRet::Read {
+            value: Some("a".into()),
+        },
+        3,
+    );
+    let c = h.invoke(
+        "carol",
+        KvCasOp::Cas {
+            key: "x".into(),
+            expected: None,
+            new: "b".into(),
+        },
+        4,
+    );
+    h.info(c, 5);
+    assert_eq!(
+        h.to_text(),
+        "0 t0 alice invoke write [\"x\" \"a\"]\n1 t1 alice ok write [\"x\" \"a\"]\n\
+         2 t2 bob invoke read [\"x\" nil]\n3 t3 bob ok read [\"x\" \"a\"]\n\
+         4 t4 carol invoke cas [\"x\" [nil \"b\"]]\n5 t5 carol info cas [\"x\" [nil \"b\"]]\n"
     );
 }
 
