@@ -532,6 +532,38 @@ fn a_tiny_budget_gives_up_with_a_clear_verdict() {
     );
 }
 
+/// A verdict is exactly one of: consistent, violated, or given up (no verdict). A caller
+/// that asks `is_violation` must never be told "yes" about a history that is fine, nor
+/// about one the search could not finish.
+#[test]
+fn each_verdict_is_exactly_one_of_consistent_violated_or_given_up() {
+    let (stale, _) = ddia_quorum_stale_read();
+    let mut fine = History::new();
+    let w = fine.invoke("alice", RegisterOp::Write(1), 0);
+    fine.ok(w, Ret::Done, 1);
+    let model = Register::new(0);
+    let verdicts = [
+        ("consistent", check::linearizable(&model, &fine)),
+        ("violated", check::linearizable(&model, &stale)),
+        (
+            "given up",
+            Checker::new().max_states(2).linearizable(&model, &stale),
+        ),
+    ];
+    for (expected, verdict) in &verdicts {
+        let flags = (verdict.is_ok(), verdict.is_violation(), verdict.gave_up());
+        let wanted = match *expected {
+            "consistent" => (true, false, false),
+            "violated" => (false, true, false),
+            _ => (false, false, true),
+        };
+        assert_eq!(
+            flags, wanted,
+            "a {expected} verdict must say so and nothing else (ok, violation, gave up): {verdict}"
+        );
+    }
+}
+
 #[test]
 fn an_empty_history_is_consistent() {
     let h: History<RegisterOp<i64>, Ret<i64>> = History::new();
