@@ -201,6 +201,35 @@ mod tests {
         }
     }
 
+    /// R and W must each lie in 1..=N: zero or more than N replicas is refused, naming
+    /// the quorum, and N itself (every replica) is allowed.
+    #[test]
+    fn quorum_sizes_outside_one_to_n_are_rejected_and_n_is_accepted() {
+        let with = |r: usize, w: usize| Config {
+            read_quorum: Some(r),
+            write_quorum: Some(w),
+            ..Config::default()
+        };
+        assert_eq!(with(3, 3).validate(3), Ok(()), "R = W = N is allowed");
+        assert_eq!(with(1, 1).validate(3), Ok(()), "R = W = 1 is allowed");
+        for (r, w, which, value) in [
+            (0, 2, "R", 0),
+            (2, 0, "W", 0),
+            (2, 4, "W", 4),
+            (5, 2, "R", 5),
+        ] {
+            assert_eq!(
+                with(r, w).validate(3),
+                Err(ConfigError::QuorumOutOfRange {
+                    which,
+                    value,
+                    replicas: 3
+                }),
+                "R = {r}, W = {w} of 3 replicas"
+            );
+        }
+    }
+
     #[test]
     fn a_coordinator_that_outlives_its_client_is_rejected() {
         let config = Config {
