@@ -167,6 +167,25 @@ fn coordinator_times_out_before_client_so_failures_are_definite() {
     assert_linearizable(&recorder);
 }
 
+/// Every replica runs with the configuration the cluster was built with, and reports it:
+/// what a test or a lab reads back is what the protocol uses.
+#[test]
+fn every_replica_reports_the_configuration_it_runs_with() {
+    let config = Config {
+        read_quorum: Some(1),
+        write_quorum: Some(3),
+        ..Config::with_read_repair(quorums::ReadRepair::Sync)
+    };
+    let cluster = three(config.clone());
+    for id in [ATHENS, BYZANTIUM, CYRENE] {
+        assert_eq!(
+            cluster.node::<quorums::Replica>(id).config(),
+            &config,
+            "{id} must run with the cluster's configuration"
+        );
+    }
+}
+
 /// Regression for the original's GET that answered "not found" when the quorum failed.
 #[test]
 fn step2_failed_read_is_not_reported_as_not_found() {
