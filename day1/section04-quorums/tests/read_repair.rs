@@ -118,6 +118,58 @@ fn step2_async_read_repair_updates_a_stale_replica_among_the_first_r_answers() {
     assert_linearizable(&recorder);
 }
 
+/// Five replicas, R = 2, W = 3: "new" reached athens, byzantium and cyrene; delphi and
+/// sparta hold "old". A read through sparta hears only itself (old) and athens (new):
+/// one holder, one stale answerer, and a majority is three. Repairing sparta alone cannot
+/// make a majority, so sync repair also writes to the replicas that did not answer, and
+/// answers once two of the four repairs are acknowledged: a majority holds "new".
+#[test]
+fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_answer() {
+    let config = Config {
+        read_quorum: Some(2),
+        write_quorum: Some(3),
+        ..Config::with_read_repair(ReadRepair::Sync)
+    };
+    let mut cluster = five(config);
+    cluster.add_client(ALICE);
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "old", SETTLE_TICKS)
+        .expect("the old value must reach every replica");
+    cluster.partition(&[&[ATHENS, BYZANTIUM, CYRENE, ALICE], &[DELPHI, SPARTA]]);
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "new"),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    cluster.heal_all();
+    assert_eq!(holders(&cluster, "title", "new"), 3);
+    let held: Vec<_> = [BYZANTIUM, CYRENE, DELPHI]
+        .into_iter()
+        .map(|to| cluster.net().hold_kind("InternalGet", SPARTA, to))
+        .collect();
+    let read = recorder.get_and_wait(&mut cluster, ALICE, SPARTA, "title");
+    assert_eq!(found_value(&read), Some("new"));
+    assert!(
+        holders(&cluster, "title", "new") >= 3,
+        "sync repair answers only once a majority (3 of 5) holds the value"
+    );
+    assert_eq!(
+        cluster.node::<Replica>(SPARTA).stats().repair_messages,
+        4,
+        "sparta repairs itself and the three replicas that did not answer"
+    );
+    for rule in held {
+        cluster.net().release(rule);
+    }
+    wait_until_all_hold(&mut cluster, "title", "new", SETTLE_TICKS)
+        .expect("every replica ends with the new value");
+    assert_linearizable(&recorder);
+}
+
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
 /// and repair spreads the larger one.
 #[test]
