@@ -118,13 +118,9 @@ fn step2_async_read_repair_updates_a_stale_replica_among_the_first_r_answers() {
     assert_linearizable(&recorder);
 }
 
-/// Five replicas, R = 2, W = 3: "new" reached athens, byzantium and cyrene; delphi and
-/// sparta hold "old". A read through sparta hears only itself (old) and athens (new):
-/// one holder, one stale answerer, and a majority is three. Repairing sparta alone cannot
-/// make a majority, so sync repair also writes to the replicas that did not answer, and
-/// answers once two of the four repairs are acknowledged: a majority holds "new".
-#[test]
-fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_answer() {
+/// Five replicas, R = 2, W = 3: "new" reaches athens, byzantium and cyrene while delphi
+/// and sparta are cut off, so they keep "old".
+fn stale_delphi_and_sparta(recorder: &Recorder) -> Cluster<Msg> {
     let config = Config {
         read_quorum: Some(2),
         write_quorum: Some(3),
@@ -132,7 +128,6 @@ fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_an
     };
     let mut cluster = five(config);
     cluster.add_client(ALICE);
-    let recorder = Recorder::new();
     assert_eq!(
         recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
         SetOutcome::Ok
@@ -147,10 +142,27 @@ fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_an
     cluster.tick_n(SETTLE_TICKS);
     cluster.heal_all();
     assert_eq!(holders(&cluster, "title", "new"), 3);
-    let held: Vec<_> = [BYZANTIUM, CYRENE, DELPHI]
+    cluster
+}
+
+/// Hold sparta's questions to byzantium, cyrene and delphi, so a read through sparta hears
+/// only itself (old) and athens (new).
+fn sparta_hears_only_athens(cluster: &mut Cluster<Msg>) -> Vec<common::RuleId> {
+    [BYZANTIUM, CYRENE, DELPHI]
         .into_iter()
         .map(|to| cluster.net().hold_kind("InternalGet", SPARTA, to))
-        .collect();
+        .collect()
+}
+
+/// A read through sparta (R = 2) hears sparta (old) and athens (new): one holder, one
+/// stale answerer, and a majority of five is three. Repairing sparta alone cannot make a
+/// majority, so sync repair also writes to the replicas that did not answer, and answers
+/// once two of the four repairs are acknowledged: a majority holds "new".
+#[test]
+fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_answer() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_delphi_and_sparta(&recorder);
+    let held = sparta_hears_only_athens(&mut cluster);
     let read = recorder.get_and_wait(&mut cluster, ALICE, SPARTA, "title");
     assert_eq!(found_value(&read), Some("new"));
     assert!(
@@ -167,6 +179,54 @@ fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_an
     }
     wait_until_all_hold(&mut cluster, "title", "new", SETTLE_TICKS)
         .expect("every replica ends with the new value");
+    assert_linearizable(&recorder);
+}
+
+/// The same read, but only the repair of sparta itself gets through: athens and sparta
+/// hold "new", two of the three a majority needs. The read fails, and says how many
+/// replicas hold the value it could not vouch for.
+#[test]
+fn step2_a_failed_sync_repair_reports_how_many_replicas_hold_the_value() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_delphi_and_sparta(&recorder);
+    let _held = sparta_hears_only_athens(&mut cluster);
+    for to in [BYZANTIUM, CYRENE, DELPHI] {
+        cluster.net().drop_kind("InternalSet", SPARTA, to);
+    }
+    let read = recorder.get_and_wait(&mut cluster, ALICE, SPARTA, "title");
+    assert_eq!(
+        read,
+        GetOutcome::QuorumNotReached {
+            answers: 2,
+            required: 3
+        },
+        "athens held it and sparta's own repair was acknowledged: 2 of the 3 needed"
+    );
+    assert_linearizable(&recorder);
+}
+
+/// A read of every replica (R = N) succeeds when every replica answers: a read decides
+/// it cannot reach its quorum only when too few replicas are left to answer.
+#[test]
+fn step2_a_read_of_every_replica_succeeds_when_all_answer() {
+    let config = Config {
+        read_quorum: Some(3),
+        ..Config::default()
+    };
+    let mut cluster = three(config);
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "v", SETTLE_TICKS)
+        .expect("the value must reach every replica");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, BYZANTIUM, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v"),
+        "three of three answered: the read must succeed, got {read:?}"
+    );
     assert_linearizable(&recorder);
 }
 
