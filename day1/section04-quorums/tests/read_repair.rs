@@ -230,6 +230,25 @@ fn step2_a_read_of_every_replica_succeeds_when_all_answer() {
     assert_linearizable(&recorder);
 }
 
+/// A read through cyrene (stale) that hears only itself and athens: athens holds the
+/// value, cyrene's own repair makes two of three, a majority. Sync repair writes to
+/// cyrene alone; byzantium, which did not answer, is left to later reads.
+#[test]
+fn step2_sync_read_repair_writes_only_to_the_stale_answerers_when_they_make_a_majority() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Sync, "title", "v_old", "v_new");
+    let held = cluster.net().hold_kind("InternalGet", CYRENE, BYZANTIUM);
+    let read = recorder.get_and_wait(&mut cluster, ALICE, CYRENE, "title");
+    assert_eq!(found_value(&read), Some("v_new"));
+    assert_eq!(
+        cluster.node::<Replica>(CYRENE).stats().repair_messages,
+        1,
+        "repairing cyrene makes a majority: no other replica is written"
+    );
+    cluster.net().release(held);
+    assert_linearizable(&recorder);
+}
+
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
 /// and repair spreads the larger one.
 #[test]
