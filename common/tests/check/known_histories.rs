@@ -532,6 +532,23 @@ fn a_tiny_budget_gives_up_with_a_clear_verdict() {
     );
 }
 
+/// The budget bounds the sequential check too, in both of its searches: the
+/// linearization it tries first, and the program-order search after it.
+#[test]
+fn a_tiny_budget_gives_up_on_the_sequential_check_as_well() {
+    let (h, _) = ddia_quorum_stale_read();
+    for checker in [
+        Checker::new().max_states(2),
+        Checker::new().max_states(2).linearizable_first(false),
+    ] {
+        let verdict = checker.sequential(&Register::new(0), &h);
+        assert!(
+            verdict.gave_up(),
+            "2 states cannot settle 3 operations in program order: {verdict}"
+        );
+    }
+}
+
 /// A verdict is exactly one of: consistent, violated, or given up (no verdict). A caller
 /// that asks `is_violation` must never be told "yes" about a history that is fine, nor
 /// about one the search could not finish.
