@@ -87,6 +87,82 @@ fn a_counterexample_prints_the_prefix_the_stuck_operation_and_a_timeline() {
     }
 }
 
+/// The counterexample's prefix is the longest explainable order, not the first dead end
+/// the search met. Searching in invocation order, the checkers first place alice's write
+/// and are stuck at once (bob's read of 0 can no longer be placed); the longest order is
+/// bob's read, alice's write, carol's read of 1, and only dave's read of 5 is impossible.
+#[test]
+fn a_counterexample_reports_the_longest_explainable_order_not_the_first_dead_end() {
+    let mut h = History::new();
+    let write = h.invoke("alice", RegisterOp::Write(1), 0);
+    let zero = h.invoke("bob", RegisterOp::Read, 1);
+    h.ok(zero, Ret::Value(0), 2);
+    let one = h.invoke("carol", RegisterOp::Read, 3);
+    h.ok(one, Ret::Value(1), 4);
+    let five = h.invoke("dave", RegisterOp::Read, 5);
+    h.ok(five, Ret::Value(5), 6);
+    h.ok(write, Ret::Done, 10);
+    let model = Register::new(0);
+    let linearizable = check::linearizable(&model, &h);
+    let counterexample = linearizable
+        .counterexample()
+        .unwrap_or_else(|| panic!("nobody wrote 5: {linearizable}"));
+    assert_eq!(counterexample.prefix, vec![zero, write, one]);
+    assert_eq!(counterexample.stuck, vec![five]);
+    for checker in [Checker::new(), Checker::new().linearizable_first(false)] {
+        let sequential = checker.sequential(&model, &h);
+        let counterexample = sequential
+            .counterexample()
+            .unwrap_or_else(|| panic!("nobody wrote 5: {sequential}"));
+        assert_eq!(
+            counterexample.prefix.len(),
+            3,
+            "the longest program-order explanation places three operations: {sequential}"
+        );
+    }
+}
+
+/// On a long history the counterexample's timeline shows what explains the failure: the
+/// operation that could not be placed, the last few that took effect, and every other
+/// operation that overlaps the stuck one in time. Here dave's slow read of 0 took effect
+/// first of all, long before the tail of the order, but it was still running when bob
+/// read: it is shown. Alice's first writes, finished long before, are left out.
+#[test]
+fn a_counterexample_timeline_shows_what_overlaps_the_stuck_operation_and_not_the_distant_past() {
+    let mut h = History::new();
+    let slow = h.invoke("dave", RegisterOp::Read, 1);
+    for v in 1..=8 {
+        let w = h.invoke("alice", RegisterOp::Write(v), 2 * v as u64);
+        h.ok(w, Ret::Done, 2 * v as u64 + 1);
+    }
+    let lost = h.invoke("carol", RegisterOp::Write(100), 19);
+    let read = h.invoke("bob", RegisterOp::Read, 20);
+    h.ok(read, Ret::Value(3), 21);
+    h.ok(slow, Ret::Value(0), 25);
+    h.info(lost, 30);
+    let verdict = check::linearizable(&Register::new(0), &h);
+    let counterexample = verdict
+        .counterexample()
+        .unwrap_or_else(|| panic!("a read of 3 after 8 was written is stale: {verdict}"));
+    let timeline = &counterexample.timeline;
+    for shown in [
+        "bob read nil -> ok 3",
+        "alice write 8 -> ok",
+        "dave read nil -> ok 0",
+    ] {
+        assert!(
+            timeline.contains(shown),
+            "the timeline must show {shown:?}:\n{timeline}"
+        );
+    }
+    for hidden in ["alice write 1 ->", "alice write 2 ->"] {
+        assert!(
+            !timeline.contains(hidden),
+            "the timeline must leave out {hidden:?}, long finished:\n{timeline}"
+        );
+    }
+}
+
 /// The last-write-wins store under clock skew (as in the workshop's clock-skew
 /// lesson): alice writes 1. Bob's write of 2 goes to a replica whose clock runs ahead,
 /// so it carries a later timestamp than anything written after it. Bob's request times
