@@ -70,6 +70,8 @@ pub enum Command {
     },
     /// `cluster <section> ...`.
     Cluster(crate::cluster::ClusterArgs),
+    /// `mutants <section> ...`.
+    Mutants(crate::mutants::MutantsArgs),
 }
 
 /// The text of `cargo xtask help`.
@@ -118,6 +120,16 @@ Real processes over TCP (the sections' *-server binaries on common::real):
   cluster <section> --kill <node>     SIGKILL one node of the running cluster
   cluster <section> --restart <node>  start it again from its data directory
   cluster <section> --stop            stop every node (if the foreground command is gone)
+
+Mutation testing (cargo-mutants, installed by you: cargo install cargo-mutants --locked;
+not part of CI, run before a section is called done):
+  mutants <section> [--list] [--jobs N] [--sim-iters N] [-- <cargo mutants options>]
+                        mutate the section's protocol code (common: the linearizability
+                        checker) with .cargo/mutants.toml, run its tests on each mutant;
+                        results in target/mutants/<section>/mutants.out/
+      --list              list the mutants, run nothing
+      --jobs N            mutants built and tested at once (default 1)
+      --sim-iters N       SIM_ITERS for the tests (default: each sweep's own seed count)
 
 exit codes: 0 ok, 1 a check failed, 2 environment problem,
             3 refused to overwrite your work (nothing was changed), 64 usage error";
@@ -173,6 +185,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
     let parsed = match command.as_str() {
         "help" | "-h" | "--help" => Command::Help,
         "cluster" => return Ok(Command::Cluster(crate::cluster::parse(rest)?)),
+        "mutants" => return Ok(Command::Mutants(crate::mutants::parse(rest)?)),
         "tlc" => {
             let options = run_options(&mut iter, "tlc", &mut positional)?;
             let spec = match positional.as_slice() {

@@ -10,6 +10,8 @@
 //!   the fenced solution regions of the section crates into `todo!("<hint>")` stubs and
 //!   back (see [`fence`]), and report a participant's progress step by step
 //!   (see [`status`]).
+//! - **Mutation testing** (`mutants`): run `cargo-mutants` on one section's protocol code
+//!   (or `common`'s checker) with the workspace's `.cargo/mutants.toml` (see [`mutants`]).
 //! - **Figures** (`figures`): the README tables that come from seeded runs, regenerated
 //!   by running the code that prints them, or checked against it (see [`figures`]).
 //!
@@ -29,6 +31,7 @@ pub mod git;
 pub mod jar;
 pub mod java;
 pub mod manifest;
+pub mod mutants;
 pub mod outcome;
 pub mod parse_tlars;
 pub mod parse_tlc;

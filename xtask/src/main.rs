@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use xtask::cli::{self, Command};
-use xtask::{Failure, cluster, exercise, figures, runner, status, workspace_root};
+use xtask::{Failure, cluster, exercise, figures, mutants, runner, status, workspace_root};
 
 fn run(args: &[String]) -> Result<(), Failure> {
     let root = workspace_root();
@@ -28,6 +28,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         Command::Figures { check } => figures::cmd_figures(&root, check),
         Command::Status { sections } => status::cmd_status(&root, &sections),
         Command::Cluster(args) => cluster::cmd_cluster(&root, &args),
+        Command::Mutants(args) => mutants::cmd_mutants(&root, &args),
     }
 }
 

@@ -1,12 +1,16 @@
 //! On random small histories, both checkers agree with a brute-force search over every
 //! order of the operations, and every order they return really explains the history.
 
-use common::check::models::{Counter, CounterOp, KvOp, KvRegister, Register, RegisterOp, Ret};
+use common::check::models::{
+    AppendLog, CasOp, CasRegister, Counter, CounterOp, KvCas, KvCasOp, KvCasRet, KvOp, KvRegister,
+    LogOp, Register, RegisterOp, Ret,
+};
 use common::check::{Checker, Model, Verdict};
 use common::history::{History, Op, Outcome, ToValue};
 use common::id::OpId;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use std::collections::BTreeSet;
 
 /// Longest history generated: 7 operations have at most 5040 orders.
 const OPS_MAX: usize = 7;
@@ -280,6 +284,83 @@ fn kv_history(steps: &[(usize, u8, u8)]) -> History<KvOp<&'static str, i64>, Ret
     )
 }
 
+fn cas_history(steps: &[(usize, u8, u8)]) -> History<CasOp<i64>, Ret<i64>> {
+    build(
+        steps,
+        |v| match v % 3 {
+            0 => CasOp::Read,
+            1 => CasOp::Write(i64::from((v / 3) % 3)),
+            _ => CasOp::Cas {
+                expected: i64::from((v / 3) % 2),
+                new: i64::from((v / 6) % 3),
+            },
+        },
+        |input, v| match input {
+            CasOp::Read => Ret::Value(i64::from(v % 3)),
+            CasOp::Write(_) => Ret::Done,
+            CasOp::Cas { .. } => Ret::Swapped(v % 2 == 0),
+        },
+    )
+}
+
+fn log_history(steps: &[(usize, u8, u8)]) -> History<LogOp<i64>, Ret<Vec<i64>>> {
+    build(
+        steps,
+        |v| {
+            if v % 2 == 0 {
+                LogOp::Read
+            } else {
+                LogOp::Append(i64::from((v / 2) % 2))
+            }
+        },
+        |input, v| match input {
+            LogOp::Read => Ret::Value(match v % 5 {
+                0 => vec![],
+                1 => vec![0],
+                2 => vec![1],
+                3 => vec![0, 1],
+                _ => vec![1, 0],
+            }),
+            LogOp::Append(_) => Ret::Done,
+        },
+    )
+}
+
+fn kv_cas_history(steps: &[(usize, u8, u8)]) -> History<KvCasOp, KvCasRet> {
+    let value = |v: u8| ["a", "b"][usize::from(v % 2)].to_string();
+    let maybe = |v: u8| (v % 3 != 2).then(|| value(v));
+    build(
+        steps,
+        |v| {
+            // One key: the model's state is one key's value, and the checker splits a
+            // history by key before it searches, where the brute force does not.
+            let key = "x".to_string();
+            match v % 3 {
+                0 => KvCasOp::Get { key },
+                1 => KvCasOp::Set {
+                    key,
+                    value: value(v / 3),
+                },
+                _ => KvCasOp::Cas {
+                    key,
+                    expected: maybe(v / 3),
+                    new: value(v / 16),
+                },
+            }
+        },
+        move |input, v| match input {
+            KvCasOp::Get { .. } => KvCasRet::Read { value: maybe(v) },
+            KvCasOp::Set { value, .. } => KvCasRet::Stored {
+                value: value.clone(),
+            },
+            KvCasOp::Cas { .. } => KvCasRet::Swapped {
+                swapped: v % 2 == 0,
+                previous: maybe(v / 2),
+            },
+        },
+    )
+}
+
 fn check_all<M>(model: &M, history: &History<M::Input, M::Output>)
 where
     M: Model,
@@ -317,6 +398,62 @@ proptest! {
     fn key_value_verdicts_checked_per_key_match_brute_force_on_the_whole_history(steps in steps()) {
         check_all(&KvRegister::new(0i64), &kv_history(&steps));
     }
+
+    #[test]
+    fn compare_and_set_verdicts_match_brute_force(steps in steps()) {
+        check_all(&CasRegister::new(0i64), &cas_history(&steps));
+    }
+
+    #[test]
+    fn append_log_verdicts_match_brute_force(steps in steps()) {
+        check_all(&AppendLog::<i64>::new(), &log_history(&steps));
+    }
+
+    #[test]
+    fn key_value_swap_verdicts_on_one_key_match_brute_force(steps in steps()) {
+        check_all(&KvCas, &kv_cas_history(&steps));
+    }
+}
+
+/// The kinds of operation (`read`, `write`, `cas`, ...) recorded with an unknown outcome
+/// in the 256 histories the step strategy generates first, built by `history`.
+fn unknown_kinds<I: Op, O>(
+    history: impl Fn(&[(usize, u8, u8)]) -> History<I, O>,
+) -> BTreeSet<String> {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut kinds = BTreeSet::new();
+    for _ in 0..256 {
+        let steps = steps()
+            .new_tree(&mut runner)
+            .expect("the step strategy always generates")
+            .current();
+        for op in history(&steps).ops().filter(|op| op.is_indefinite()) {
+            kinds.insert(op.input().f().to_string());
+        }
+    }
+    kinds
+}
+
+/// The comparison with brute force covers timed-out clients: for every model, every kind
+/// of operation appears with an unknown outcome (info, or still pending at the end).
+#[test]
+fn the_random_histories_hold_every_kind_of_operation_with_an_unknown_outcome() {
+    let expect = |kinds: &[&str]| kinds.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(unknown_kinds(register_history), expect(&["read", "write"]));
+    assert_eq!(
+        unknown_kinds(cas_history),
+        expect(&["cas", "read", "write"])
+    );
+    assert_eq!(
+        unknown_kinds(counter_history),
+        expect(&["add", "inc", "read"])
+    );
+    assert_eq!(unknown_kinds(kv_history), expect(&["read", "write"]));
+    assert_eq!(unknown_kinds(log_history), expect(&["append", "read"]));
+    assert_eq!(
+        unknown_kinds(kv_cas_history),
+        expect(&["cas", "read", "write"])
+    );
 }
 
 /// The random histories must exercise both verdicts, or the agreement proves little.

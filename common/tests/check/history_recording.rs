@@ -1,6 +1,6 @@
 //! Recording rules and the renderings of a history.
 
-use common::check::models::{CasOp, KvOp, RegisterOp, Ret};
+use common::check::models::{CasOp, CounterOp, KvCasOp, KvCasRet, KvOp, LogOp, RegisterOp, Ret};
 use common::history::{EventKind, History, HistoryError, Outcome, Timeline};
 use common::id::{OpId, ProcessId};
 
@@ -92,6 +92,85 @@ fn a_compare_and_set_renders_expected_and_new_and_stays_so_when_it_completes() {
     assert_eq!(
         h.to_text(),
         "0 t0 alice invoke cas [1 2]\n1 t1 alice ok cas [1 2]\n"
+    );
+}
+
+#[test]
+fn a_compare_and_set_register_read_renders_the_value_it_returned() {
+    let mut h = History::new();
+    let w = h.invoke("alice", CasOp::Write(3), 0);
+    h.ok(w, Ret::Done, 1);
+    let r = h.invoke("bob", CasOp::Read, 2);
+    h.ok(r, Ret::Value(3), 3);
+    assert_eq!(
+        h.to_text(),
+        "0 t0 alice invoke write 3\n1 t1 alice ok write 3\n\
+         2 t2 bob invoke read nil\n3 t3 bob ok read 3\n"
+    );
+}
+
+#[test]
+fn counter_and_log_operations_render_under_their_jepsen_names() {
+    let mut counter = History::new();
+    let i = counter.invoke("alice", CounterOp::Inc, 0);
+    counter.ok(i, Ret::Done, 1);
+    let a = counter.invoke("alice", CounterOp::Add(5), 2);
+    counter.info(a, 3);
+    let r = counter.invoke("bob", CounterOp::Read, 4);
+    counter.ok(r, Ret::Value(6), 5);
+    assert_eq!(
+        counter.to_text(),
+        "0 t0 alice invoke inc nil\n1 t1 alice ok inc nil\n\
+         2 t2 alice invoke add 5\n3 t3 alice info add 5\n\
+         4 t4 bob invoke read nil\n5 t5 bob ok read 6\n"
+    );
+    let mut log = History::new();
+    let a = log.invoke("alice", LogOp::Append(7), 0);
+    log.ok(a, Ret::Done, 1);
+    let r = log.invoke("bob", LogOp::Read, 2);
+    log.ok(r, Ret::Value(vec![7]), 3);
+    assert_eq!(
+        log.to_text(),
+        "0 t0 alice invoke append 7\n1 t1 alice ok append 7\n\
+         2 t2 bob invoke read nil\n3 t3 bob ok read [7]\n"
+    );
+}
+
+#[test]
+fn key_value_swap_operations_render_as_jepsen_independent_tuples() {
+    let mut h: History<KvCasOp, KvCasRet> = History::new();
+    let s = h.invoke(
+        "alice",
+        KvCasOp::Set {
+            key: "x".into(),
+            value: "a".into(),
+        },
+        0,
+    );
+    h.ok(s, KvCasRet::Stored { value: "a".into() }, 1);
+    let g = h.invoke("bob", KvCasOp::Get { key: "x".into() }, 2);
+    h.ok(
+        g,
+        KvCasRet::Read {
+            value: Some("a".into()),
+        },
+        3,
+    );
+    let c = h.invoke(
+        "carol",
+        KvCasOp::Cas {
+            key: "x".into(),
+            expected: None,
+            new: "b".into(),
+        },
+        4,
+    );
+    h.info(c, 5);
+    assert_eq!(
+        h.to_text(),
+        "0 t0 alice invoke write [\"x\" \"a\"]\n1 t1 alice ok write [\"x\" \"a\"]\n\
+         2 t2 bob invoke read [\"x\" nil]\n3 t3 bob ok read [\"x\" \"a\"]\n\
+         4 t4 carol invoke cas [\"x\" [nil \"b\"]]\n5 t5 carol info cas [\"x\" [nil \"b\"]]\n"
     );
 }
 

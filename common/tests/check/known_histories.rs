@@ -87,6 +87,82 @@ fn a_counterexample_prints_the_prefix_the_stuck_operation_and_a_timeline() {
     }
 }
 
+/// The counterexample's prefix is the longest explainable order, not the first dead end
+/// the search met. Searching in invocation order, the checkers first place alice's write
+/// and are stuck at once (bob's read of 0 can no longer be placed); the longest order is
+/// bob's read, alice's write, carol's read of 1, and only dave's read of 5 is impossible.
+#[test]
+fn a_counterexample_reports_the_longest_explainable_order_not_the_first_dead_end() {
+    let mut h = History::new();
+    let write = h.invoke("alice", RegisterOp::Write(1), 0);
+    let zero = h.invoke("bob", RegisterOp::Read, 1);
+    h.ok(zero, Ret::Value(0), 2);
+    let one = h.invoke("carol", RegisterOp::Read, 3);
+    h.ok(one, Ret::Value(1), 4);
+    let five = h.invoke("dave", RegisterOp::Read, 5);
+    h.ok(five, Ret::Value(5), 6);
+    h.ok(write, Ret::Done, 10);
+    let model = Register::new(0);
+    let linearizable = check::linearizable(&model, &h);
+    let counterexample = linearizable
+        .counterexample()
+        .unwrap_or_else(|| panic!("nobody wrote 5: {linearizable}"));
+    assert_eq!(counterexample.prefix, vec![zero, write, one]);
+    assert_eq!(counterexample.stuck, vec![five]);
+    for checker in [Checker::new(), Checker::new().linearizable_first(false)] {
+        let sequential = checker.sequential(&model, &h);
+        let counterexample = sequential
+            .counterexample()
+            .unwrap_or_else(|| panic!("nobody wrote 5: {sequential}"));
+        assert_eq!(
+            counterexample.prefix.len(),
+            3,
+            "the longest program-order explanation places three operations: {sequential}"
+        );
+    }
+}
+
+/// On a long history the counterexample's timeline shows what explains the failure: the
+/// operation that could not be placed, the last few that took effect, and every other
+/// operation that overlaps the stuck one in time. Here dave's slow read of 0 took effect
+/// first of all, long before the tail of the order, but it was still running when bob
+/// read: it is shown. Alice's first writes, finished long before, are left out.
+#[test]
+fn a_counterexample_timeline_shows_what_overlaps_the_stuck_operation_and_not_the_distant_past() {
+    let mut h = History::new();
+    let slow = h.invoke("dave", RegisterOp::Read, 1);
+    for v in 1..=8 {
+        let w = h.invoke("alice", RegisterOp::Write(v), 2 * v as u64);
+        h.ok(w, Ret::Done, 2 * v as u64 + 1);
+    }
+    let lost = h.invoke("carol", RegisterOp::Write(100), 19);
+    let read = h.invoke("bob", RegisterOp::Read, 20);
+    h.ok(read, Ret::Value(3), 21);
+    h.ok(slow, Ret::Value(0), 25);
+    h.info(lost, 30);
+    let verdict = check::linearizable(&Register::new(0), &h);
+    let counterexample = verdict
+        .counterexample()
+        .unwrap_or_else(|| panic!("a read of 3 after 8 was written is stale: {verdict}"));
+    let timeline = &counterexample.timeline;
+    for shown in [
+        "bob read nil -> ok 3",
+        "alice write 8 -> ok",
+        "dave read nil -> ok 0",
+    ] {
+        assert!(
+            timeline.contains(shown),
+            "the timeline must show {shown:?}:\n{timeline}"
+        );
+    }
+    for hidden in ["alice write 1 ->", "alice write 2 ->"] {
+        assert!(
+            !timeline.contains(hidden),
+            "the timeline must leave out {hidden:?}, long finished:\n{timeline}"
+        );
+    }
+}
+
 /// The last-write-wins store under clock skew (as in the workshop's clock-skew
 /// lesson): alice writes 1. Bob's write of 2 goes to a replica whose clock runs ahead,
 /// so it carries a later timestamp than anything written after it. Bob's request times
@@ -381,6 +457,47 @@ fn a_compare_and_set_succeeds_only_on_the_expected_value() {
     );
 }
 
+/// The mirror image: a compare-and-set that found the value it expected must swap, so
+/// one answered "not swapped" on a register holding its expected value is a lie.
+#[test]
+fn a_compare_and_set_that_reports_no_swap_on_the_expected_value_is_not_linearizable() {
+    let mut h = History::new();
+    let c = h.invoke(
+        "bob",
+        CasOp::Cas {
+            expected: 0,
+            new: 2,
+        },
+        0,
+    );
+    h.ok(c, Ret::Swapped(false), 1);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_violation(),
+        "a compare-and-set of 0 on a register holding only 0 cannot fail"
+    );
+}
+
+/// An update (write, increment, append) is acknowledged, never answered with a value: a
+/// history that records a read's answer or a swap's verdict for one is explained by no
+/// order, whatever the value.
+#[test]
+fn an_update_answered_as_if_it_were_a_read_or_a_swap_is_not_linearizable() {
+    let mut register = History::new();
+    let w = register.invoke("alice", RegisterOp::Write(1), 0);
+    register.ok(w, Ret::Value(1), 1);
+    assert!(check::linearizable(&Register::new(0), &register).is_violation());
+
+    let mut counter = History::new();
+    let i = counter.invoke("alice", CounterOp::Inc, 0);
+    counter.ok(i, Ret::Swapped(true), 1);
+    assert!(check::linearizable(&Counter, &counter).is_violation());
+
+    let mut log = History::new();
+    let a = log.invoke("alice", LogOp::Append(7), 0);
+    log.ok(a, Ret::Value(vec![7]), 1);
+    assert!(check::linearizable(&AppendLog::new(), &log).is_violation());
+}
+
 #[test]
 fn an_info_compare_and_set_either_swapped_or_did_nothing() {
     let mut h = History::new();
@@ -401,6 +518,35 @@ fn an_info_compare_and_set_either_swapped_or_did_nothing() {
     assert!(
         check::linearizable(&CasRegister::new(0), &h).is_violation(),
         "after reading the swapped value, the register cannot go back to 0"
+    );
+}
+
+/// A compare-and-set that timed out may have happened or not, but if it happened it
+/// found the register's value: one expecting 1 on a register holding 0 cannot have
+/// swapped, so a later read of its new value is not linearizable.
+#[test]
+fn an_info_compare_and_set_of_a_value_the_register_never_held_cannot_swap() {
+    let mut h = History::new();
+    let c = h.invoke(
+        "bob",
+        CasOp::Cas {
+            expected: 1,
+            new: 5,
+        },
+        0,
+    );
+    h.info(c, 1);
+    let r = h.invoke("alice", CasOp::Read, 2);
+    h.ok(r, Ret::Value(0), 3);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_ok(),
+        "the timed-out swap did nothing: the register still holds 0"
+    );
+    let r2 = h.invoke("alice", CasOp::Read, 4);
+    h.ok(r2, Ret::Value(5), 5);
+    assert!(
+        check::linearizable(&CasRegister::new(0), &h).is_violation(),
+        "a compare-and-set expecting 1 cannot have set 5 on a register that held only 0"
     );
 }
 
@@ -460,6 +606,55 @@ fn a_tiny_budget_gives_up_with_a_clear_verdict() {
         verdict.to_string(),
         "gave up checking whether the history is linearizable: explored 2 states, budget 2"
     );
+}
+
+/// The budget bounds the sequential check too, in both of its searches: the
+/// linearization it tries first, and the program-order search after it.
+#[test]
+fn a_tiny_budget_gives_up_on_the_sequential_check_as_well() {
+    let (h, _) = ddia_quorum_stale_read();
+    for checker in [
+        Checker::new().max_states(2),
+        Checker::new().max_states(2).linearizable_first(false),
+    ] {
+        let verdict = checker.sequential(&Register::new(0), &h);
+        assert!(
+            verdict.gave_up(),
+            "2 states cannot settle 3 operations in program order: {verdict}"
+        );
+    }
+}
+
+/// A verdict is exactly one of: consistent, violated, or given up (no verdict). A caller
+/// that asks `is_violation` must never be told "yes" about a history that is fine, nor
+/// about one the search could not finish.
+#[test]
+fn each_verdict_is_exactly_one_of_consistent_violated_or_given_up() {
+    let (stale, _) = ddia_quorum_stale_read();
+    let mut fine = History::new();
+    let w = fine.invoke("alice", RegisterOp::Write(1), 0);
+    fine.ok(w, Ret::Done, 1);
+    let model = Register::new(0);
+    let verdicts = [
+        ("consistent", check::linearizable(&model, &fine)),
+        ("violated", check::linearizable(&model, &stale)),
+        (
+            "given up",
+            Checker::new().max_states(2).linearizable(&model, &stale),
+        ),
+    ];
+    for (expected, verdict) in &verdicts {
+        let flags = (verdict.is_ok(), verdict.is_violation(), verdict.gave_up());
+        let wanted = match *expected {
+            "consistent" => (true, false, false),
+            "violated" => (false, true, false),
+            _ => (false, false, true),
+        };
+        assert_eq!(
+            flags, wanted,
+            "a {expected} verdict must say so and nothing else (ok, violation, gave up): {verdict}"
+        );
+    }
 }
 
 #[test]

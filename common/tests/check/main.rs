@@ -7,3 +7,4 @@ mod history_recording;
 mod known_histories;
 mod pictures;
 mod support;
+mod unknown_outcomes;

@@ -441,6 +441,43 @@ fn step5_the_torn_tail_warning_names_the_segment() {
     ));
 }
 
+/// A log whose last frame is torn, on a disk that loses every unsynced change in a
+/// crash. Recovery cuts the tail, and the cut is durable: the segment on disk ends at the
+/// last valid frame, and a power cut right after recovery finds nothing left to cut.
+#[test]
+fn step5_the_cut_of_a_torn_tail_is_synced_and_survives_a_crash() {
+    let (bytes, entries) = small_log();
+    let torn = &bytes[..bytes.len() - 3];
+    let valid_len = (bytes.len() - HEADER_BYTES - entries[4].len()) as u64;
+    let fs = support::sim_fs_losing_unsynced(4);
+    let dir = fs.dir("wal");
+    let mut file = dir.create(FIRST_SEGMENT).expect("create");
+    file.write_at(0, torn).expect("write");
+    file.sync().expect("sync");
+    dir.sync().expect("dir sync");
+    let wal = open(dir.clone(), Config::default());
+    assert_eq!(
+        wal.recovery_report().discarded_bytes(),
+        torn.len() as u64 - valid_len
+    );
+    drop(wal);
+    assert_eq!(
+        fs.durable_bytes(&dir.path_of(FIRST_SEGMENT))
+            .expect("the segment is durable")
+            .len() as u64,
+        valid_len,
+        "recovery must sync the cut: the segment on disk must end at the last valid frame"
+    );
+    fs.crash(&mut SimRng::derive(4, "crash"));
+    let wal = open(dir, Config::default());
+    assert_eq!(
+        wal.recovery_report().discarded_bytes(),
+        0,
+        "a crash right after recovery must not bring the torn tail back"
+    );
+    assert_eq!(data_of(&wal), entries[..4].to_vec());
+}
+
 /// The disk image after appends, a power cut that tears the unsynced tail, and recovery.
 fn image_after_crash(seed: u64) -> Vec<Vec<u8>> {
     let fs = sim_fs(seed);

@@ -174,6 +174,62 @@ mod tests {
         assert!(!one.quorums_intersect(3), "1 + 1 <= 3 must not intersect");
     }
 
+    /// Every read quorum meets every write quorum exactly when R + W > N: at R + W = N a
+    /// read and a write can miss each other.
+    #[test]
+    fn quorums_intersect_exactly_when_r_plus_w_exceeds_n() {
+        for (r, w, n, intersect) in [
+            (2, 2, 3, true),
+            (1, 3, 3, true),
+            (3, 1, 3, true),
+            (1, 2, 3, false),
+            (2, 1, 3, false),
+            (1, 1, 3, false),
+            (3, 3, 5, true),
+            (2, 3, 5, false),
+        ] {
+            let config = Config {
+                read_quorum: Some(r),
+                write_quorum: Some(w),
+                ..Config::default()
+            };
+            assert_eq!(
+                config.quorums_intersect(n),
+                intersect,
+                "R = {r}, W = {w}, N = {n}"
+            );
+        }
+    }
+
+    /// R and W must each lie in 1..=N: zero or more than N replicas is refused, naming
+    /// the quorum, and N itself (every replica) is allowed.
+    #[test]
+    fn quorum_sizes_outside_one_to_n_are_rejected_and_n_is_accepted() {
+        let with = |r: usize, w: usize| Config {
+            read_quorum: Some(r),
+            write_quorum: Some(w),
+            ..Config::default()
+        };
+        assert_eq!(with(3, 3).validate(3), Ok(()), "R = W = N is allowed");
+        assert_eq!(with(1, 1).validate(3), Ok(()), "R = W = 1 is allowed");
+        for (r, w, which, value) in [
+            (0, 2, "R", 0),
+            (2, 0, "W", 0),
+            (2, 4, "W", 4),
+            (5, 2, "R", 5),
+        ] {
+            assert_eq!(
+                with(r, w).validate(3),
+                Err(ConfigError::QuorumOutOfRange {
+                    which,
+                    value,
+                    replicas: 3
+                }),
+                "R = {r}, W = {w} of 3 replicas"
+            );
+        }
+    }
+
     #[test]
     fn a_coordinator_that_outlives_its_client_is_rejected() {
         let config = Config {
@@ -207,6 +263,39 @@ mod tests {
             Versioning::WallClock.is_newer(&b, &a) && !Versioning::WallClock.is_newer(&a, &b),
             "with the node tie-break exactly one of two tied writes wins everywhere"
         );
+    }
+
+    /// A version replaces only an older one: a later timestamp wins under every scheme,
+    /// an earlier one never does, and a version is never newer than itself (a duplicated
+    /// write is ignored, not applied again).
+    #[test]
+    fn a_version_replaces_only_an_older_one_never_itself() {
+        let old = Version {
+            timestamp: 4,
+            node: "cyrene".into(),
+        };
+        let new = Version {
+            timestamp: 5,
+            node: "athens".into(),
+        };
+        for versioning in [
+            Versioning::TimestampOnly,
+            Versioning::WallClock,
+            Versioning::Hybrid,
+        ] {
+            assert!(
+                versioning.is_newer(&new, &old),
+                "{versioning:?}: timestamp 5 must replace 4"
+            );
+            assert!(
+                !versioning.is_newer(&old, &new),
+                "{versioning:?}: timestamp 4 must not replace 5"
+            );
+            assert!(
+                !versioning.is_newer(&new, &new),
+                "{versioning:?}: a version is not newer than itself"
+            );
+        }
     }
 
     /// What a replica ends with after receiving `versions` in this order.

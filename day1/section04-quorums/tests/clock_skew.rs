@@ -270,6 +270,46 @@ fn step2_hybrid_clock_orders_a_write_after_every_version_its_coordinator_has_see
     }
 }
 
+/// The same with the roles swapped, so the tie-break cannot help: athens's clock is 100 ms
+/// behind, and its name sorts before byzantium's. Athens stores byzantium's v1 as a
+/// replica, then coordinates v2: the hybrid clock stamps v2 strictly above v1's
+/// timestamp, so v2 wins even though a version with v1's timestamp and athens's name
+/// would sort below v1.
+#[test]
+fn step2_hybrid_clock_orders_a_write_after_a_seen_version_even_when_its_name_sorts_first() {
+    let config = Config {
+        versioning: Versioning::Hybrid,
+        ..Config::default()
+    };
+    let mut cluster =
+        build_cluster(&[ATHENS, BYZANTIUM, CYRENE], config, 0).expect("valid configuration");
+    cluster.add_client(ALICE);
+    cluster.clock(ATHENS).skew(-100);
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, BYZANTIUM, "title", "v1"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "v1", SETTLE_TICKS).expect("v1 must reach athens");
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v2"),
+        SetOutcome::Ok
+    );
+    let v1 = cluster
+        .node::<Replica>(BYZANTIUM)
+        .local("title")
+        .cloned()
+        .expect("byzantium holds a value")
+        .version;
+    let read = recorder.get_and_wait(&mut cluster, ALICE, CYRENE, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v2"),
+        "athens saw v1 ({v1}) before stamping v2: v2 must be ordered after it"
+    );
+    assert_linearizable(&recorder);
+}
+
 /// Found by the randomized simulation: alice and bob send writes that reach athens in
 /// the same tick, so athens read the same millisecond twice. With equal versions
 /// `(timestamp, athens)` replicas kept whichever arrived first and could disagree. A

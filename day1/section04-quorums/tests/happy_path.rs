@@ -6,7 +6,7 @@ use common::Cluster;
 use common::echo::{EchoMsg, EchoServer};
 use quorums::client::{Recorder, found_value};
 use quorums::lab::{stored, wait_until_all_hold};
-use quorums::{Config, GetOutcome, SetOutcome};
+use quorums::{Config, GetOutcome, Msg, Replica, SetOutcome, Version, VersionedValue};
 use support::*;
 
 #[test]
@@ -165,6 +165,101 @@ fn coordinator_times_out_before_client_so_failures_are_definite() {
         "a read without a quorum must say so, not time out and not claim the key is missing"
     );
     assert_linearizable(&recorder);
+}
+
+/// Every replica runs with the configuration the cluster was built with, and reports it:
+/// what a test or a lab reads back is what the protocol uses.
+#[test]
+fn every_replica_reports_the_configuration_it_runs_with() {
+    let config = Config {
+        read_quorum: Some(1),
+        write_quorum: Some(3),
+        ..Config::with_read_repair(quorums::ReadRepair::Sync)
+    };
+    let cluster = three(config.clone());
+    for id in [ATHENS, BYZANTIUM, CYRENE] {
+        assert_eq!(
+            cluster.node::<quorums::Replica>(id).config(),
+            &config,
+            "{id} must run with the cluster's configuration"
+        );
+    }
+}
+
+/// Two writes reach athens in the same tick, so its clock reads the same millisecond for
+/// both: athens still stamps them with distinct versions, the second above the first, and
+/// each replica lists what it holds, key by key, with those versions.
+#[test]
+fn step1_writes_stamped_in_the_same_millisecond_get_distinct_increasing_versions() {
+    let mut cluster = three(Config::default());
+    cluster.add_client(BOB);
+    let held: Vec<_> = [ALICE, BOB]
+        .into_iter()
+        .map(|client| cluster.net().hold(client, ATHENS))
+        .collect();
+    let first = quorums::client::set(&mut cluster, ALICE, ATHENS, "a", "1");
+    let second = quorums::client::set(&mut cluster, BOB, ATHENS, "b", "2");
+    cluster.tick_n(2);
+    for rule in held {
+        cluster.net().release(rule);
+    }
+    for (promise, who) in [(&first, ALICE), (&second, BOB)] {
+        assert_eq!(
+            cluster.run(promise),
+            Ok(SetOutcome::Ok),
+            "{who}'s write must succeed"
+        );
+    }
+    cluster.tick_n(SETTLE_TICKS);
+    for id in [ATHENS, BYZANTIUM, CYRENE] {
+        let entries = cluster.node::<Replica>(id).entries();
+        let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "b"], "{id} must list both keys, in key order");
+        let versions: Vec<&Version> = entries.values().map(|v| &v.version).collect();
+        assert!(
+            versions.iter().all(|v| v.node.as_str() == ATHENS),
+            "athens stamped both writes: {versions:?}"
+        );
+        assert_ne!(
+            versions[0].timestamp, versions[1].timestamp,
+            "{id}: two writes stamped by one coordinator must never share a version"
+        );
+    }
+}
+
+/// A replica keeps a write only if it is newer than what it holds, and counts both
+/// outcomes: applied for a newer version, ignored for an older one.
+#[test]
+fn step1_a_replica_applies_a_newer_version_ignores_an_older_one_and_counts_both() {
+    let mut cluster = three(Config::default());
+    let write = |timestamp: u64, value: &str| Msg::InternalSet {
+        key: "title".into(),
+        value: VersionedValue {
+            value: value.into(),
+            version: Version {
+                timestamp,
+                node: BYZANTIUM.into(),
+            },
+        },
+    };
+    for (timestamp, value, applied) in [(5, "new", true), (3, "old", false), (7, "newer", true)] {
+        let reply = cluster.call(ALICE, CYRENE, write(timestamp, value));
+        assert_eq!(
+            cluster.run(&reply),
+            Ok(Msg::InternalSetReply {
+                key: "title".into(),
+                applied
+            }),
+            "version {timestamp}"
+        );
+    }
+    let cyrene = cluster.node::<Replica>(CYRENE);
+    assert_eq!(cyrene.local_value("title"), Some("newer"));
+    assert_eq!(
+        (cyrene.stats().applied, cyrene.stats().ignored),
+        (2, 1),
+        "two writes applied, the older one ignored"
+    );
 }
 
 /// Regression for the original's GET that answered "not found" when the quorum failed.

@@ -91,6 +91,164 @@ fn step2_async_read_repair_eventually_updates_stale_replica() {
     assert_linearizable(&recorder);
 }
 
+/// Athens coordinates a read while its question to byzantium is held, so the first R
+/// answers are its own (new) and cyrene's (stale): no late stale answer is left to
+/// trigger a repair. The read returns the newest version, and the asynchronous repair
+/// it sends with the answer brings cyrene up to date.
+#[test]
+fn step2_async_read_repair_updates_a_stale_replica_among_the_first_r_answers() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Async, "title", "v_old", "v_new");
+    let held = cluster.net().hold_kind("InternalGet", ATHENS, BYZANTIUM);
+    let read = recorder.get_and_wait(&mut cluster, ALICE, ATHENS, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v_new"),
+        "the read must return the newest version"
+    );
+    cluster.net().release(held);
+    wait_until_all_hold(&mut cluster, "title", "v_new", SETTLE_TICKS)
+        .expect("the stale replica that answered within the quorum must be repaired");
+    cluster.tick_n(SETTLE_TICKS);
+    assert_eq!(
+        repair_messages(&cluster),
+        1,
+        "one repair, to cyrene, the one stale replica"
+    );
+    assert_linearizable(&recorder);
+}
+
+/// Five replicas, R = 2, W = 3: "new" reaches athens, byzantium and cyrene while delphi
+/// and sparta are cut off, so they keep "old".
+fn stale_delphi_and_sparta(recorder: &Recorder) -> Cluster<Msg> {
+    let config = Config {
+        read_quorum: Some(2),
+        write_quorum: Some(3),
+        ..Config::with_read_repair(ReadRepair::Sync)
+    };
+    let mut cluster = five(config);
+    cluster.add_client(ALICE);
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "old"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "old", SETTLE_TICKS)
+        .expect("the old value must reach every replica");
+    cluster.partition(&[&[ATHENS, BYZANTIUM, CYRENE, ALICE], &[DELPHI, SPARTA]]);
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "new"),
+        SetOutcome::Ok
+    );
+    cluster.tick_n(SETTLE_TICKS);
+    cluster.heal_all();
+    assert_eq!(holders(&cluster, "title", "new"), 3);
+    cluster
+}
+
+/// Hold sparta's questions to byzantium, cyrene and delphi, so a read through sparta hears
+/// only itself (old) and athens (new).
+fn sparta_hears_only_athens(cluster: &mut Cluster<Msg>) -> Vec<common::RuleId> {
+    [BYZANTIUM, CYRENE, DELPHI]
+        .into_iter()
+        .map(|to| cluster.net().hold_kind("InternalGet", SPARTA, to))
+        .collect()
+}
+
+/// A read through sparta (R = 2) hears sparta (old) and athens (new): one holder, one
+/// stale answerer, and a majority of five is three. Repairing sparta alone cannot make a
+/// majority, so sync repair also writes to the replicas that did not answer, and answers
+/// once two of the four repairs are acknowledged: a majority holds "new".
+#[test]
+fn step2_sync_read_repair_below_a_majority_also_repairs_replicas_that_did_not_answer() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_delphi_and_sparta(&recorder);
+    let held = sparta_hears_only_athens(&mut cluster);
+    let read = recorder.get_and_wait(&mut cluster, ALICE, SPARTA, "title");
+    assert_eq!(found_value(&read), Some("new"));
+    assert!(
+        holders(&cluster, "title", "new") >= 3,
+        "sync repair answers only once a majority (3 of 5) holds the value"
+    );
+    assert_eq!(
+        cluster.node::<Replica>(SPARTA).stats().repair_messages,
+        4,
+        "sparta repairs itself and the three replicas that did not answer"
+    );
+    for rule in held {
+        cluster.net().release(rule);
+    }
+    wait_until_all_hold(&mut cluster, "title", "new", SETTLE_TICKS)
+        .expect("every replica ends with the new value");
+    assert_linearizable(&recorder);
+}
+
+/// The same read, but only the repair of sparta itself gets through: athens and sparta
+/// hold "new", two of the three a majority needs. The read fails, and says how many
+/// replicas hold the value it could not vouch for.
+#[test]
+fn step2_a_failed_sync_repair_reports_how_many_replicas_hold_the_value() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_delphi_and_sparta(&recorder);
+    let _held = sparta_hears_only_athens(&mut cluster);
+    for to in [BYZANTIUM, CYRENE, DELPHI] {
+        cluster.net().drop_kind("InternalSet", SPARTA, to);
+    }
+    let read = recorder.get_and_wait(&mut cluster, ALICE, SPARTA, "title");
+    assert_eq!(
+        read,
+        GetOutcome::QuorumNotReached {
+            answers: 2,
+            required: 3
+        },
+        "athens held it and sparta's own repair was acknowledged: 2 of the 3 needed"
+    );
+    assert_linearizable(&recorder);
+}
+
+/// A read of every replica (R = N) succeeds when every replica answers: a read decides
+/// it cannot reach its quorum only when too few replicas are left to answer.
+#[test]
+fn step2_a_read_of_every_replica_succeeds_when_all_answer() {
+    let config = Config {
+        read_quorum: Some(3),
+        ..Config::default()
+    };
+    let mut cluster = three(config);
+    let recorder = Recorder::new();
+    assert_eq!(
+        recorder.set_and_wait(&mut cluster, ALICE, ATHENS, "title", "v"),
+        SetOutcome::Ok
+    );
+    wait_until_all_hold(&mut cluster, "title", "v", SETTLE_TICKS)
+        .expect("the value must reach every replica");
+    let read = recorder.get_and_wait(&mut cluster, ALICE, BYZANTIUM, "title");
+    assert_eq!(
+        found_value(&read),
+        Some("v"),
+        "three of three answered: the read must succeed, got {read:?}"
+    );
+    assert_linearizable(&recorder);
+}
+
+/// A read through cyrene (stale) that hears only itself and athens: athens holds the
+/// value, cyrene's own repair makes two of three, a majority. Sync repair writes to
+/// cyrene alone; byzantium, which did not answer, is left to later reads.
+#[test]
+fn step2_sync_read_repair_writes_only_to_the_stale_answerers_when_they_make_a_majority() {
+    let recorder = Recorder::new();
+    let mut cluster = stale_cyrene(&recorder, ReadRepair::Sync, "title", "v_old", "v_new");
+    let held = cluster.net().hold_kind("InternalGet", CYRENE, BYZANTIUM);
+    let read = recorder.get_and_wait(&mut cluster, ALICE, CYRENE, "title");
+    assert_eq!(found_value(&read), Some("v_new"));
+    assert_eq!(
+        cluster.node::<Replica>(CYRENE).stats().repair_messages,
+        1,
+        "repairing cyrene makes a majority: no other replica is written"
+    );
+    cluster.net().release(held);
+    assert_linearizable(&recorder);
+}
+
 /// The second price is written 10 ticks after the first, so its timestamp is larger,
 /// and repair spreads the larger one.
 #[test]

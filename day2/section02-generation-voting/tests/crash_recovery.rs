@@ -31,6 +31,52 @@ fn step1_restart_preserves_promise() {
     assert_eq!(cluster.run(&higher), Ok(Msg::Promise { generation: 8 }));
 }
 
+/// Byzantium's disk refuses the write of its vote for 7. The vote is not durable, so a
+/// crash could forget it: byzantium must refuse at once rather than announce it.
+#[test]
+fn step1_voter_refuses_to_promise_when_its_write_fails() {
+    let mut cluster = three(Config::default());
+    cluster.store_mut(BYZANTIUM).fail_next(1);
+    let vote = cluster.call(ALICE, BYZANTIUM, Msg::Prepare { generation: 7 });
+    let answer = cluster.run(&vote);
+    assert!(
+        matches!(answer, Ok(Msg::Reject { .. })),
+        "a vote that could not be made durable must be refused, got {answer:?}"
+    );
+    assert_eq!(
+        durable_promise(&cluster, BYZANTIUM),
+        0,
+        "the failed write left nothing on disk"
+    );
+}
+
+/// Slow disks (5 ticks a write): byzantium takes a prepare for 7, and a prepare for 8
+/// arrives while the vote for 7 is still being written. When that write lands, 7 is no
+/// longer byzantium's promise: it must answer 7 with a refusal naming 8, and promise 8.
+#[test]
+fn step1_voter_overtaken_while_its_write_is_in_flight_refuses_the_older_vote() {
+    let mut cluster = three(Config::default());
+    cluster.store_mut(BYZANTIUM).set_delay(5, 5);
+    let seven = cluster.call(ALICE, BYZANTIUM, Msg::Prepare { generation: 7 });
+    cluster.tick_n(2);
+    assert_eq!(
+        promised(&cluster, BYZANTIUM),
+        7,
+        "byzantium has promised 7 in memory"
+    );
+    assert!(
+        seven.result().is_none(),
+        "the vote for 7 must still be on its way to disk"
+    );
+    let eight = cluster.call(BOB, BYZANTIUM, Msg::Prepare { generation: 8 });
+    assert_eq!(
+        cluster.run(&seven),
+        Ok(Msg::Reject { promised: 8 }),
+        "a vote overtaken by 8 while it was written must not be announced as a promise"
+    );
+    assert_eq!(cluster.run(&eight), Ok(Msg::Promise { generation: 8 }));
+}
+
 /// Two answers, alice's then bob's (bob asked after alice was answered), as a history.
 fn two_answers(alice: (u64, u64, u64), bob: (u64, u64, u64)) -> History<NextGeneration, u64> {
     let mut h = History::new();

@@ -80,6 +80,35 @@ fn commit_is_learned_even_below_a_higher_promise() {
     );
 }
 
+/// A chosen value is final. Told that a different value was chosen for a slot it has
+/// already committed, the learner keeps the value it learned (in memory, on disk and in
+/// its state machine) and counts the conflict, so the safety checks can report it.
+#[test]
+fn a_commit_of_a_different_value_for_a_committed_slot_is_refused_and_counted() {
+    let mut solo = learner(Config::default());
+    let chosen = set("alice", 1, "x", "1");
+    solo.deliver(BYZANTIUM, commit(1, chosen.clone()));
+    solo.tick();
+    solo.deliver(CYRENE, commit(1, set("bob", 1, "x", "2")));
+    solo.tick();
+    let node = solo.process();
+    assert_eq!(
+        node.committed(1),
+        Some(&chosen),
+        "the value learned first stays committed"
+    );
+    assert_eq!(
+        node.state_machine().get("x"),
+        Some("1"),
+        "the conflicting value must never be applied"
+    );
+    assert_eq!(
+        node.conflicting_commits(),
+        1,
+        "the learner must count the conflicting commit"
+    );
+}
+
 #[test]
 fn a_slot_executes_only_once_its_commit_is_durable() {
     let mut solo = learner(Config::default());

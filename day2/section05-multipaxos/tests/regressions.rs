@@ -4,7 +4,7 @@
 mod support;
 
 use common::{ClusterBuilder, ProcessId, StoreConfig};
-use multipaxos::{Ballot, ClientError, Config, Msg, Role, Server};
+use multipaxos::{Ballot, ClientError, Config, Msg, RequestId, Role, Server, Value};
 use support::*;
 
 /// Cut `id` off from the other servers, both ways; its clients still reach it.
@@ -97,6 +97,59 @@ fn step3_b1_the_slot_reusing_twin_overwrites_a_committed_slot() {
     assert!(
         overwritten,
         "athens's acceptance of alice's chosen write must have been overwritten by bob's: {on_disk:?}"
+    );
+}
+
+/// A chosen value is final. Byzantium has committed alice's write in slot 1; a commit of
+/// bob's write for the same slot (sent by hand, as the slot-reusing twin's would be) is
+/// refused: byzantium keeps and executes alice's value and counts the conflict, so the
+/// checks can report it. The cluster runs without the invariants, which would stop at the
+/// conflict.
+#[test]
+fn step3_a_commit_of_a_different_value_for_a_committed_slot_is_refused_and_counted() {
+    let builder = ClusterBuilder::new()
+        .servers(THREE)
+        .store(StoreConfig::default())
+        .request_timeout(100)
+        .budget(3_000);
+    let mut cluster = multipaxos::build(builder, Config::default());
+    cluster.add_client(ALICE);
+    elect(&mut cluster, ATHENS);
+    let first = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("x", "alice"));
+    multipaxos::reply(cluster.run(&first)).expect("alice's write is acknowledged");
+    cluster.tick_n(20);
+    let chosen = server(&cluster, BYZANTIUM)
+        .committed(1)
+        .cloned()
+        .expect("byzantium learned slot 1");
+    let other = Value::Command {
+        request: RequestId::new(BOB, 1),
+        operation: set("x", "bob"),
+    };
+    let _ignored = cluster.call(
+        ALICE,
+        BYZANTIUM,
+        Msg::Commit {
+            slot: 1,
+            value: other,
+        },
+    );
+    cluster.tick_n(20);
+    let byzantium = server(&cluster, BYZANTIUM);
+    assert_eq!(
+        byzantium.committed(1),
+        Some(&chosen),
+        "the value committed first stays committed"
+    );
+    assert_eq!(
+        byzantium.state_machine().get("x"),
+        Some("alice"),
+        "the conflicting value must never be executed"
+    );
+    assert_eq!(
+        byzantium.conflicting_commits(),
+        1,
+        "the learner must count the conflicting commit"
     );
 }
 

@@ -5,7 +5,8 @@
 
 mod support;
 
-use heartbeats::{Msg, Server};
+use common::{ClusterBuilder, StoreConfig};
+use heartbeats::{Config, Msg, RequestId, Server, Value};
 use support::*;
 
 /// Send `operation` from `client` to `leader` without waiting.
@@ -42,6 +43,61 @@ fn step1_committed_slots_match_across_nodes() {
             "{id} must hold the leader's committed slots 1 to 3"
         );
     }
+}
+
+/// A chosen value is final. Every node has committed alice's write in slot 1; a commit
+/// of bob's write for the same slot (sent by hand, as a broken leader's would be) is
+/// refused by a follower: it keeps and executes alice's value and counts the conflict, so
+/// the checks can report it. The cluster runs without the invariants, which would stop
+/// at the conflict.
+#[test]
+fn step1_a_commit_of_a_different_value_for_a_committed_slot_is_refused_and_counted() {
+    let builder = ClusterBuilder::new()
+        .seed(21)
+        .servers(THREE)
+        .store(StoreConfig::default())
+        .request_timeout(CLIENT_TIMEOUT)
+        .budget(3_000);
+    let mut cluster = heartbeats::build(builder, Config::default());
+    cluster.add_client(ALICE);
+    let leader = until_leader(&mut cluster, &THREE);
+    let first = send(&mut cluster, ALICE, &leader, 1, set("x", "alice"));
+    answered(&mut cluster, &first, ALICE);
+    until_executed(&mut cluster, &THREE, 1);
+    let follower = others(&THREE, &leader)[0];
+    let chosen = server(&cluster, follower)
+        .committed(1)
+        .cloned()
+        .expect("the follower learned slot 1");
+    let other = Value::Command {
+        request: RequestId::new(BOB, 1),
+        operation: set("x", "bob"),
+    };
+    let _ignored = cluster.call(
+        ALICE,
+        follower,
+        Msg::Commit {
+            slot: 1,
+            value: other,
+        },
+    );
+    cluster.tick_n(20);
+    let node = server(&cluster, follower);
+    assert_eq!(
+        node.committed(1),
+        Some(&chosen),
+        "the value committed first stays committed on {follower}"
+    );
+    assert_eq!(
+        node.state_machine().get("x"),
+        Some("alice"),
+        "the conflicting value must never be executed"
+    );
+    assert_eq!(
+        node.conflicting_commits(),
+        1,
+        "the learner must count the conflicting commit"
+    );
 }
 
 /// Two writes, then the leader crashes during an idle period: the values stay on every
