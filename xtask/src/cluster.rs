@@ -213,13 +213,6 @@ fn section(name: &str) -> Result<ClusterSection, Failure> {
         })
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
 /// Whether a process with this pid is alive (not gone, not a zombie).
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -373,7 +366,9 @@ impl Layout {
 /// Run `cargo xtask cluster`.
 pub fn cmd_cluster(root: &Path, args: &ClusterArgs) -> Result<(), Failure> {
     let section = section(&args.section)?;
-    let dir = target_dir(root).join("cluster").join(section.package);
+    let dir = crate::target_dir(root)
+        .join("cluster")
+        .join(section.package);
     match &args.action {
         ClusterAction::Start {
             nodes,
@@ -486,7 +481,7 @@ fn start(
             section.package
         )));
     }
-    let binary = target_dir(root).join("debug").join(section.server);
+    let binary = crate::target_dir(root).join("debug").join(section.server);
     let names = &NAMES[..nodes];
     // Check (or choose) the ports: every listener is held until all are bound.
     let listeners: Vec<TcpListener> = names

@@ -753,16 +753,7 @@ pub fn cmd_verify(root: &Path, names: &[String]) -> Result<(), Failure> {
     // run is in progress, building the same sections in the work tree competes for them.
     // When the run ends the copy is removed, and cargo rebuilds those sections for the
     // work tree on its next build (their recorded sources are gone).
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                root.join(dir)
-            }
-        })
-        .unwrap_or_else(|| root.join("target"));
+    let target_dir = crate::target_dir(root);
     let rows = verify(root, &sections, &work, &target_dir);
     // The copy is only needed while verifying; the logs stay for reading.
     let _ = std::fs::remove_dir_all(work.join("workspace"));

@@ -102,3 +102,13 @@ pub fn workspace_root() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| manifest_dir.to_path_buf())
 }
+
+/// The workspace's target directory: `CARGO_TARGET_DIR` if set (relative to `root` unless
+/// absolute), else `root/target`.
+pub fn target_dir(root: &std::path::Path) -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        // `join` keeps an absolute path as it is.
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}

@@ -318,17 +318,7 @@ fn installed() -> bool {
 /// The target directory of the mutant builds: the workspace's own, with `mutants-build`
 /// beneath it, so a run never waits on (or invalidates) the build you test with.
 fn build_dir(root: &Path) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                root.join(dir)
-            }
-        })
-        .unwrap_or_else(|| root.join("target"));
-    target.join("mutants-build")
+    crate::target_dir(root).join("mutants-build")
 }
 
 /// `cargo xtask mutants`: run (or list) one section's mutants and print the counts.
