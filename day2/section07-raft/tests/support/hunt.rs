@@ -10,7 +10,7 @@
 
 use super::{ALICE, BOB, CAROL, FIVE, oracle};
 use common::sim::{Exercised, Failure, SeedFailure};
-use common::{ClusterBuilder, Promise, SimRng, StoreConfig, Tick};
+use common::{Cluster, ClusterBuilder, Promise, SimRng, StoreConfig, Tick};
 use raft::{Config, Msg, Operation, Server};
 use std::collections::BTreeSet;
 
@@ -46,48 +46,19 @@ pub fn run_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure
     cluster
         .net()
         .set_partition_mode(common::PartitionMode::AtSendAndDelivery);
-    let clients = [ALICE, BOB, CAROL];
-    for client in clients {
-        cluster.add_client(client);
-    }
+    let mut writers = HuntWriters::new(&mut cluster);
     oracle::install(&mut cluster);
     let mut rng = SimRng::derive(seed, "leader-hunt");
     let mut seen: BTreeSet<(String, u64)> = BTreeSet::new();
     let mut commits: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     let mut cuts: Vec<(Tick, Tick, String)> = Vec::new();
-    let mut calls: Vec<Option<Promise<Msg>>> = vec![None, None, None];
-    let mut seqs = [0u64; 3];
     let mut exercised = Exercised {
         seeds: 1,
         ..Exercised::default()
     };
     for tick in 0..HUNT_TICKS + SETTLE_TICKS {
         let hunting = tick < HUNT_TICKS;
-        for (i, client) in clients.iter().enumerate() {
-            if calls[i].as_ref().is_some_and(|c| !c.is_pending()) {
-                if matches!(
-                    cluster.run(calls[i].as_ref().expect("checked")),
-                    Ok(Msg::Executed { .. })
-                ) {
-                    exercised.completed_ops += 1;
-                }
-                calls[i] = None;
-            }
-            if calls[i].is_none() && hunting && rng.chance(0.3) {
-                seqs[i] += 1;
-                let target = servers[rng.below(servers.len())];
-                let value = format!("{client}-{}", seqs[i]);
-                exercised.invoked_ops += 1;
-                calls[i] = Some(raft::execute_following(
-                    &mut cluster,
-                    client,
-                    target,
-                    seqs[i],
-                    Operation::set("k", value),
-                    60,
-                ));
-            }
-        }
+        writers.step(&mut cluster, &mut rng, hunting, &mut exercised);
         let now = cluster.now();
         for (id, node) in cluster.view().nodes::<Server>() {
             if !hunting || !node.is_leader() {
@@ -146,4 +117,61 @@ pub fn run_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<SeedFailure
         }
     }
     Ok(exercised)
+}
+
+/// The writers of a hunt: three clients (alice, bob, carol) that, while the hunt is on,
+/// each send a set of a unique value to a random server with probability 0.3 a tick when
+/// idle, following leader hints for 60 ticks; answered sets are counted in `exercised`.
+pub struct HuntWriters {
+    calls: [Option<Promise<Msg>>; 3],
+    seqs: [u64; 3],
+}
+
+impl HuntWriters {
+    const CLIENTS: [&'static str; 3] = [ALICE, BOB, CAROL];
+
+    /// Add the three clients to `cluster`.
+    pub fn new(cluster: &mut Cluster<Msg>) -> Self {
+        for client in Self::CLIENTS {
+            cluster.add_client(client);
+        }
+        HuntWriters {
+            calls: [None, None, None],
+            seqs: [0; 3],
+        }
+    }
+
+    /// One tick's worth: collect finished calls, start new ones while `hunting`.
+    pub fn step(
+        &mut self,
+        cluster: &mut Cluster<Msg>,
+        rng: &mut SimRng,
+        hunting: bool,
+        exercised: &mut Exercised,
+    ) {
+        for (i, client) in Self::CLIENTS.iter().enumerate() {
+            if self.calls[i].as_ref().is_some_and(|c| !c.is_pending()) {
+                if matches!(
+                    cluster.run(self.calls[i].as_ref().expect("checked")),
+                    Ok(Msg::Executed { .. })
+                ) {
+                    exercised.completed_ops += 1;
+                }
+                self.calls[i] = None;
+            }
+            if self.calls[i].is_none() && hunting && rng.chance(0.3) {
+                self.seqs[i] += 1;
+                let target = FIVE[rng.below(FIVE.len())];
+                exercised.invoked_ops += 1;
+                self.calls[i] = Some(raft::execute_following(
+                    cluster,
+                    client,
+                    target,
+                    self.seqs[i],
+                    Operation::set("k", format!("{client}-{}", self.seqs[i])),
+                    60,
+                ));
+            }
+        }
+    }
 }

@@ -9,11 +9,12 @@
 //! voters off from the rest, for a while (the fault plan that makes two majorities that do
 //! not intersect, if the change allows them). The oracle checks every tick.
 
+use super::hunt::HuntWriters;
 use super::membership::OPERATOR;
-use super::{ALICE, BOB, CAROL, FIVE, oracle};
+use super::{FIVE, oracle};
 use common::sim::{Exercised, Failure, SeedFailure};
 use common::{ClusterBuilder, Follow, ProcessId, Promise, SimRng, StoreConfig, Tick};
-use raft::{Config, Configuration, MembershipChange, Msg, Operation, RequestId, Server};
+use raft::{Config, Configuration, MembershipChange, Msg, RequestId, Server};
 use std::collections::BTreeSet;
 
 /// Ticks of the hunt, then ticks healed.
@@ -52,10 +53,8 @@ pub fn run_membership_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<
     cluster
         .net()
         .set_partition_mode(common::PartitionMode::AtSendAndDelivery);
-    let clients = [ALICE, BOB, CAROL];
-    for client in clients.iter().chain([&OPERATOR]) {
-        cluster.add_client(*client);
-    }
+    let mut writers = HuntWriters::new(&mut cluster);
+    cluster.add_client(OPERATOR);
     oracle::install(&mut cluster);
     let mut rng = SimRng::derive(seed, "membership-hunt");
     let mut todo = changes(config);
@@ -63,38 +62,13 @@ pub fn run_membership_hunt(seed: u64, config: &Config) -> Result<Exercised, Box<
     let mut admin_seq = 0;
     let mut seen: BTreeSet<(String, u64)> = BTreeSet::new();
     let mut split: Option<(Tick, Tick, Vec<String>)> = None;
-    let mut calls: Vec<Option<Promise<Msg>>> = vec![None, None, None];
-    let mut seqs = [0u64; 3];
     let mut exercised = Exercised {
         seeds: 1,
         ..Exercised::default()
     };
     for tick in 0..HUNT_TICKS + SETTLE_TICKS {
         let hunting = tick < HUNT_TICKS;
-        for (i, client) in clients.iter().enumerate() {
-            if calls[i].as_ref().is_some_and(|c| !c.is_pending()) {
-                if matches!(
-                    cluster.run(calls[i].as_ref().expect("checked")),
-                    Ok(Msg::Executed { .. })
-                ) {
-                    exercised.completed_ops += 1;
-                }
-                calls[i] = None;
-            }
-            if calls[i].is_none() && hunting && rng.chance(0.3) {
-                seqs[i] += 1;
-                let target = FIVE[rng.below(FIVE.len())];
-                exercised.invoked_ops += 1;
-                calls[i] = Some(raft::execute_following(
-                    &mut cluster,
-                    client,
-                    target,
-                    seqs[i],
-                    Operation::set("k", format!("{client}-{}", seqs[i])),
-                    60,
-                ));
-            }
-        }
+        writers.step(&mut cluster, &mut rng, hunting, &mut exercised);
         // The operator: one change at a time, the next once the last is done.
         if admin.as_ref().is_some_and(|a| !a.is_pending()) {
             let answer = cluster.run(admin.as_ref().expect("checked"));
