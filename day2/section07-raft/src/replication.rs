@@ -278,6 +278,17 @@ impl Server {
         }
     }
 
+    /// A follower's answer of `term` (to AppendEntries or InstallSnapshot): a higher term
+    /// deposes this node; only an answer of the current term to a leader counts.
+    pub(crate) fn is_answer_to_this_leader(&mut self, ctx: &mut Ctx<'_, Self>, term: Term) -> bool {
+        if term > self.current_term {
+            self.become_follower(ctx, term, None);
+            self.reset_election_timer(ctx);
+            return false;
+        }
+        self.role == Role::Leader && term == self.current_term
+    }
+
     /// The leader's side of an answer to AppendEntries.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_appended(
@@ -290,12 +301,7 @@ impl Server {
         conflict: Option<ConflictHint>,
         read_round: u64,
     ) {
-        if term > self.current_term {
-            self.become_follower(ctx, term, None);
-            self.reset_election_timer(ctx);
-            return;
-        }
-        if self.role != Role::Leader || term < self.current_term {
+        if !self.is_answer_to_this_leader(ctx, term) {
             return;
         }
         let last = self.last_index();

@@ -332,12 +332,7 @@ impl Server {
         received: u64,
         installed: bool,
     ) {
-        if term > self.current_term {
-            self.become_follower(ctx, term, None);
-            self.reset_election_timer(ctx);
-            return;
-        }
-        if self.role != Role::Leader || term < self.current_term {
+        if !self.is_answer_to_this_leader(ctx, term) {
             return;
         }
         let Some(progress) = self.progress.get_mut(from) else {
