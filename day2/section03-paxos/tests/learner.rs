@@ -46,6 +46,36 @@ fn commit(cluster: &mut Cluster<Msg>, to: &str, proposal: &Proposal) -> Promise<
     )
 }
 
+/// `to` accepts `proposal` (asserted).
+fn accept(cluster: &mut Cluster<Msg>, to: &str, proposal: &Proposal) {
+    let accept = cluster.call(
+        ALICE,
+        to,
+        Msg::Accept {
+            proposal: proposal.clone(),
+        },
+    );
+    assert_eq!(
+        cluster.run(&accept),
+        Ok(Msg::Accepted {
+            ballot: proposal.ballot.clone()
+        }),
+        "{to} must accept {proposal:?} before the commit arrives"
+    );
+}
+
+/// `to` learns that `proposal` is chosen and acknowledges it (asserted).
+fn learn(cluster: &mut Cluster<Msg>, to: &str, proposal: &Proposal) {
+    let learned = commit(cluster, to, proposal);
+    assert_eq!(
+        cluster.run(&learned),
+        Ok(Msg::Committed {
+            ballot: proposal.ballot.clone()
+        }),
+        "{to} must acknowledge the commit of {proposal:?}"
+    );
+}
+
 /// Byzantium learns that `title := v` is chosen, then is told `title := w` was: a
 /// chosen value is final, so it keeps `v` (in memory and on disk), counts the conflict,
 /// and does not acknowledge the second commit.
@@ -93,27 +123,9 @@ fn step3_learner_raises_its_accepted_ballot_to_the_commits() {
     let mut cluster = bare_three();
     let v = value(1, "v");
     let early = proposal(1, ATHENS, &v);
-    let accept = cluster.call(
-        ALICE,
-        BYZANTIUM,
-        Msg::Accept {
-            proposal: early.clone(),
-        },
-    );
-    assert_eq!(
-        cluster.run(&accept),
-        Ok(Msg::Accepted {
-            ballot: early.ballot.clone()
-        })
-    );
+    accept(&mut cluster, BYZANTIUM, &early);
     let chosen = proposal(3, CYRENE, &v);
-    let learned = commit(&mut cluster, BYZANTIUM, &chosen);
-    assert_eq!(
-        cluster.run(&learned),
-        Ok(Msg::Committed {
-            ballot: chosen.ballot.clone()
-        })
-    );
+    learn(&mut cluster, BYZANTIUM, &chosen);
     let byzantium = server(&cluster, BYZANTIUM);
     assert_eq!(
         byzantium.accepted(),
@@ -134,27 +146,9 @@ fn step3_learner_never_lowers_its_accepted_ballot_to_an_older_commits() {
     let mut cluster = bare_three();
     let v = value(1, "v");
     let late = proposal(5, CYRENE, &v);
-    let accept = cluster.call(
-        ALICE,
-        BYZANTIUM,
-        Msg::Accept {
-            proposal: late.clone(),
-        },
-    );
-    assert_eq!(
-        cluster.run(&accept),
-        Ok(Msg::Accepted {
-            ballot: late.ballot.clone()
-        })
-    );
+    accept(&mut cluster, BYZANTIUM, &late);
     let chosen = proposal(1, ATHENS, &v);
-    let learned = commit(&mut cluster, BYZANTIUM, &chosen);
-    assert_eq!(
-        cluster.run(&learned),
-        Ok(Msg::Committed {
-            ballot: chosen.ballot.clone()
-        })
-    );
+    learn(&mut cluster, BYZANTIUM, &chosen);
     let byzantium = server(&cluster, BYZANTIUM);
     assert_eq!(
         byzantium.accepted(),
