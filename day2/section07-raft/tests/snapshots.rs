@@ -81,7 +81,12 @@ fn step5_a_follower_far_behind_is_repaired_by_snapshot() {
         l.state_machine().entries(),
         "the follower's store is the leader's"
     );
-    assert!(f.snapshot_index() > 0 && f.log().len() < 64);
+    assert!(
+        f.snapshot_index() > 0 && f.log().len() < 64,
+        "the follower now compacts too: snapshot through {}, {} entries after it",
+        f.snapshot_index(),
+        f.log().len()
+    );
 }
 
 /// A restarted node starts from what its disk holds: the snapshot as its state machine
@@ -101,7 +106,11 @@ fn step5_a_restarted_node_starts_from_its_snapshot_and_log_suffix() {
     cluster.crash(follower);
     cluster.restart(follower);
     let s = server(&cluster, follower);
-    assert_eq!(s.snapshot_index(), snapshot.last_index);
+    assert_eq!(
+        s.snapshot_index(),
+        snapshot.last_index,
+        "the snapshot index is the one on disk"
+    );
     assert_eq!(
         (s.commit_index(), s.last_applied()),
         (snapshot.last_index, snapshot.last_index),
@@ -117,7 +126,11 @@ fn step5_a_restarted_node_starts_from_its_snapshot_and_log_suffix() {
         image.len(),
         "and the log is the suffix after the snapshot"
     );
-    assert_eq!(s.last_index(), image.last_index());
+    assert_eq!(
+        s.last_index(),
+        image.last_index(),
+        "the last index is the disk's"
+    );
     until_applied(&mut cluster, &THREE, last, 100);
 }
 
@@ -166,7 +179,11 @@ fn step5_a_retried_request_is_recognised_after_a_restart_from_a_snapshot() {
     until_applied(&mut cluster, &THREE, last, 50);
     cluster.tick_n(2);
     for id in THREE {
-        assert!(server(&cluster, id).snapshot_index() > first.index);
+        assert!(
+            server(&cluster, id).snapshot_index() > first.index,
+            "{id}'s snapshot covers carol's write at index {}",
+            first.index
+        );
         cluster.crash(id);
     }
     for id in THREE {
@@ -181,7 +198,10 @@ fn step5_a_retried_request_is_recognised_after_a_restart_from_a_snapshot() {
     );
     let runs = server(&cluster, &leader).state_machine().operations_run();
     let again = execute(&mut cluster, CAROL, &leader, 1, cas("c", None, "one"));
-    assert_eq!(again.outcome, first.outcome);
+    assert_eq!(
+        again.outcome, first.outcome,
+        "a second retry is told the first outcome too"
+    );
     assert_eq!(
         server(&cluster, &leader).state_machine().operations_run(),
         runs,
@@ -232,7 +252,11 @@ fn step5_a_crash_at_every_step_of_snapshot_installation_loses_nothing() {
             );
         }
     }
-    assert_eq!(crashes, 2 * (window + 1));
+    assert_eq!(
+        crashes,
+        2 * (window + 1),
+        "one crash per tick of the window, per crash policy"
+    );
 }
 
 /// One follower, driven by hand: its log holds entries 1..=6 of term 1 and it has
@@ -311,15 +335,27 @@ fn step5_install_keeps_a_matching_suffix_and_drops_a_conflicting_one() {
         "no answer before the install is durable"
     );
     node.tick_n(2);
-    assert_eq!(acks(&node.take_sent()), vec![(bytes.len() as u64, true)]);
+    assert_eq!(
+        acks(&node.take_sent()),
+        vec![(bytes.len() as u64, true)],
+        "installed, once durable"
+    );
     let s = node.process();
-    assert_eq!((s.snapshot_index(), s.last_index()), (4, 6));
+    assert_eq!(
+        (s.snapshot_index(), s.last_index()),
+        (4, 6),
+        "the snapshot covers 1..=4 and the log still ends at 6"
+    );
     assert_eq!(
         s.log().len(),
         2,
         "entries 5 and 6 agree with the leader: kept"
     );
-    assert_eq!(s.state_machine().get("a"), Some("1"));
+    assert_eq!(
+        s.state_machine().get("a"),
+        Some("1"),
+        "the store is the snapshot's"
+    );
 
     let mut node = follower_with_six_entries();
     let bytes = snapshot_through(4, 2);
@@ -356,8 +392,16 @@ fn step5_a_chunk_out_of_order_is_asked_for_again_from_the_held_offset() {
     assert_eq!(node.process().snapshot_index(), 0, "nothing installed yet");
     node.deliver(BYZANTIUM, install(1, (8, 1), 10, rest, true));
     node.tick_n(2);
-    assert_eq!(acks(&node.take_sent()), vec![(bytes.len() as u64, true)]);
-    assert_eq!(node.process().snapshot_index(), 8);
+    assert_eq!(
+        acks(&node.take_sent()),
+        vec![(bytes.len() as u64, true)],
+        "the last chunk completes the snapshot, installed once durable"
+    );
+    assert_eq!(
+        node.process().snapshot_index(),
+        8,
+        "the complete snapshot is installed"
+    );
 }
 
 /// Bad input loses nothing: a snapshot whose bytes do not decode to what its chunks
@@ -372,7 +416,11 @@ fn step5_a_snapshot_that_does_not_decode_is_refused_and_loses_nothing() {
     let wrong = snapshot_through(7, 1);
     node.deliver(BYZANTIUM, install(1, (8, 1), 0, &wrong, true));
     node.tick_n(2);
-    assert_eq!(acks(&node.take_sent()), vec![(0, false), (0, false)]);
+    assert_eq!(
+        acks(&node.take_sent()),
+        vec![(0, false), (0, false)],
+        "both bad snapshots are refused, and the leader told to start over at 0"
+    );
     let s = node.process();
     assert_eq!(
         (s.snapshot_index(), s.log(), s.state_machine()),
@@ -394,13 +442,21 @@ fn step5_an_old_or_stale_snapshot_is_not_installed() {
     node.deliver(BYZANTIUM, append(BYZANTIUM, 3, (0, 0), &[1; 6], 5));
     node.tick_n(2);
     node.take_sent();
-    assert_eq!(node.process().commit_index(), 5);
+    assert_eq!(
+        node.process().commit_index(),
+        5,
+        "set-up: the follower has committed through 5"
+    );
     node.deliver(
         BYZANTIUM,
         install(3, (4, 1), 0, &snapshot_through(4, 1), true),
     );
     node.tick_n(2);
-    assert_eq!(acks(&node.take_sent()), vec![(0, true)]);
+    assert_eq!(
+        acks(&node.take_sent()),
+        vec![(0, true)],
+        "old news is acknowledged as installed"
+    );
     assert_eq!(
         node.process().snapshot_index(),
         0,
@@ -425,7 +481,11 @@ fn step5_an_old_or_stale_snapshot_is_not_installed() {
         ),
         "a term-2 leader is told term 3: {sent:?}"
     );
-    assert_eq!(node.process().snapshot_index(), 0);
+    assert_eq!(
+        node.process().snapshot_index(),
+        0,
+        "a stale leader's snapshot is not installed"
+    );
 }
 
 /// Storage stays bounded: 600 writes on three servers with a snapshot every 64 applied
@@ -496,7 +556,11 @@ fn step5_a_snapshot_carries_the_configuration_to_new_and_returning_servers() {
         .find(|id| *id != leader)
         .expect("a follower");
     write_many(&mut cluster, ALICE, &leader, 1, 40);
-    assert!(server(&cluster, &leader).snapshot_index() >= 32);
+    assert!(
+        server(&cluster, &leader).snapshot_index() >= 32,
+        "set-up: the leader compacted its log (snapshot through {})",
+        server(&cluster, &leader).snapshot_index()
+    );
     cluster.isolate(away);
     cluster.add_server(DELPHI);
     let configuration = support::membership::add(&mut cluster, &leader, 1, DELPHI);
