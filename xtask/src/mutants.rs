@@ -315,6 +315,19 @@ fn installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Creates the folder a run writes its results into (`cargo mutants` creates only the
+/// last component, and a fresh clone has no `target/mutants/`), and returns it.
+pub fn prepare_output(root: &Path, scope: &Scope) -> Result<PathBuf, Failure> {
+    let dir = root.join(output_dir(scope));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::Environment(format!(
+            "cannot create the results folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(dir)
+}
+
 /// The target directory of the mutant builds: the workspace's own, with `mutants-build`
 /// beneath it, so a run never waits on (or invalidates) the build you test with.
 fn build_dir(root: &Path) -> PathBuf {
@@ -329,6 +342,9 @@ pub fn cmd_mutants(root: &Path, args: &MutantsArgs) -> Result<(), Failure> {
             "cargo-mutants is not installed; install it (for yourself, it is no dependency \
              of the workshop) with:\n    {INSTALL}"
         )));
+    }
+    if !args.list {
+        prepare_output(root, scope)?;
     }
     let cargo_args = cargo_args(scope, args);
     let mut command = Command::new("cargo");

@@ -189,3 +189,14 @@ fn an_unknown_section_exits_with_the_usage_code_before_anything_runs() {
     assert_eq!(output.status.code(), Some(64), "{stderr}");
     assert!(stderr.contains("the sections are: littles-law"), "{stderr}");
 }
+
+#[test]
+fn a_fresh_clone_gets_the_results_folder_the_run_writes_into() {
+    let root = tempfile::tempdir().expect("a temporary workspace");
+    let paxos = mutants::scope("paxos").expect("paxos");
+    let dir = mutants::prepare_output(root.path(), paxos).expect("the folder is created");
+    assert_eq!(dir, root.path().join("target/mutants/paxos"));
+    assert!(dir.is_dir(), "{} was not created", dir.display());
+    // A second run finds it there and is not refused.
+    mutants::prepare_output(root.path(), paxos).expect("an existing folder is fine");
+}
