@@ -328,12 +328,6 @@ pub fn prepare_output(root: &Path, scope: &Scope) -> Result<PathBuf, Failure> {
     Ok(dir)
 }
 
-/// The target directory of the mutant builds: the workspace's own, with `mutants-build`
-/// beneath it, so a run never waits on (or invalidates) the build you test with.
-fn build_dir(root: &Path) -> PathBuf {
-    crate::target_dir(root).join("mutants-build")
-}
-
 /// `cargo xtask mutants`: run (or list) one section's mutants and print the counts.
 pub fn cmd_mutants(root: &Path, args: &MutantsArgs) -> Result<(), Failure> {
     let scope = scope(&args.section)?;
@@ -351,7 +345,10 @@ pub fn cmd_mutants(root: &Path, args: &MutantsArgs) -> Result<(), Failure> {
     command
         .args(&cargo_args)
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", build_dir(root));
+        // Each job builds in the `target/` of its own copy of the workspace. A target
+        // directory set for your own builds would be shared by the jobs, which would then
+        // wait on its lock one after another (and on yours).
+        .env_remove("CARGO_TARGET_DIR");
     if let Some(n) = args.sim_iters {
         command.env("SIM_ITERS", n.to_string());
     }
