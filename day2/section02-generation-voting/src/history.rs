@@ -112,4 +112,38 @@ mod tests {
         h.ok(b, 2, 4);
         assert!(check::linearizable(&GenerationClock, &h).is_ok());
     }
+
+    /// The sweep's client records what it learned: a number it was handed, a definite
+    /// "no number for you" (superseded or failed elections hand out nothing), or, when the
+    /// reply was lost, an unknown outcome that the checker may place either way.
+    #[test]
+    fn superseded_and_failed_elections_are_recorded_as_failed_and_a_lost_reply_as_unknown() {
+        let mut workload = GenerationWorkload;
+        let answer = |w: &mut GenerationWorkload, reply| w.interpret(&NextGeneration, reply);
+        assert_eq!(
+            answer(&mut workload, Ok(Msg::Generation { generation: 4 })),
+            Answer::Ok(4)
+        );
+        assert_eq!(
+            answer(&mut workload, Ok(Msg::Superseded { by: 5 })),
+            Answer::Fail,
+            "a superseded request was handed no number"
+        );
+        assert_eq!(
+            answer(
+                &mut workload,
+                Ok(Msg::ElectionFailed {
+                    attempts: 5,
+                    highest_seen: 9
+                })
+            ),
+            Answer::Fail,
+            "a request whose elections all failed was handed no number"
+        );
+        assert_eq!(
+            answer(&mut workload, Err(RpcError::Timeout { after_ticks: 200 })),
+            Answer::Info,
+            "a request whose reply was lost may have won a number"
+        );
+    }
 }

@@ -65,11 +65,6 @@ impl GenerationServer {
         self.latest_started
     }
 
-    /// The settings this server runs with.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// The numbers elections coordinated here won, since the last restart.
     pub fn won(&self) -> &[u64] {
         &self.won

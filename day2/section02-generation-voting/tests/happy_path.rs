@@ -161,6 +161,53 @@ fn step2_superseded_election_does_not_retry_and_overtake_the_newest() {
     );
 }
 
+/// A lost election waits a random pause before it retries. A newer request that arrives
+/// at the same coordinator during that pause starts a newer election, and the paused one
+/// must then step aside (`Superseded`) instead of retrying over it: only the newest
+/// request at a coordinator may win.
+#[test]
+fn step2_a_request_arriving_during_a_retry_pause_supersedes_the_paused_election() {
+    // A long pause, so the second request surely arrives inside it.
+    let config = Config {
+        retry_backoff_ticks: (30, 31),
+        ..Config::default()
+    };
+    let mut cluster = three(config);
+    // Byzantium and cyrene move on to 2 while athens is cut off: athens still thinks 0.
+    cluster.partition(&[&[BYZANTIUM, CYRENE, ALICE, BOB, CAROL], &[ATHENS]]);
+    assert_eq!(next_generation(&mut cluster, ALICE, BYZANTIUM), Ok(1));
+    assert_eq!(next_generation(&mut cluster, ALICE, BYZANTIUM), Ok(2));
+    cluster.heal_all();
+
+    // Athens proposes 1, is rejected by both voters, learns 2 and pauses.
+    let paused = cluster.call(ALICE, ATHENS, generation_voting::Msg::NextGeneration);
+    cluster
+        .tick_until_within(20, |c| {
+            c.node::<GenerationServer>(ATHENS).highest_seen() == 2
+        })
+        .expect("athens must learn 2 from the rejections of its first attempt");
+    assert!(
+        paused.is_pending(),
+        "the lost election pauses before retrying"
+    );
+
+    // During the pause, a second request starts election 3 at athens.
+    let newer = cluster.call(BOB, ATHENS, generation_voting::Msg::NextGeneration);
+    cluster
+        .tick_until_within(60, |_| !paused.is_pending() && !newer.is_pending())
+        .expect("both requests must be answered explicitly");
+    assert_eq!(
+        [decoded(&paused), decoded(&newer)],
+        [Err(ClientError::Superseded { by: 3 }), Ok(3)],
+        "the paused election must step aside for the newer one, not retry over it"
+    );
+    assert_eq!(
+        cluster.node::<GenerationServer>(ATHENS).latest_started(),
+        3,
+        "the paused election must not have started a fourth"
+    );
+}
+
 /// Over many seeds, with random latencies and no FIFO order (voters see the prepares in
 /// any order), overlapping requests to one coordinator still produce exactly one
 /// generation and explicit answers for the others.

@@ -97,11 +97,6 @@ impl Server {
         &self.id
     }
 
-    /// The configuration in force.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// The acceptor's record as held in memory.
     pub fn acceptor(&self) -> &AcceptorState {
         &self.acceptor

@@ -126,11 +126,6 @@ impl Server {
         &self.id
     }
 
-    /// The configuration in force.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// How many times this node has restarted (0 on first boot).
     pub fn incarnation(&self) -> u32 {
         self.incarnation

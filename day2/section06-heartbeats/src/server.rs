@@ -263,11 +263,6 @@ impl Server {
         self.heard_from_leader_at
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// What this node has done since it started.
     pub fn stats(&self) -> Stats {
         self.stats
