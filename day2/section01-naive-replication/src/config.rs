@@ -78,3 +78,30 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two coordinator styles are meant to be indistinguishable from outside, so the
+    /// test that compares their traces is only worth something if each run really uses
+    /// the style it asked for.
+    #[test]
+    fn with_style_sets_the_coordinator_style_and_keeps_every_other_setting() {
+        let original = Config::original();
+        let machine = original.with_style(CoordinatorStyle::StateMachine);
+        assert_eq!(machine.coordinator, CoordinatorStyle::StateMachine);
+        assert_eq!(
+            Config {
+                coordinator: original.coordinator,
+                ..machine
+            },
+            original,
+            "only the coordinator style may change"
+        );
+        assert_eq!(
+            machine.with_style(CoordinatorStyle::Callbacks).coordinator,
+            CoordinatorStyle::Callbacks
+        );
+    }
+}

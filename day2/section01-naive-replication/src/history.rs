@@ -154,4 +154,48 @@ mod tests {
             "bob first, then alice explains it: {verdict}"
         );
     }
+
+    #[test]
+    fn an_increment_returns_the_counter_after_it_and_nothing_else() {
+        let mut h = History::new();
+        let a = h.invoke("alice", CounterOp::Increment(1), 0);
+        h.ok(a, 1, 2);
+        let b = h.invoke("bob", CounterOp::Increment(2), 3);
+        h.ok(b, 3, 5);
+        let verdict = check::linearizable(&IncrementCounter, &h);
+        assert!(verdict.is_ok(), "0 + 1 = 1, then 1 + 2 = 3: {verdict}");
+
+        let mut h = History::new();
+        let a = h.invoke("alice", CounterOp::Increment(1), 0);
+        h.ok(a, 2, 2);
+        let verdict = check::linearizable(&IncrementCounter, &h);
+        assert!(
+            verdict.is_violation(),
+            "an increment of 1 from 0 cannot return 2: {verdict}"
+        );
+    }
+
+    #[test]
+    fn a_read_returns_the_counter_as_the_completed_increments_left_it() {
+        let mut h = History::new();
+        let r = h.invoke("alice", CounterOp::Read, 0);
+        h.ok(r, 0, 1);
+        let a = h.invoke("alice", CounterOp::Increment(5), 2);
+        h.ok(a, 5, 3);
+        let r = h.invoke("bob", CounterOp::Read, 4);
+        h.ok(r, 5, 6);
+        let verdict = check::linearizable(&IncrementCounter, &h);
+        assert!(verdict.is_ok(), "0, then 5 after the increment: {verdict}");
+
+        let mut h = History::new();
+        let a = h.invoke("alice", CounterOp::Increment(5), 0);
+        h.ok(a, 5, 1);
+        let r = h.invoke("bob", CounterOp::Read, 2);
+        h.ok(r, 0, 3);
+        let verdict = check::linearizable(&IncrementCounter, &h);
+        assert!(
+            verdict.is_violation(),
+            "a read after a completed increment cannot see 0: {verdict}"
+        );
+    }
 }

@@ -27,6 +27,11 @@ fn single_server_applies_each_operation_and_answers_with_the_new_value() {
         "a read sees both increments"
     );
     assert_eq!(cluster.node::<SingleServer>(ATHENS).counters.applied(), 2);
+    assert_eq!(
+        value::<SingleServer>(&cluster, ATHENS),
+        Some(5),
+        "the server shows its counters to the tests like every other server"
+    );
 }
 
 /// Naive replication, the original's test: REPLICATE delayed on both follower links; the
@@ -128,6 +133,37 @@ fn step3_three_phase_multiple_operations() {
                 .coordinations_in_flight(),
             0,
             "{style:?}: every coordination must be finished"
+        );
+    }
+}
+
+/// The state-machine coordinator keeps one entry per request it is working on, and drops
+/// it when the request is answered; the callback coordinator keeps its state in closures
+/// and its table stays empty.
+#[test]
+fn step3_the_state_machine_coordinator_holds_an_entry_while_a_request_is_in_flight() {
+    for (style, while_in_flight) in [(STYLES[0], 0), (STYLES[1], 1)] {
+        let mut cluster = three_phase(Config::default().with_style(style));
+        let reply = cluster.call(ALICE, ATHENS, increment(KEY, 3));
+        let mut seen = Vec::new();
+        while reply.is_pending() {
+            cluster.tick();
+            seen.push(
+                cluster
+                    .node::<ThreePhaseServer>(ATHENS)
+                    .coordinations_in_flight(),
+            );
+        }
+        assert_eq!(new_value(reply.result().expect("answered")), Ok(3));
+        assert!(
+            seen.contains(&while_in_flight) && seen.iter().all(|n| *n <= while_in_flight),
+            "{style:?}: {while_in_flight} coordination(s) while the request was in flight, \
+             tick by tick: {seen:?}"
+        );
+        assert_eq!(
+            seen.last(),
+            Some(&0),
+            "{style:?}: the entry is dropped once the client is answered"
         );
     }
 }

@@ -82,6 +82,12 @@ fn step1_naive_diverges_on_dropped_replication() {
         [Some(3), Some(3), None],
         "cyrene never learns of the increment"
     );
+    let applied = [BYZANTIUM, CYRENE].map(|id| cluster.node::<NaiveServer>(id).replicated);
+    assert_eq!(
+        applied,
+        [1, 0],
+        "byzantium applied one Replicate; cyrene's was dropped"
+    );
 }
 
 /// Two increments through two leaders, one after the other: with replication still in

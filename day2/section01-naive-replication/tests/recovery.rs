@@ -53,25 +53,28 @@ fn step3_three_phase_coordinator_failure_recovery() {
     }
 }
 
-/// Negative control (the original): the request that triggered the recovery is dropped.
+/// Negative control (the original, in both coordinator styles): the request that triggered
+/// the recovery is dropped.
 /// Bob is never answered and his +20 is never applied.
 #[test]
 fn step3_original_recovery_drops_the_triggering_request() {
-    let mut cluster = orphan_on_byzantium_and_cyrene(Config::original());
-    cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE, ALICE, BOB]]);
-    let reply = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
-    assert_eq!(
-        cluster.run(&reply),
-        Err(RpcError::Timeout {
-            after_ticks: CLIENT_TIMEOUT_TICKS
-        }),
-        "the original never answers bob"
-    );
-    assert_eq!(
-        values::<ThreePhaseServer>(&cluster),
-        [Some(10), Some(10), Some(10)],
-        "the orphan was finished, bob's +20 silently lost"
-    );
+    for style in STYLES {
+        let mut cluster = orphan_on_byzantium_and_cyrene(Config::original().with_style(style));
+        cluster.partition(&[&[ATHENS], &[BYZANTIUM, CYRENE, ALICE, BOB]]);
+        let reply = cluster.call(BOB, BYZANTIUM, increment(KEY, 20));
+        assert_eq!(
+            cluster.run(&reply),
+            Err(RpcError::Timeout {
+                after_ticks: CLIENT_TIMEOUT_TICKS
+            }),
+            "{style:?}: the original never answers bob"
+        );
+        assert_eq!(
+            values::<ThreePhaseServer>(&cluster),
+            [Some(10), Some(10), Some(10)],
+            "{style:?}: the orphan was finished, bob's +20 silently lost"
+        );
+    }
 }
 
 /// Negative control (the original): athens, which already applied +10, is reachable
