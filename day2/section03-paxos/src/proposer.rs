@@ -62,11 +62,6 @@ impl ProposerRun {
     pub fn phase(&self) -> &Phase {
         &self.phase
     }
-
-    /// Attempts started so far (1 for the first).
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
 }
 
 impl Server {

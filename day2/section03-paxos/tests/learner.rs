@@ -161,3 +161,28 @@ fn step3_learner_never_lowers_its_accepted_ballot_to_an_older_commits() {
         "an older commit must not lower the promise"
     );
 }
+
+/// Byzantium has made `v` durable and applied it. The commit comes again (a proposer
+/// that did not hear the acknowledgement) and this time the write fails: nothing is
+/// lost, since the decision is already on disk, so byzantium acknowledges at once — it
+/// neither writes again nor gives up on a decision it holds.
+#[test]
+fn step3_a_repeated_commit_whose_write_fails_is_acknowledged_since_the_first_is_durable() {
+    let mut cluster = bare_three();
+    let chosen = proposal(1, ATHENS, &value(1, "v"));
+    learn(&mut cluster, BYZANTIUM, &chosen);
+    assert!(
+        server(&cluster, BYZANTIUM).applied().is_some(),
+        "byzantium applied v once its commit was durable"
+    );
+    // More failures than a learner ever writes a commit.
+    cluster.store_mut(BYZANTIUM).fail_next(100);
+    learn(&mut cluster, BYZANTIUM, &chosen);
+    let byzantium = server(&cluster, BYZANTIUM);
+    assert!(
+        byzantium.commit_write_failure().is_none(),
+        "a failed write of a decision already durable is no failure: {:?}",
+        byzantium.commit_write_failure()
+    );
+    assert_eq!(durable(&cluster, BYZANTIUM).committed, Some(chosen.value));
+}
