@@ -194,3 +194,53 @@ fn step3_proposer_crash_mid_run_leaves_one_decision() {
         }
     }
 }
+
+/// Bad input loses no data: byzantium's acceptor record is damaged while it is down (the
+/// bytes no longer decode). Starting blank would forget its promises, so it stays silent
+/// instead, says why, and leaves the damaged record for an operator to look at; the other
+/// two still decide.
+#[test]
+fn step3_a_node_whose_stored_record_does_not_decode_stays_silent_instead_of_starting_blank() {
+    use common::{Durability, SimRng, WriteBatch};
+    let mut cluster = three(0);
+    cluster.crash(BYZANTIUM);
+    let mut rng = SimRng::new(0);
+    let store = cluster.store_mut(BYZANTIUM);
+    let garbage = b"not an acceptor record".to_vec();
+    store.write(
+        0,
+        WriteBatch::new().put(paxos::ACCEPTOR_KEY, garbage.clone()),
+        Durability::Sync,
+        &mut rng,
+    );
+    store.complete_due(u64::MAX, &mut rng);
+    cluster.restart(BYZANTIUM);
+
+    let error = server(&cluster, BYZANTIUM).recovery_error();
+    assert!(
+        error.is_some_and(|e| e.to_string().contains("decode")),
+        "byzantium must say its record does not decode, got {error:?}"
+    );
+    let prepare = cluster.call(
+        ALICE,
+        BYZANTIUM,
+        Msg::Prepare {
+            ballot: paxos::Ballot::new(1, ATHENS),
+        },
+    );
+    assert!(
+        matches!(cluster.run(&prepare), Err(common::RpcError::Timeout { .. })),
+        "a node that cannot recover must not promise anything"
+    );
+    assert_eq!(
+        cluster.store(BYZANTIUM).get(paxos::ACCEPTOR_KEY),
+        Some(garbage.as_slice()),
+        "the damaged record is left as it was"
+    );
+    let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
+    let decision = decided(&mut cluster, &reply, "alice");
+    assert!(
+        decision.won,
+        "athens and cyrene still decide alice's request"
+    );
+}
