@@ -31,6 +31,39 @@ fn step3_basic_consensus_chooses_and_applies_one_increment() {
     }
 }
 
+/// While athens proposes, alice's request waits there; once the decision is applied,
+/// alice is answered, nobody waits and the proposer run is over. What athens holds in
+/// memory is then exactly what it wrote.
+#[test]
+fn step3_a_client_waits_at_the_proposer_until_the_decision_and_then_the_run_ends() {
+    let mut cluster = three(0);
+    let reply = paxos::execute(&mut cluster, ALICE, ATHENS, 1, increment("counter"));
+    cluster
+        .tick_until_within(5, |c| server(c, ATHENS).is_proposing())
+        .expect("athens starts a proposer run for alice");
+    assert_eq!(
+        server(&cluster, ATHENS).waiting_clients(),
+        1,
+        "alice waits at athens while it proposes"
+    );
+    decided(&mut cluster, &reply, ALICE);
+    let athens = server(&cluster, ATHENS);
+    assert_eq!(athens.waiting_clients(), 0, "alice was answered");
+    assert!(
+        !athens.is_proposing(),
+        "the run ends once its decision is applied"
+    );
+    assert_eq!(
+        *athens.acceptor(),
+        durable(&cluster, ATHENS),
+        "athens holds in memory what it wrote"
+    );
+    assert!(
+        athens.acceptor().committed.is_some(),
+        "athens learned the decision"
+    );
+}
+
 /// alice sets a key through athens; every replica holds the value.
 #[test]
 fn step3_set_value_is_chosen_and_visible_on_every_replica() {
