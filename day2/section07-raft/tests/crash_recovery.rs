@@ -231,3 +231,89 @@ fn step3_slow_disks_keep_acknowledged_writes() {
         "the acknowledged write survives crashing every node"
     );
 }
+
+/// A failed write leaves memory ahead of a disk that may have skipped it, so the node
+/// stops (fail-stop) until it is restarted from what its disk holds. Here the leader's
+/// write of a client's entry fails: it halts and answers nothing, another node takes
+/// over and serves the client's retry, and the old leader rejoins once restarted.
+#[test]
+fn step3_a_node_whose_write_fails_stops_until_it_is_restarted() {
+    let mut cluster = three(23);
+    let leader = until_leader(&mut cluster, 100);
+    cluster.store_mut(&leader).fail_next(1);
+    let lost = raft::execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    cluster
+        .tick_until_within(20, |c| server(c, &leader).halted().is_some())
+        .unwrap_or_else(|e| panic!("{leader} must halt on its failed write: {e}"));
+    cluster.tick_n(CLIENT_TIMEOUT);
+    assert!(
+        matches!(lost.result(), Some(Err(common::RpcError::Timeout { .. }))),
+        "a halted leader answers nothing, got {:?}",
+        lost.result()
+    );
+    let others: Vec<&str> = THREE.iter().copied().filter(|id| **id != leader).collect();
+    let new_leader = until_leader_among(&mut cluster, &others, 300);
+    let retried = execute(&mut cluster, ALICE, &new_leader, 1, set("k", "1"));
+    assert_eq!(
+        retried.outcome,
+        stored("1"),
+        "the retry is served by {new_leader}"
+    );
+    assert!(
+        server(&cluster, &leader).halted().is_some(),
+        "{leader} stays halted until it is restarted"
+    );
+
+    cluster.crash(&leader);
+    cluster.restart(&leader);
+    assert!(
+        server(&cluster, &leader).halted().is_none(),
+        "{leader} restarts from its disk and takes part again"
+    );
+    until_applied(&mut cluster, &THREE, retried.index, 200);
+}
+
+/// Bad input loses no data: a follower's stored term and vote are damaged while it is
+/// down. Starting from term 0 with no vote could let it vote twice in a term, so it stays
+/// silent instead, says why, and leaves the record as it was; the other two go on.
+#[test]
+fn step3_a_node_whose_stored_term_does_not_decode_stays_silent_and_keeps_the_record() {
+    use common::{Durability, SimRng, WriteBatch};
+    let mut cluster = three(24);
+    let leader = until_leader(&mut cluster, 100);
+    let first = execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    until_applied(&mut cluster, &THREE, first.index, 50);
+    let victim = *THREE.iter().find(|id| **id != leader).expect("a follower");
+    cluster.crash(victim);
+    let garbage = b"not a term and a vote".to_vec();
+    let mut rng = SimRng::new(0);
+    let store = cluster.store_mut(victim);
+    store.write(
+        0,
+        WriteBatch::new().put(raft::HARD_STATE_KEY, garbage.clone()),
+        Durability::Sync,
+        &mut rng,
+    );
+    store.complete_due(u64::MAX, &mut rng);
+    cluster.restart(victim);
+
+    let error = server(&cluster, victim).halted();
+    assert!(
+        error.is_some_and(|e| e.to_string().contains("decode")),
+        "{victim} must say its term and vote do not decode, got {error:?}"
+    );
+    let second = execute(&mut cluster, ALICE, &leader, 2, set("k", "2"));
+    assert_eq!(second.outcome, stored("2"), "the other two still commit");
+    let behind = server(&cluster, victim).log().len();
+    cluster.tick_n(100);
+    assert_eq!(
+        server(&cluster, victim).log().len(),
+        behind,
+        "{victim} takes no part: it appends nothing"
+    );
+    assert_eq!(
+        cluster.store(victim).get(raft::HARD_STATE_KEY),
+        Some(garbage.as_slice()),
+        "the damaged record is left as it was"
+    );
+}
