@@ -43,6 +43,52 @@ fn a_set_is_stored_in_slot_one_and_executed_by_every_replica() {
     }
 }
 
+/// A client's request waits at the node it reached while that node's proposer places
+/// it: the node shows one waiting client and a proposer run for the request. Once the
+/// slot executes the client is answered, the run is over, and the store remembers the
+/// request's outcome for a retry.
+#[test]
+fn a_client_waits_at_its_node_while_the_proposer_places_its_request() {
+    let mut cluster = three(0);
+    let call = paxoslog::execute(&mut cluster, ALICE, ATHENS, 1, set("title", "Patterns"));
+    cluster
+        .tick_until_within(5, |c| server(c, ATHENS).proposer().is_some())
+        .expect("athens starts a proposer run for alice's request");
+    let athens = server(&cluster, ATHENS);
+    assert_eq!(athens.waiting_clients(), 1, "alice waits at athens");
+    let run = athens.proposer().expect("a run is in progress");
+    assert_eq!(
+        run.request(),
+        &paxoslog::RequestId::new(ALICE, 1),
+        "the run places alice's request"
+    );
+    assert_eq!(run.slot(), 1, "into the first open slot");
+    assert_eq!(
+        athens.proposer_phase(),
+        Some(run.phase()),
+        "the node reports the phase of its run"
+    );
+    assert_eq!(run.failed_attempts(), 0, "no attempt has failed yet");
+
+    let reply = answered(&mut cluster, &call, ALICE);
+    assert_eq!(reply.slot, 1, "alice's set went into slot 1");
+    let athens = server(&cluster, ATHENS);
+    assert_eq!(athens.waiting_clients(), 0, "alice was answered");
+    assert!(
+        athens.proposer().is_none() && athens.proposer_phase().is_none(),
+        "the run ends once its request is placed"
+    );
+    let session = athens
+        .state_machine()
+        .outcome_of(&paxoslog::RequestId::new(ALICE, 1))
+        .expect("athens remembers what alice's request did");
+    assert_eq!(
+        (session.slot, &session.outcome),
+        (1, &stored("Patterns")),
+        "the remembered outcome is the one alice was told"
+    );
+}
+
 /// Java `multiple_commands`: a set through athens, a set and a compare-and-swap through
 /// byzantium. Each lands in its own slot, in order, and every replica executes all
 /// three (Java awaited the swap without checking its outcome; here it must succeed).
