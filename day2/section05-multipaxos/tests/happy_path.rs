@@ -37,6 +37,30 @@ fn step2_leader_replicates_a_value() {
     }
 }
 
+/// A client's request waits at the leader until its slot executes there: the leader
+/// shows one waiting client while the slot is in flight, and none once the client is
+/// answered.
+#[test]
+fn step2_a_client_waits_at_the_leader_until_its_slot_executes() {
+    let mut cluster = three(1);
+    elect(&mut cluster, ATHENS);
+    let call = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("title", "Patterns"));
+    cluster
+        .tick_until_within(5, |c| server(c, ATHENS).waiting_clients() == 1)
+        .expect("alice's request waits at athens while its slot is replicated");
+    let reply = answered(&mut cluster, &call, ALICE);
+    assert_eq!(
+        reply.outcome,
+        stored("Patterns"),
+        "alice is told her set stored"
+    );
+    assert_eq!(
+        server(&cluster, ATHENS).waiting_clients(),
+        0,
+        "once answered, alice no longer waits at athens"
+    );
+}
+
 /// Java `sequential_operations_are_applied_everywhere`: two writes, each in its own
 /// slot, on every node; the log holds exactly those two slots.
 #[test]

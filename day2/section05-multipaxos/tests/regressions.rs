@@ -399,3 +399,63 @@ fn step3_lagging_follower_catches_up() {
         "cyrene must have asked for the slots from 1 on"
     );
 }
+
+/// A slot record that no longer decodes (a damaged disk, a record written by another
+/// version) does not make a node start from a blank log, which would forget its promise
+/// and acceptances: the node says why and stays silent, the record is left as it was for
+/// an operator to inspect, and the other two elect a leader and go on.
+#[test]
+fn step3_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
+    use common::{Durability, RpcError, SimRng, WriteBatch};
+    // Without the section's invariants, which read every durable record and would stop
+    // the run at the damaged one.
+    let builder = ClusterBuilder::new()
+        .seed(0)
+        .servers(THREE)
+        .request_timeout(CLIENT_TIMEOUT)
+        .budget(3_000);
+    let mut cluster = multipaxos::build(builder, Config::default());
+    cluster.add_client(ALICE);
+    cluster.crash(BYZANTIUM);
+    let mut rng = SimRng::new(0);
+    let store = cluster.store_mut(BYZANTIUM);
+    let garbage = b"not a slot record".to_vec();
+    store.write(
+        0,
+        WriteBatch::new().put(multipaxos::slot_key(1), garbage.clone()),
+        Durability::Sync,
+        &mut rng,
+    );
+    store.complete_due(u64::MAX, &mut rng);
+    cluster.restart(BYZANTIUM);
+
+    let error = server(&cluster, BYZANTIUM).recovery_error();
+    assert!(
+        error.is_some_and(|e| e.to_string().contains("decode")),
+        "byzantium must say its slot record does not decode, got {error:?}"
+    );
+    let prepare = cluster.call(
+        ALICE,
+        BYZANTIUM,
+        Msg::Prepare {
+            ballot: Ballot::new(1, ATHENS),
+            from: 1,
+        },
+    );
+    assert!(
+        matches!(cluster.run(&prepare), Err(RpcError::Timeout { .. })),
+        "a node that cannot recover must not promise anything"
+    );
+    assert_eq!(
+        cluster.store(BYZANTIUM).get(&multipaxos::slot_key(1)),
+        Some(garbage.as_slice()),
+        "the damaged record is left as it was"
+    );
+    elect(&mut cluster, ATHENS);
+    let reply = execute(&mut cluster, ALICE, ATHENS, 1, set("title", "Patterns"));
+    assert_eq!(
+        reply.outcome,
+        stored("Patterns"),
+        "athens and cyrene still commit alice's request"
+    );
+}
