@@ -187,6 +187,32 @@ mod tests {
     }
 
     #[test]
+    fn the_outcome_of_a_request_is_kept_while_it_is_its_clients_latest() {
+        let mut sm = StateMachine::new();
+        let first = RequestId::new("alice", 1);
+        assert_eq!(sm.outcome_of(&first), None, "nothing has executed yet");
+        sm.apply(1, &value("alice", 1, Operation::set("k", "v")));
+        sm.apply(2, &value("bob", 1, Operation::get("k")));
+        let kept = sm.outcome_of(&first).expect("alice's request executed");
+        assert_eq!(
+            (kept.slot, &kept.outcome),
+            (1, &Outcome::Stored { value: "v".into() }),
+            "the outcome of alice's request is the one its slot produced"
+        );
+        assert_eq!(
+            sm.outcome_of(&RequestId::new("alice", 2)),
+            None,
+            "a later request of alice's has not executed"
+        );
+        sm.apply(3, &value("alice", 2, Operation::get("k")));
+        assert_eq!(
+            sm.outcome_of(&first),
+            None,
+            "a client's older outcome is forgotten once a newer request executes"
+        );
+    }
+
+    #[test]
     fn a_no_op_changes_nothing_but_takes_its_slot() {
         let mut sm = StateMachine::new();
         sm.apply(1, &value("alice", 1, Operation::set("k", "v")));

@@ -199,6 +199,61 @@ fn step1_leader_appends_distinct_slots() {
     }
 }
 
+/// A client's request waits at the leader until its slot executes; the leader gives
+/// the next request the next slot, and every node's executed log holds the two writes
+/// in slot order.
+#[test]
+fn step1_a_client_waits_at_the_leader_and_the_next_request_takes_the_next_slot() {
+    let mut cluster = three(25);
+    let leader = until_leader(&mut cluster, &THREE);
+    let first_slot = server(&cluster, &leader).next_slot();
+    let call = heartbeats::execute(&mut cluster, ALICE, &leader, 1, set("x", "1"));
+    let who = leader.clone();
+    cluster
+        .tick_until_within(5, |c| server(c, &who).waiting_clients() == 1)
+        .expect("alice's request waits at the leader while its slot is replicated");
+    assert_eq!(
+        server(&cluster, &leader).next_slot(),
+        first_slot + 1,
+        "the leader gave alice's request the slot it announced"
+    );
+    let one = answered(&mut cluster, &call, ALICE);
+    assert_eq!(one.slot, first_slot, "alice's write is in that slot");
+    assert_eq!(
+        server(&cluster, &leader).waiting_clients(),
+        0,
+        "once answered, alice no longer waits at the leader"
+    );
+    let two = execute(&mut cluster, ALICE, &leader, 2, set("x", "2"));
+    assert_eq!(
+        two.slot,
+        first_slot + 1,
+        "the next write takes the next slot"
+    );
+    until_executed(&mut cluster, &THREE, two.slot);
+    for id in THREE {
+        let writes: Vec<Value> = server(&cluster, id)
+            .executed_log()
+            .into_iter()
+            .filter(|v| matches!(v, Value::Command { .. }))
+            .collect();
+        assert_eq!(
+            writes,
+            vec![
+                Value::Command {
+                    request: RequestId::new(ALICE, 1),
+                    operation: set("x", "1"),
+                },
+                Value::Command {
+                    request: RequestId::new(ALICE, 2),
+                    operation: set("x", "2"),
+                },
+            ],
+            "{id} executed alice's two writes, in order"
+        );
+    }
+}
+
 /// Five writes sent back to back all succeed and apply on every node, in the same slots.
 #[test]
 fn step1_five_pipelined_writes_apply_everywhere() {
@@ -491,4 +546,69 @@ fn step2_three_cycles_of_write_then_leader_crash() {
         until_all_hold(&mut cluster, &THREE, &format!("cycle_{cycle}"), "done");
     }
     assert_eq!(leaders(&cluster, &THREE).len(), 1, "exactly one leader");
+}
+
+/// A slot record that no longer decodes (a damaged disk, a record written by another
+/// version) does not make a node start from a blank log, which would forget its promise
+/// and acceptances: the node says why and stays silent (no election, no answer), the
+/// record is left as it was for an operator to inspect, and the other two elect a leader
+/// and go on.
+#[test]
+fn step2_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
+    use common::{Durability, RpcError, SimRng, WriteBatch};
+    // Without the section's invariants, which read every durable record and would stop
+    // the run at the damaged one.
+    let builder = ClusterBuilder::new()
+        .seed(0)
+        .servers(THREE)
+        .request_timeout(CLIENT_TIMEOUT)
+        .budget(3_000);
+    let mut cluster = heartbeats::build(builder, Config::default());
+    cluster.add_client(ALICE);
+    cluster.crash(BYZANTIUM);
+    let mut rng = SimRng::new(0);
+    let store = cluster.store_mut(BYZANTIUM);
+    let garbage = b"not a slot record".to_vec();
+    store.write(
+        0,
+        WriteBatch::new().put(heartbeats::slot_key(1), garbage.clone()),
+        Durability::Sync,
+        &mut rng,
+    );
+    store.complete_due(u64::MAX, &mut rng);
+    cluster.restart(BYZANTIUM);
+
+    let error = server(&cluster, BYZANTIUM).recovery_error();
+    assert!(
+        error.is_some_and(|e| e.to_string().contains("decode")),
+        "byzantium must say its slot record does not decode, got {error:?}"
+    );
+    let prepare = cluster.call(
+        ALICE,
+        BYZANTIUM,
+        Msg::Prepare {
+            ballot: heartbeats::Ballot::new(1, ATHENS),
+            from: 1,
+        },
+    );
+    assert!(
+        matches!(cluster.run(&prepare), Err(RpcError::Timeout { .. })),
+        "a node that cannot recover must not promise anything"
+    );
+    let leader = until_leader(&mut cluster, &[ATHENS, CYRENE]);
+    assert!(
+        !server(&cluster, BYZANTIUM).is_leader(),
+        "the silent node never stands for election"
+    );
+    assert_eq!(
+        cluster.store(BYZANTIUM).get(&heartbeats::slot_key(1)),
+        Some(garbage.as_slice()),
+        "the damaged record is left as it was"
+    );
+    let reply = execute(&mut cluster, ALICE, &leader, 1, set("title", "Patterns"));
+    assert_eq!(
+        reply.outcome,
+        stored("Patterns"),
+        "athens and cyrene still commit alice's request"
+    );
 }
