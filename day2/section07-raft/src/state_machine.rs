@@ -198,6 +198,32 @@ mod tests {
     }
 
     #[test]
+    fn the_outcome_of_a_request_is_kept_while_it_is_its_clients_latest() {
+        let mut sm = StateMachine::new();
+        let first = RequestId::new("alice", 1);
+        assert_eq!(sm.outcome_of(&first), None, "nothing has been applied yet");
+        sm.apply(1, &command("alice", 1, Operation::set("k", "v")));
+        sm.apply(2, &command("bob", 1, Operation::get("k")));
+        let kept = sm.outcome_of(&first).expect("alice's request was applied");
+        assert_eq!(
+            (kept.index, &kept.outcome),
+            (1, &Outcome::Stored { value: "v".into() }),
+            "the outcome of alice's request is the one its entry produced"
+        );
+        assert_eq!(
+            sm.outcome_of(&RequestId::new("alice", 2)),
+            None,
+            "a later request of alice's has not been applied"
+        );
+        sm.apply(3, &command("alice", 2, Operation::get("k")));
+        assert_eq!(
+            sm.outcome_of(&first),
+            None,
+            "a client's older outcome is forgotten once a newer request is applied"
+        );
+    }
+
+    #[test]
     fn a_no_op_changes_nothing_but_takes_its_index() {
         let mut sm = StateMachine::new();
         sm.apply(1, &command("alice", 1, Operation::set("k", "v")));

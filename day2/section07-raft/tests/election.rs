@@ -28,6 +28,30 @@ fn step1_election_safety_single_leader_same_term() {
     }
 }
 
+/// Every node draws its election timeout from the configured window, from its own
+/// seeded stream, so the three do not all time out in the same tick (equal fixed
+/// timeouts split the vote for ever, bug R8).
+#[test]
+fn step1_each_node_draws_its_election_timeout_from_the_window() {
+    let mut cluster = three(1);
+    cluster.tick_n(1);
+    let (min, max) = Config::default().election_timeout_ticks;
+    let drawn: Vec<u64> = THREE
+        .iter()
+        .map(|id| server(&cluster, id).election_timeout())
+        .collect();
+    for (id, timeout) in THREE.iter().zip(&drawn) {
+        assert!(
+            (min..=max).contains(timeout),
+            "{id}'s election timeout {timeout} must lie in {min}..={max}"
+        );
+    }
+    assert!(
+        drawn.iter().any(|t| *t != drawn[0]),
+        "the nodes must not all draw the same timeout: {drawn:?}"
+    );
+}
+
 /// Lab "initial election": a leader within 100 ticks, and with no faults the same
 /// leader keeps its term for 1,000 more ticks (heartbeats suppress elections).
 #[test]

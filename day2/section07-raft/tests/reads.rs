@@ -132,6 +132,27 @@ fn step4_reads_through_the_log_take_an_entry_each() {
     );
 }
 
+/// A ReadIndex read waits at the leader until a heartbeat round confirms it still
+/// leads: the leader shows one pending read, and none once the read is answered.
+#[test]
+fn step4_a_read_waits_at_the_leader_for_its_round() {
+    let mut cluster = three(46);
+    let leader = until_leader(&mut cluster, 100);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "v"));
+    let call = raft::execute(&mut cluster, BOB, &leader, 1, get("k"));
+    let who = leader.clone();
+    cluster
+        .tick_until_within(5, |c| server(c, &who).pending_reads() == 1)
+        .expect("bob's read waits at the leader for its round");
+    let reply = answered(&mut cluster, &call, BOB);
+    assert_eq!(reply.outcome, read(Some("v")), "bob reads v");
+    assert_eq!(
+        server(&cluster, &leader).pending_reads(),
+        0,
+        "the answered read no longer waits"
+    );
+}
+
 /// Reads that arrive together share one heartbeat round.
 #[test]
 fn step4_concurrent_reads_share_one_round() {

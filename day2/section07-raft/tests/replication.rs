@@ -41,6 +41,29 @@ fn step2_basic_replication_reaches_all_nodes() {
     }
 }
 
+/// A client's write waits at the leader until its entry is applied there: the leader
+/// shows one waiting client while the entry is replicated, and none once the client is
+/// answered, by which time the entry is on the leader's disk.
+#[test]
+fn step2_a_client_waits_at_the_leader_until_its_entry_applies() {
+    let mut cluster = three(11);
+    let leader = until_leader(&mut cluster, 100);
+    let call = raft::execute(&mut cluster, ALICE, &leader, 1, set("title", "Raft"));
+    let who = leader.clone();
+    cluster
+        .tick_until_within(5, |c| server(c, &who).waiting_clients() == 1)
+        .expect("alice's write waits at the leader while its entry is replicated");
+    let reply = answered(&mut cluster, &call, ALICE);
+    let node = server(&cluster, &leader);
+    assert_eq!(node.waiting_clients(), 0, "alice was answered");
+    assert!(
+        node.durable_last() >= reply.index,
+        "the leader answers only for an entry on its own disk (durable through {}, entry {})",
+        node.durable_last(),
+        reply.index
+    );
+}
+
 /// Lab "agreement despite a disconnected follower": writes commit without it; when it
 /// returns it catches up within 100 ticks, and later writes reach all three.
 #[test]
