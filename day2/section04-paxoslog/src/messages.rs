@@ -391,3 +391,15 @@ impl Message for Msg {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_names_the_key_it_touches() {
+        assert_eq!(Operation::set("title", "Patterns").key(), "title");
+        assert_eq!(Operation::get("author").key(), "author");
+        assert_eq!(Operation::cas("isbn", None, "1").key(), "isbn");
+    }
+}

@@ -109,6 +109,46 @@ pub fn load_slots_from(
 mod tests {
     use super::*;
 
+    /// A store whose durable image holds `records`.
+    fn image_with(records: &[(Slot, SlotRecord)]) -> common::SimKv {
+        let mut rng = common::SimRng::new(0);
+        let mut store = common::SimKv::new(common::StoreConfig::default());
+        let mut batch = common::WriteBatch::new();
+        for (slot, record) in records {
+            let bytes = common::store::encode(record).expect("a slot record encodes");
+            batch = batch.put(slot_key(*slot), bytes);
+        }
+        store.write(0, batch, common::Durability::Sync, &mut rng);
+        store.complete_due(u64::MAX, &mut rng);
+        store
+    }
+
+    #[test]
+    fn the_records_from_a_slot_on_load_in_slot_order_and_none_before_it() {
+        let records: Vec<(Slot, SlotRecord)> = (1..=3)
+            .map(|slot| {
+                let record = SlotRecord {
+                    promised: Ballot::new(slot, "athens"),
+                    ..SlotRecord::default()
+                };
+                (slot, record)
+            })
+            .collect();
+        let store = image_with(&records);
+        assert_eq!(
+            load_slots_from(store.durable(), 2).expect("the records decode"),
+            records[1..].to_vec(),
+            "slots 2 and 3, in order, and not slot 1"
+        );
+        assert_eq!(
+            load_slots(store.durable())
+                .expect("the records decode")
+                .len(),
+            3,
+            "every slot record loads"
+        );
+    }
+
     #[test]
     fn a_slot_key_names_its_slot() {
         for slot in [0, 1, 255, 256, u64::MAX] {

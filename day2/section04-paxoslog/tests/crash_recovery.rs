@@ -141,6 +141,7 @@ fn restart_preserves_log_and_promises() {
     cluster.crash(BYZANTIUM);
     cluster.restart(BYZANTIUM);
     let node = server(&cluster, BYZANTIUM);
+    assert_eq!(node.incarnation(), 1, "byzantium restarted once");
     assert_eq!(
         node.executed_through(),
         2,

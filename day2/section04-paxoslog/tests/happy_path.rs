@@ -3,6 +3,7 @@
 //! Java "high-water mark 0" is "executed through slot 1".
 
 mod support;
+use paxoslog::Config;
 use support::*;
 
 /// Java `basic_set_value` (which ran on real sockets with a random seed, and asserted
@@ -69,6 +70,29 @@ fn a_client_waits_at_its_node_while_the_proposer_places_its_request() {
         "the node reports the phase of its run"
     );
     assert_eq!(run.failed_attempts(), 0, "no attempt has failed yet");
+    cluster
+        .tick_until_within(10, |c| {
+            matches!(
+                server(c, ATHENS).proposer_phase(),
+                Some(paxoslog::Phase::Preparing { .. })
+            )
+        })
+        .expect("athens reserves its rounds, then prepares");
+    let athens = server(&cluster, ATHENS);
+    let ballot = athens
+        .proposer()
+        .and_then(|run| run.ballot())
+        .expect("a preparing run has a ballot");
+    assert_eq!(
+        (ballot.round, ballot.node.as_str()),
+        (1, ATHENS),
+        "athens's first ballot is round 1, its own"
+    );
+    assert_eq!(
+        athens.round_reserved(),
+        Config::default().rounds_per_reservation,
+        "athens reserved a block of rounds before using round 1"
+    );
 
     let reply = answered(&mut cluster, &call, ALICE);
     assert_eq!(reply.slot, 1, "alice's set went into slot 1");
@@ -78,6 +102,13 @@ fn a_client_waits_at_its_node_while_the_proposer_places_its_request() {
         athens.proposer().is_none() && athens.proposer_phase().is_none(),
         "the run ends once its request is placed"
     );
+    let stats = athens.proposer_stats();
+    assert_eq!(
+        (stats.ballots, stats.placed, stats.failed_attempts),
+        (1, 1, 0),
+        "one ballot placed alice's request at the first try"
+    );
+    assert_eq!(athens.incarnation(), 0, "athens never restarted");
     let session = athens
         .state_machine()
         .outcome_of(&paxoslog::RequestId::new(ALICE, 1))

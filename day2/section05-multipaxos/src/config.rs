@@ -68,12 +68,4 @@ impl Config {
             ..Config::default()
         }
     }
-
-    /// The baseline of the measurement: phase 1 before every slot.
-    pub fn phase_one_every_slot() -> Self {
-        Config {
-            phase_one: PhaseOneMode::EverySlot,
-            ..Config::default()
-        }
-    }
 }

@@ -187,6 +187,24 @@ mod tests {
     }
 
     #[test]
+    fn the_entries_are_every_key_and_its_value_in_key_order() {
+        let mut sm = StateMachine::new();
+        sm.apply(1, &value("alice", 1, Operation::set("title", "Patterns")));
+        sm.apply(2, &value("bob", 1, Operation::set("author", "Unmesh")));
+        sm.apply(3, &value("carol", 1, Operation::get("missing")));
+        let entries: Vec<(&str, &str)> = sm
+            .entries()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            entries,
+            vec![("author", "Unmesh"), ("title", "Patterns")],
+            "two keys were set, and a read adds none"
+        );
+    }
+
+    #[test]
     fn the_outcome_of_a_request_is_kept_while_it_is_its_clients_latest() {
         let mut sm = StateMachine::new();
         let first = RequestId::new("alice", 1);

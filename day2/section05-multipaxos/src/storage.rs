@@ -81,6 +81,70 @@ pub fn load_promise(image: &StoreImage) -> Result<Ballot, StoreError> {
 mod tests {
     use super::*;
 
+    /// A store whose durable image holds `records` (and `promise`, if any).
+    fn image_with(records: &[(Slot, SlotRecord)], promise: Option<&Ballot>) -> common::SimKv {
+        let mut rng = common::SimRng::new(0);
+        let mut store = common::SimKv::new(common::StoreConfig::default());
+        let mut batch = common::WriteBatch::new();
+        for (slot, record) in records {
+            let bytes = common::store::encode(record).expect("a slot record encodes");
+            batch = batch.put(slot_key(*slot), bytes);
+        }
+        if let Some(promise) = promise {
+            let bytes = common::store::encode(promise).expect("a ballot encodes");
+            batch = batch.put(PROMISE_KEY, bytes);
+        }
+        store.write(0, batch, common::Durability::Sync, &mut rng);
+        store.complete_due(u64::MAX, &mut rng);
+        store
+    }
+
+    #[test]
+    fn the_records_from_a_slot_on_load_in_slot_order_and_none_before_it() {
+        let records: Vec<(Slot, SlotRecord)> = (1..=3)
+            .map(|slot| {
+                let record = SlotRecord {
+                    accepted: Some(Proposal {
+                        ballot: Ballot::new(slot, "athens"),
+                        value: Value::NoOp,
+                    }),
+                    committed: None,
+                };
+                (slot, record)
+            })
+            .collect();
+        let store = image_with(&records, None);
+        assert_eq!(
+            load_slots_from(store.durable(), 2).expect("the records decode"),
+            records[1..].to_vec(),
+            "slots 2 and 3, in order, and not slot 1"
+        );
+        assert_eq!(
+            load_slots(store.durable())
+                .expect("the records decode")
+                .len(),
+            3,
+            "every slot record loads"
+        );
+    }
+
+    #[test]
+    fn the_durable_promise_loads_and_is_the_zero_ballot_before_any() {
+        let fresh = image_with(&[], None);
+        assert_eq!(
+            load_promise(fresh.durable()).expect("nothing to decode"),
+            Ballot::default(),
+            "a node that never promised holds the zero ballot"
+        );
+        let promised = Ballot::new(7, "byzantium");
+        let store = image_with(&[], Some(&promised));
+        assert_eq!(
+            load_promise(store.durable()).expect("the promise decodes"),
+            promised,
+            "the written promise is the one loaded"
+        );
+    }
+
     #[test]
     fn a_slot_key_names_its_slot_and_sorts_in_slot_order() {
         for slot in [0, 1, 255, 256, u64::MAX] {

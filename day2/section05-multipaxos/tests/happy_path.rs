@@ -59,6 +59,19 @@ fn step2_a_client_waits_at_the_leader_until_its_slot_executes() {
         0,
         "once answered, alice no longer waits at athens"
     );
+    let commands: Vec<multipaxos::Value> = server(&cluster, ATHENS)
+        .executed_log()
+        .into_iter()
+        .filter(|v| matches!(v, multipaxos::Value::Command { .. }))
+        .collect();
+    assert_eq!(
+        commands,
+        vec![multipaxos::Value::Command {
+            request: multipaxos::RequestId::new(ALICE, 1),
+            operation: set("title", "Patterns"),
+        }],
+        "athens's executed log holds alice's set"
+    );
 }
 
 /// Java `sequential_operations_are_applied_everywhere`: two writes, each in its own

@@ -158,15 +158,6 @@ impl Operation {
             new: new.into(),
         }
     }
-
-    /// The key the operation touches.
-    pub fn key(&self) -> &str {
-        match self {
-            Operation::Set { key, .. }
-            | Operation::Get { key }
-            | Operation::CompareAndSwap { key, .. } => key,
-        }
-    }
 }
 
 impl fmt::Display for Operation {
