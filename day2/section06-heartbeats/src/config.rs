@@ -116,3 +116,46 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_timing_replaces_the_two_timings_and_keeps_every_other_setting() {
+        let config = Config::with_timing(7, 50);
+        assert_eq!(
+            (
+                config.heartbeat_interval_ticks,
+                config.election_timeout_ticks
+            ),
+            (7, 50),
+            "both timings are the ones given"
+        );
+        assert_eq!(
+            Config {
+                heartbeat_interval_ticks: Config::default().heartbeat_interval_ticks,
+                election_timeout_ticks: Config::default().election_timeout_ticks,
+                ..config
+            },
+            Config::default(),
+            "every other setting is the default"
+        );
+    }
+
+    #[test]
+    fn the_longest_timeout_is_twice_the_base_when_randomized_and_the_base_when_equal() {
+        let randomized = Config::default();
+        assert_eq!(
+            randomized.max_election_timeout_ticks(),
+            2 * randomized.election_timeout_ticks,
+            "a randomized timeout is drawn from [base, 2 x base)"
+        );
+        let equal = Config::equal_timeouts();
+        assert_eq!(
+            equal.max_election_timeout_ticks(),
+            equal.election_timeout_ticks + 1,
+            "an equal timeout is the base itself (the bound is exclusive)"
+        );
+    }
+}
