@@ -2,6 +2,7 @@
 //! order, each executed once — without a client having to run a ballot through it.
 
 mod support;
+use common::StoreConfig;
 use common::trace::TraceKind;
 use paxoslog::{Config, Msg, Server};
 use support::*;
@@ -200,5 +201,103 @@ fn a_proposer_behind_learns_decided_slots_from_the_acceptors() {
         slots,
         vec![1, 2, 3],
         "cyrene tries slots 1 and 2 once each, learns them Decided, and wins slot 3"
+    );
+}
+
+/// Settings with the catch-up timer pushed beyond every test: what catches a node up
+/// must then be one of the prompt mechanisms.
+fn without_the_timer() -> Config {
+    Config {
+        catch_up_interval_ticks: 100_000,
+        ..Config::default()
+    }
+}
+
+/// A node that missed slots learns of them from a peer's `Prepare` or `Accept`, which
+/// say how far the sender has executed: it asks that peer at once, without waiting for
+/// its timer or a commit (here every commit to it is lost).
+#[test]
+fn a_prepare_from_a_peer_further_ahead_makes_a_lagging_node_ask_at_once() {
+    let mut cluster = cluster_with(0, &THREE, without_the_timer(), StoreConfig::default());
+    cluster.isolate(CYRENE);
+    for seq in 1..=3 {
+        execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+    }
+    cluster.reconnect(CYRENE);
+    cluster.net().drop_kind("Commit", ATHENS, CYRENE);
+    execute(&mut cluster, ALICE, ATHENS, 4, set("k", "4"));
+    if let Err(e) =
+        cluster.tick_until_within(20, |c| c.node::<Server>(CYRENE).executed_through() >= 3)
+    {
+        panic!("athens's prepare for slot 4 says it executed slot 3: cyrene must ask it: {e}");
+    }
+    assert_eq!(
+        server(&cluster, CYRENE).state_machine().operations_run(),
+        server(&cluster, CYRENE).executed_through(),
+        "each slot cyrene learned executed once"
+    );
+}
+
+/// A node more than one batch behind asks again as soon as a batch is learned, not at
+/// its next timer: 40 slots arrive in two requests right after a restart.
+#[test]
+fn a_node_far_behind_asks_again_as_soon_as_a_batch_is_learned() {
+    let mut cluster = cluster_with(0, &THREE, without_the_timer(), StoreConfig::default());
+    cluster.crash(CYRENE);
+    for seq in 1..=40 {
+        execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+    }
+    cluster.restart(CYRENE);
+    if let Err(e) =
+        cluster.tick_until_within(30, |c| c.node::<Server>(CYRENE).executed_through() == 40)
+    {
+        panic!("cyrene must learn all 40 slots in batches right after its restart: {e}");
+    }
+    assert!(
+        sent_by(&cluster, CYRENE, "CatchUp") >= 2,
+        "40 slots take more than one batch of {}",
+        Config::default().catch_up_batch_slots
+    );
+}
+
+/// A client that has waited `client_wait_ticks` at a node that cannot get a majority is
+/// answered `Undecided`, with the number of ballots that failed for it, long before the
+/// proposer would give up on its own; the run for its request ends.
+#[test]
+fn a_client_that_waited_too_long_is_answered_undecided_with_the_attempts_made() {
+    let config = Config {
+        client_wait_ticks: 60,
+        max_attempts: 1_000,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(0, &THREE, config, StoreConfig::default());
+    cluster
+        .net()
+        .drop_kind("Prepare", ATHENS, [BYZANTIUM, CYRENE]);
+    let call = paxoslog::execute(&mut cluster, ALICE, ATHENS, 1, set("k", "v"));
+    cluster
+        .tick_until_within(60, |c| {
+            c.node::<Server>(ATHENS)
+                .proposer()
+                .is_some_and(|run| run.failed_attempts() > 0)
+        })
+        .expect("athens's prepares reach no majority, and its attempts fail");
+    match cluster.run(&call) {
+        Ok(Msg::Undecided { attempts, .. }) => {
+            assert!(
+                attempts > 0,
+                "the answer counts the ballots that failed, got {attempts}"
+            );
+            assert!(
+                cluster.now() < 200,
+                "alice is answered after about 60 ticks, not when the proposer gives up"
+            );
+        }
+        other => panic!("alice must be told her request is undecided, got {other:?}"),
+    }
+    let athens = server(&cluster, ATHENS);
+    assert!(
+        athens.proposer().is_none() && athens.waiting_clients() == 0,
+        "the run for alice's request ended with her wait"
     );
 }
