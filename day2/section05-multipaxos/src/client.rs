@@ -78,3 +78,42 @@ pub fn reply(answer: Result<Msg, RpcError>) -> Result<Reply, ClientError> {
         other => Err(ClientError::UnexpectedReply(common::Message::kind(&other))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::ProcessId;
+
+    #[test]
+    fn a_not_leader_reply_sends_the_client_to_the_hint_or_elsewhere_and_any_other_is_the_answer() {
+        let request = RequestId::new("alice", 1);
+        let hinted = Msg::NotLeader {
+            request: request.clone(),
+            hint: Some(ProcessId::new("athens")),
+        };
+        assert_eq!(
+            redirect(&hinted),
+            Redirect::To(ProcessId::new("athens")),
+            "a hint names the leader to try"
+        );
+        let unhinted = Msg::NotLeader {
+            request: request.clone(),
+            hint: None,
+        };
+        assert_eq!(
+            redirect(&unhinted),
+            Redirect::Elsewhere,
+            "without a hint the client tries the next server"
+        );
+        let answered = Msg::Executed {
+            request,
+            slot: 1,
+            outcome: Outcome::Read { value: None },
+        };
+        assert_eq!(
+            redirect(&answered),
+            Redirect::Done,
+            "an outcome is the answer"
+        );
+    }
+}
