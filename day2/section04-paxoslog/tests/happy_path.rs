@@ -293,3 +293,39 @@ fn every_replica_holds_the_same_log() {
         );
     }
 }
+
+/// A client that retries a request already executed is answered from its session, the
+/// same outcome in the same slot, and a request older than the client's latest
+/// executed one is told it was superseded: neither takes a new slot.
+#[test]
+fn a_retried_or_overtaken_request_is_answered_from_the_session_without_a_slot() {
+    let mut cluster = three(0);
+    let first = execute(&mut cluster, ALICE, ATHENS, 1, set("k", "1"));
+    let second = execute(&mut cluster, ALICE, ATHENS, 2, set("k", "2"));
+    let again = execute(&mut cluster, ALICE, ATHENS, 2, set("k", "2"));
+    assert_eq!(
+        (again.slot, &again.outcome),
+        (second.slot, &second.outcome),
+        "the retry is told what the request did, where it did it"
+    );
+    let late = paxoslog::execute(&mut cluster, ALICE, ATHENS, 1, set("k", "1"));
+    match cluster.run(&late) {
+        Ok(paxoslog::Msg::Superseded { latest, .. }) => {
+            assert_eq!(
+                latest, 2,
+                "the answer names alice's latest executed request"
+            )
+        }
+        other => {
+            panic!("a request older than the latest executed must be superseded, got {other:?}")
+        }
+    }
+    cluster.tick_n(20);
+    assert!(first.slot < second.slot, "the two writes took two slots");
+    let athens = server(&cluster, ATHENS);
+    assert_eq!(
+        (athens.executed_through(), athens.first_open_slot()),
+        (second.slot, second.slot + 1),
+        "neither the retry nor the overtaken request took a slot"
+    );
+}

@@ -612,3 +612,39 @@ fn step2_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_
         "athens and cyrene still commit alice's request"
     );
 }
+
+/// A client that retries a request already executed is answered from its session, the
+/// same outcome in the same slot, and a request older than the client's latest
+/// executed one is told it was superseded: neither takes a new slot.
+#[test]
+fn step1_a_retried_or_overtaken_request_is_answered_from_the_session_without_a_slot() {
+    let mut cluster = three(25);
+    let leader = until_leader(&mut cluster, &THREE);
+    let first = execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    let second = execute(&mut cluster, ALICE, &leader, 2, set("k", "2"));
+    let slots = server(&cluster, &leader).last_slot();
+    let again = execute(&mut cluster, ALICE, &leader, 2, set("k", "2"));
+    assert_eq!(
+        (again.slot, &again.outcome),
+        (second.slot, &second.outcome),
+        "the retry is told what the request did, where it did it"
+    );
+    let late = heartbeats::execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    match cluster.run(&late) {
+        Ok(Msg::Superseded { latest, .. }) => {
+            assert_eq!(
+                latest, 2,
+                "the answer names alice's latest executed request"
+            )
+        }
+        other => {
+            panic!("a request older than the latest executed must be superseded, got {other:?}")
+        }
+    }
+    assert!(first.slot < second.slot, "the two writes took two slots");
+    assert_eq!(
+        server(&cluster, &leader).last_slot(),
+        slots,
+        "neither the retry nor the overtaken request took a slot"
+    );
+}
