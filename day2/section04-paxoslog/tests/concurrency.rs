@@ -24,6 +24,7 @@ fn requests_once(log: &[Value], what: &str) -> BTreeSet<RequestId> {
 /// sequence.
 #[test]
 fn concurrent_appenders_get_distinct_slots() {
+    let mut slots_lost = 0;
     for seed in 0..20 {
         let mut cluster = three(seed);
         let calls: Vec<_> = [(ALICE, ATHENS), (BOB, BYZANTIUM), (CAROL, CYRENE)]
@@ -66,7 +67,19 @@ fn concurrent_appenders_get_distinct_slots() {
                 "seed {seed}: {id} must execute the same sequence as athens"
             );
         }
+        for id in THREE {
+            let stats = server(&cluster, id).proposer_stats();
+            assert_eq!(
+                stats.placed, 1,
+                "seed {seed}: {id}'s proposer placed its one client's request"
+            );
+            slots_lost += stats.slots_lost;
+        }
     }
+    assert!(
+        slots_lost > 0,
+        "in some seeds a proposer must find its slot taken and move on to the next"
+    );
 }
 
 /// Three clients each issue five requests in a row, each client through its own node,
