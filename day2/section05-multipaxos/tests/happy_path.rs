@@ -326,3 +326,47 @@ fn step2_a_retried_or_overtaken_request_is_answered_from_the_session_without_a_s
         "neither the retry nor the overtaken request took a slot"
     );
 }
+
+/// The measurement's baseline, phase 1 before every slot, is correct but slow: the
+/// leader runs a fresh prepare (a new ballot) before each command (the election's own
+/// prepare serves the first), where the default leader prepares once for all of them.
+#[test]
+fn step2_the_every_slot_baseline_runs_a_fresh_prepare_before_each_command() {
+    fn ballots_prepared_by(cluster: &common::Cluster<Msg>, node: &str) -> usize {
+        let mut ballots = Vec::new();
+        for event in cluster.trace().events() {
+            if let (common::trace::TraceKind::Send { .. }, Some(Msg::Prepare { ballot, .. })) =
+                (&event.kind, &event.body)
+                && event.node == node
+                && !ballots.contains(ballot)
+            {
+                ballots.push(ballot.clone());
+            }
+        }
+        ballots.len()
+    }
+    for (mode, expected) in [
+        (multipaxos::PhaseOneMode::default(), 1),
+        (multipaxos::PhaseOneMode::EverySlot, 3),
+    ] {
+        let config = multipaxos::Config {
+            phase_one: mode,
+            ..multipaxos::Config::default()
+        };
+        let mut cluster = cluster_with(1, &THREE, config);
+        elect(&mut cluster, ATHENS);
+        for seq in 1..=3 {
+            let reply = execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
+            assert_eq!(
+                reply.outcome,
+                stored(&seq.to_string()),
+                "{mode:?}: write {seq}"
+            );
+        }
+        assert_eq!(
+            ballots_prepared_by(&cluster, ATHENS),
+            expected,
+            "{mode:?}: ballots athens prepared for its election and three commands"
+        );
+    }
+}
