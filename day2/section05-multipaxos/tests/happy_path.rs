@@ -370,3 +370,38 @@ fn step2_the_every_slot_baseline_runs_a_fresh_prepare_before_each_command() {
         );
     }
 }
+
+/// What the measurement counts, on one election and one command in three nodes: the
+/// leader started one election and proposed one slot, and sent its peers a prepare, an
+/// accept and a commit each (six messages); each follower answered a promise and an
+/// acceptance (two). Messages to itself and answers to clients are not counted.
+#[test]
+fn step2_the_counts_of_one_election_and_one_command() {
+    let mut cluster = three(1);
+    elect(&mut cluster, ATHENS);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("k", "v"));
+    until_executed(&mut cluster, &THREE, 1);
+    cluster.tick_n(10);
+    let leader = server(&cluster, ATHENS).stats();
+    assert_eq!(
+        (
+            leader.elections,
+            leader.proposals,
+            leader.messages_to_servers
+        ),
+        (1, 1, 6),
+        "athens: one election, one proposal, three messages to each of two peers"
+    );
+    for id in [BYZANTIUM, CYRENE] {
+        let follower = server(&cluster, id).stats();
+        assert_eq!(
+            (
+                follower.elections,
+                follower.proposals,
+                follower.messages_to_servers
+            ),
+            (0, 0, 2),
+            "{id}: a promise and an acceptance to athens"
+        );
+    }
+}
