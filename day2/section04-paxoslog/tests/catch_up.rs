@@ -288,6 +288,11 @@ fn a_client_that_waited_too_long_is_answered_undecided_with_the_attempts_made() 
                 attempts > 0,
                 "the answer counts the ballots that failed, got {attempts}"
             );
+            assert_eq!(
+                server(&cluster, ATHENS).proposer_stats().failed_attempts,
+                u64::from(attempts),
+                "athens's counts hold the same failed attempts"
+            );
             assert!(
                 cluster.now() < 200,
                 "alice is answered after about 60 ticks, not when the proposer gives up"
