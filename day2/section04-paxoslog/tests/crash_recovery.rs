@@ -362,7 +362,7 @@ fn a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
         "a node that cannot recover must not promise anything"
     );
     assert_eq!(
-        cluster.store(BYZANTIUM).get(&paxoslog::slot_key(1)),
+        cluster.store(BYZANTIUM).get(paxoslog::slot_key(1)),
         Some(garbage.as_slice()),
         "the damaged record is left as it was"
     );

@@ -601,7 +601,7 @@ fn step2_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_
         "the silent node never stands for election"
     );
     assert_eq!(
-        cluster.store(BYZANTIUM).get(&heartbeats::slot_key(1)),
+        cluster.store(BYZANTIUM).get(heartbeats::slot_key(1)),
         Some(garbage.as_slice()),
         "the damaged record is left as it was"
     );
