@@ -90,7 +90,11 @@ mod tests {
     fn with_style_sets_the_coordinator_style_and_keeps_every_other_setting() {
         let original = Config::original();
         let machine = original.with_style(CoordinatorStyle::StateMachine);
-        assert_eq!(machine.coordinator, CoordinatorStyle::StateMachine);
+        assert_eq!(
+            machine.coordinator,
+            CoordinatorStyle::StateMachine,
+            "with_style sets the coordinator style it is given"
+        );
         assert_eq!(
             Config {
                 coordinator: original.coordinator,

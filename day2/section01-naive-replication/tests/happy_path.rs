@@ -154,7 +154,11 @@ fn step3_the_state_machine_coordinator_holds_an_entry_while_a_request_is_in_flig
                     .coordinations_in_flight(),
             );
         }
-        assert_eq!(new_value(reply.result().expect("answered")), Ok(3));
+        assert_eq!(
+            new_value(reply.result().expect("answered")),
+            Ok(3),
+            "{style:?}: an increment of 3 on a fresh counter is answered 3"
+        );
         assert!(
             seen.contains(&while_in_flight) && seen.iter().all(|n| *n <= while_in_flight),
             "{style:?}: {while_in_flight} coordination(s) while the request was in flight, \

@@ -175,8 +175,16 @@ fn step2_a_request_arriving_during_a_retry_pause_supersedes_the_paused_election(
     let mut cluster = three(config);
     // Byzantium and cyrene move on to 2 while athens is cut off: athens still thinks 0.
     cluster.partition(&[&[BYZANTIUM, CYRENE, ALICE, BOB, CAROL], &[ATHENS]]);
-    assert_eq!(next_generation(&mut cluster, ALICE, BYZANTIUM), Ok(1));
-    assert_eq!(next_generation(&mut cluster, ALICE, BYZANTIUM), Ok(2));
+    assert_eq!(
+        next_generation(&mut cluster, ALICE, BYZANTIUM),
+        Ok(1),
+        "byzantium, with cyrene, wins generation 1"
+    );
+    assert_eq!(
+        next_generation(&mut cluster, ALICE, BYZANTIUM),
+        Ok(2),
+        "and then generation 2, while athens still holds 0"
+    );
     cluster.heal_all();
 
     // Athens proposes 1, is rejected by both voters, learns 2 and pauses.

@@ -184,5 +184,9 @@ fn step3_a_repeated_commit_whose_write_fails_is_acknowledged_since_the_first_is_
         "a failed write of a decision already durable is no failure: {:?}",
         byzantium.commit_write_failure()
     );
-    assert_eq!(durable(&cluster, BYZANTIUM).committed, Some(chosen.value));
+    assert_eq!(
+        durable(&cluster, BYZANTIUM).committed,
+        Some(chosen.value),
+        "byzantium's first write of the decision is on its disk"
+    );
 }

@@ -398,8 +398,20 @@ mod tests {
 
     #[test]
     fn every_operation_names_the_key_it_touches() {
-        assert_eq!(Operation::set("title", "Patterns").key(), "title");
-        assert_eq!(Operation::get("author").key(), "author");
-        assert_eq!(Operation::cas("isbn", None, "1").key(), "isbn");
+        assert_eq!(
+            Operation::set("title", "Patterns").key(),
+            "title",
+            "a set touches the key it sets"
+        );
+        assert_eq!(
+            Operation::get("author").key(),
+            "author",
+            "a get touches the key it reads"
+        );
+        assert_eq!(
+            Operation::cas("isbn", None, "1").key(),
+            "isbn",
+            "a compare-and-swap touches the key it swaps"
+        );
     }
 }
