@@ -134,15 +134,6 @@ impl Server {
         // solution-end
     }
 
-    /// The first open slot at or after `from`.
-    fn open_slot_from(&self, from: Slot) -> Slot {
-        let mut slot = from.max(self.first_open_slot());
-        while self.committed(slot).is_some() {
-            slot += 1;
-        }
-        slot
-    }
-
     /// The current run if it is `run` and in a phase matching `phase`.
     fn current(&mut self, run: u64, phase: impl Fn(&Phase) -> bool) -> Option<&mut ProposerRun> {
         self.proposer
@@ -164,12 +155,14 @@ impl Server {
         let Some(proposer) = self.current(run, |p| *p == Phase::BackingOff) else {
             return;
         };
-        let (request, from) = (proposer.request.clone(), proposer.slot);
+        let request = proposer.request.clone();
         if self.unplaced(&request).is_none() {
             self.finish_run(ctx); // placed meanwhile, answered, or given up
             return;
         }
-        let slot = self.open_slot_from(from);
+        // Every slot the run tried before is committed here by now (it moves on from a
+        // slot only once it learned who holds it), so the first open slot is past them.
+        let slot = self.first_open_slot();
         let round = self.next_round();
         self.note_round(round);
         let reserved = self.round_reserved;
@@ -409,7 +402,6 @@ impl Server {
         let Some(proposer) = self.current(run, |_| true) else {
             return;
         };
-        proposer.slot = slot + 1;
         proposer.phase = Phase::BackingOff;
         self.start_attempt(ctx, run);
     }

@@ -247,16 +247,83 @@ fn a_node_far_behind_asks_again_as_soon_as_a_batch_is_learned() {
     for seq in 1..=40 {
         execute(&mut cluster, ALICE, ATHENS, seq, set("k", &seq.to_string()));
     }
+    let before = sent_by(&cluster, CYRENE, "CatchUp");
     cluster.restart(CYRENE);
     if let Err(e) =
         cluster.tick_until_within(30, |c| c.node::<Server>(CYRENE).executed_through() == 40)
     {
         panic!("cyrene must learn all 40 slots in batches right after its restart: {e}");
     }
-    assert!(
-        sent_by(&cluster, CYRENE, "CatchUp") >= 2,
-        "40 slots take more than one batch of {}",
+    cluster.tick_n(10);
+    assert_eq!(
+        sent_by(&cluster, CYRENE, "CatchUp") - before,
+        2,
+        "40 slots take two batches of {}, and a node that learned the last batch and is \
+         no longer behind does not ask again",
         Config::default().catch_up_batch_slots
+    );
+}
+
+/// A node has at most one catch-up request in flight: while one is unanswered, its timer
+/// does not send another, until the request times out. Here every answer to cyrene is
+/// lost, its timer fires every 10 ticks, and a request times out after 100.
+#[test]
+fn a_node_has_one_catch_up_request_in_flight_until_it_is_answered_or_times_out() {
+    let config = Config {
+        catch_up_interval_ticks: 10,
+        catch_up_timeout_ticks: 100,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(0, &THREE, config, StoreConfig::default());
+    cluster
+        .net()
+        .drop_kind("CatchUpReply", [ATHENS, BYZANTIUM], CYRENE);
+    cluster.tick_n(95);
+    assert_eq!(
+        sent_by(&cluster, CYRENE, "CatchUp"),
+        1,
+        "cyrene asked once when it started; nine timer ticks since must not ask again \
+         while that request is unanswered"
+    );
+    cluster.tick_n(20);
+    assert_eq!(
+        sent_by(&cluster, CYRENE, "CatchUp"),
+        2,
+        "once the first request timed out, the next timer tick asks again"
+    );
+}
+
+/// A request still waiting at a node is told it was superseded as soon as a newer
+/// request of the same client executes there, not when its own wait ends. Alice's
+/// request 1 waits at cyrene, whose ballots reach no one; her request 2 executes through
+/// athens, and cyrene learns it from athens's commit.
+#[test]
+fn a_waiting_request_is_superseded_as_soon_as_a_newer_one_of_its_client_executes() {
+    let mut cluster = three(0);
+    cluster
+        .net()
+        .drop_kind("Prepare", CYRENE, [ATHENS, BYZANTIUM]);
+    let old = paxoslog::execute(&mut cluster, ALICE, CYRENE, 1, set("k", "1"));
+    cluster.tick_n(5);
+    assert_eq!(
+        server(&cluster, CYRENE).waiting_clients(),
+        1,
+        "request 1 waits at cyrene"
+    );
+    let newer = execute(&mut cluster, ALICE, ATHENS, 2, set("k", "2"));
+    until_executed(&mut cluster, &[CYRENE], newer.slot);
+    let executed_at = cluster.now();
+    match cluster.run(&old) {
+        Ok(Msg::Superseded { latest, .. }) => {
+            assert_eq!(latest, 2, "the answer names alice's request that executed")
+        }
+        other => panic!("request 1 must be told it was superseded, got {other:?}"),
+    }
+    assert!(
+        cluster.now() <= executed_at + 2,
+        "cyrene answers when request 2 executes (tick {executed_at}), not at the end of \
+         the wait; answered at tick {}",
+        cluster.now()
     );
 }
 
@@ -304,5 +371,75 @@ fn a_client_that_waited_too_long_is_answered_undecided_with_the_attempts_made() 
     assert!(
         athens.proposer().is_none() && athens.waiting_clients() == 0,
         "the run for alice's request ended with her wait"
+    );
+}
+
+/// A commit is written once, even when the write is slower than the catch-up timer: the
+/// timer writes again only commits whose write failed, not one still in flight. Every
+/// storage write here takes 30 ticks and the timer fires every 20.
+#[test]
+fn a_commit_still_being_written_is_not_written_again_by_the_timer() {
+    let config = Config {
+        phase_timeout_ticks: 200,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(0, &THREE, config, slow_store(30));
+    let before: Vec<u64> = THREE
+        .iter()
+        .map(|id| cluster.store(id).completed().0)
+        .collect();
+    let placed = execute(&mut cluster, ALICE, ATHENS, 1, set("k", "1"));
+    until_executed(&mut cluster, &THREE, placed.slot);
+    cluster.tick_n(100);
+    let writes: Vec<u64> = THREE
+        .iter()
+        .zip(before)
+        .map(|(id, before)| cluster.store(id).completed().0 - before)
+        .collect();
+    assert_eq!(
+        writes,
+        vec![4, 3, 3],
+        "athens writes its round reservation, its promise, its acceptance and the commit; \
+         byzantium and cyrene the promise, the acceptance and the commit: each once"
+    );
+}
+
+/// A backoff timer outlives the run that set it when the run ends with its client's
+/// wait; when it fires it must not start an attempt of the next run, which has a backoff
+/// of its own. Every backoff here is 50 ticks: alice's run fails at tick 20 and ends at
+/// her wait's end at tick 40 with its timer set for tick 70; bob's run prepares at tick
+/// 40, fails at 60 and backs off until 110, and bob's wait ends first, at tick 80.
+#[test]
+fn a_backoff_timer_of_a_run_that_ended_does_not_start_an_attempt_of_the_next() {
+    let config = Config {
+        client_wait_ticks: 30,
+        backoff_min_ticks: 50,
+        backoff_first_max_ticks: 50,
+        backoff_cap_ticks: 50,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(0, &THREE, config, StoreConfig::default());
+    cluster
+        .net()
+        .drop_kind("Prepare", ATHENS, [BYZANTIUM, CYRENE]);
+    let alice = paxoslog::execute(&mut cluster, ALICE, ATHENS, 1, set("k", "a"));
+    cluster.tick_n(35);
+    let bob = paxoslog::execute(&mut cluster, BOB, ATHENS, 1, set("k", "b"));
+    for (who, call) in [("alice", &alice), ("bob", &bob)] {
+        match cluster.run(call) {
+            Ok(Msg::Undecided { .. }) => {}
+            other => panic!("{who}'s wait ends with Undecided, got {other:?}"),
+        }
+    }
+    cluster.tick_n(60);
+    let rounds: Vec<u64> = prepares_sent_by(&cluster, ATHENS)
+        .iter()
+        .map(|(_, ballot)| ballot.round)
+        .collect();
+    assert_eq!(
+        rounds,
+        vec![1, 2],
+        "one prepare for alice's run (tick 2) and one for bob's (tick 40); alice's old \
+         timer at tick 72 must not start another for bob"
     );
 }
