@@ -357,7 +357,7 @@ impl Server {
             };
             ctx.send(peer, commit);
         }
-        self.after_decided(ctx, run, slot, &value);
+        self.after_decided(ctx, run, &value);
     }
 
     /// If `slot` turned out to be decided already (committed here, or an acceptor
@@ -383,13 +383,13 @@ impl Server {
                 value: value.clone(),
             }],
         );
-        self.after_decided(ctx, run, slot, &value);
+        self.after_decided(ctx, run, &value);
         true
     }
 
-    /// `slot` holds `value`. If it is the run's own request the run is over (its client is
+    /// The run's slot holds `value`. If it is the run's own request the run is over (its client is
     /// answered when the slot executes); otherwise try the next open slot at once.
-    fn after_decided(&mut self, ctx: &mut Ctx<'_, Self>, run: u64, slot: Slot, value: &Value) {
+    fn after_decided(&mut self, ctx: &mut Ctx<'_, Self>, run: u64, value: &Value) {
         let Some(proposer) = self.current(run, |_| true) else {
             return;
         };
