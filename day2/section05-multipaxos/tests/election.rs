@@ -265,3 +265,136 @@ fn step1_new_leader_finishes_a_slot_the_old_leader_left_accepted() {
         "the retried request must be answered from slot 2, not run again"
     );
 }
+
+/// A slot a promise reports committed is committed by the new leader as it is: it sends
+/// the commit to the others without an accept round of its own. Cyrene, cut off while
+/// athens committed slots 1 and 2, is elected with byzantium's promise.
+#[test]
+fn a_slot_a_promise_reports_committed_is_committed_without_an_accept_round() {
+    let mut cluster = three(4);
+    elect(&mut cluster, ATHENS);
+    cluster.isolate(CYRENE);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    execute(&mut cluster, ALICE, ATHENS, 2, set("y", "2"));
+    cluster.reconnect(CYRENE);
+    cluster.isolate(ATHENS);
+    let before = server(&cluster, CYRENE).stats();
+    elect(&mut cluster, CYRENE);
+    until_executed(&mut cluster, &[CYRENE], 2);
+    cluster.tick_n(10);
+    let after = server(&cluster, CYRENE).stats();
+    assert_eq!(
+        after.proposals, before.proposals,
+        "cyrene proposes nothing: both slots were reported committed"
+    );
+    assert_eq!(
+        after.messages_to_servers - before.messages_to_servers,
+        6,
+        "cyrene sends a prepare to each of two peers, then the commits of slots 1 and 2 to each"
+    );
+    assert_eq!(
+        server(&cluster, CYRENE).committed(2),
+        server(&cluster, BYZANTIUM).committed(2),
+        "cyrene holds the committed value of slot 2"
+    );
+}
+
+/// A candidate asks only for the slots after the prefix it has executed: those before
+/// are committed everywhere a majority knows, so the promises leave them out.
+#[test]
+fn a_candidate_asks_only_for_the_slots_after_its_executed_prefix() {
+    let mut cluster = three(4);
+    elect(&mut cluster, ATHENS);
+    execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    execute(&mut cluster, ALICE, ATHENS, 2, set("y", "2"));
+    until_executed(&mut cluster, &THREE, 2);
+    elect(&mut cluster, BYZANTIUM);
+    let mut promises = 0;
+    for event in cluster.trace().events() {
+        match &event.body {
+            Some(Msg::Prepare { ballot, from }) if ballot.round == 2 => {
+                assert_eq!(
+                    *from, 3,
+                    "byzantium executed slots 1 and 2: it asks from slot 3"
+                )
+            }
+            Some(Msg::Promise { ballot, slots }) if ballot.round == 2 => {
+                promises += 1;
+                assert!(
+                    slots.iter().all(|report| report.slot > 2),
+                    "{} reports only slots after 2, got {slots:?}",
+                    event.node
+                );
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(promises, 3, "every node promised byzantium's ballot");
+}
+
+/// A leader that was deposed while its accept round was failing does not send the
+/// accept again when its retry timer fires. Athens's accepts reach no one, and
+/// byzantium is elected with a promise from athens (whose own promise to byzantium is
+/// lost, so byzantium knows nothing of slot 1).
+#[test]
+fn a_deposed_leader_does_not_retry_its_accept() {
+    let config = multipaxos::Config {
+        accept_retry_ticks: 100,
+        ..multipaxos::Config::default()
+    };
+    let mut cluster = cluster_with(4, &THREE, config);
+    elect(&mut cluster, ATHENS);
+    cluster
+        .net()
+        .drop_kind("Accept", ATHENS, [BYZANTIUM, CYRENE]);
+    let _call = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    cluster.tick_n(30);
+    cluster.net().drop_kind("Promise", ATHENS, BYZANTIUM);
+    elect(&mut cluster, BYZANTIUM);
+    assert!(
+        !server(&cluster, ATHENS).is_leader(),
+        "athens promised byzantium's higher ballot, so it follows"
+    );
+    cluster.tick_n(150);
+    let athens = server(&cluster, ATHENS).stats();
+    assert_eq!(
+        (athens.proposals, athens.accept_retries),
+        (1, 1),
+        "athens proposed slot 1 once, its round failed once, and its retry found it deposed"
+    );
+}
+
+/// A leader elected again with a higher ballot does not step down for rejections of its
+/// own older ballot that arrive late. Athens's accepts of its first ballot are held
+/// while it is elected again; when they arrive, byzantium and cyrene reject them naming
+/// athens's new ballot.
+#[test]
+fn a_leader_ignores_late_rejections_of_its_own_older_ballot() {
+    let mut cluster = three(4);
+    elect(&mut cluster, ATHENS);
+    let held = cluster
+        .net()
+        .hold_kind("Accept", ATHENS, [BYZANTIUM, CYRENE]);
+    let _call = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    cluster.tick_n(3);
+    elect(&mut cluster, ATHENS);
+    cluster.net().release(held);
+    cluster.tick_n(30);
+    let rejections_of_the_first_ballot = cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            matches!(&e.body, Some(Msg::Reject { ballot, promised })
+                if ballot.round == 1 && promised.round == 2 && promised.node == ATHENS)
+        })
+        .count();
+    assert_eq!(
+        rejections_of_the_first_ballot, 2,
+        "byzantium and cyrene rejected athens's first ballot, naming its second"
+    );
+    assert!(
+        server(&cluster, ATHENS).is_leader(),
+        "a rejection that names athens's own current ballot is no reason to step down"
+    );
+    until_executed(&mut cluster, &THREE, 1);
+}

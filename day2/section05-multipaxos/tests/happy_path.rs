@@ -405,3 +405,25 @@ fn step2_the_counts_of_one_election_and_one_command() {
         );
     }
 }
+
+/// A client that sends its request to a server that is down gives that server a quarter
+/// of its whole timeout, then tries another, and is answered by the leader in time.
+#[test]
+fn a_client_gives_a_silent_server_a_quarter_of_its_timeout_then_tries_another() {
+    let mut cluster = three(8);
+    elect(&mut cluster, BYZANTIUM);
+    cluster.crash(ATHENS);
+    let start = cluster.now();
+    let call = multipaxos::execute_following(&mut cluster, ALICE, ATHENS, 1, set("x", "1"), 200);
+    let reply = answered(&mut cluster, &call, ALICE);
+    assert_eq!(
+        reply.outcome,
+        stored("1"),
+        "the leader executed alice's write"
+    );
+    let waited = cluster.now() - start;
+    assert!(
+        (50..100).contains(&waited),
+        "alice waits 50 ticks for athens, then finds the leader; answered after {waited}"
+    );
+}

@@ -398,6 +398,11 @@ fn step3_lagging_follower_catches_up() {
             .any(|e| matches!(&e.body, Some(Msg::CatchUp { from: 1 }))),
         "cyrene must have asked for the slots from 1 on"
     );
+    assert_eq!(
+        server(&cluster, CYRENE).stats().messages_to_servers,
+        4,
+        "cyrene sent athens a promise, two acceptances and one catch-up request"
+    );
 }
 
 /// A slot record that no longer decodes (a damaged disk, a record written by another
@@ -457,5 +462,32 @@ fn step3_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_
         reply.outcome,
         stored("Patterns"),
         "athens and cyrene still commit alice's request"
+    );
+}
+
+/// A follower whose commit write fails writes the record again after a pause and then
+/// executes the slot: a commit that is not on disk would otherwise block its log for
+/// ever. Cyrene's next storage write after accepting slot 1 — the commit's — fails.
+#[test]
+fn a_follower_whose_commit_write_fails_writes_it_again_and_executes() {
+    let mut cluster = three(12);
+    elect(&mut cluster, ATHENS);
+    let call = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    cluster
+        .tick_until_within(20, |c| durable(c, CYRENE, 1).accepted.is_some())
+        .expect("cyrene's acceptance of slot 1 is on its disk");
+    assert!(
+        server(&cluster, CYRENE).committed(1).is_none(),
+        "the commit has not reached cyrene yet"
+    );
+    cluster.store_mut(CYRENE).fail_next(1);
+    answered(&mut cluster, &call, ALICE);
+    until_executed(&mut cluster, &[CYRENE], 1);
+    assert!(
+        cluster
+            .trace()
+            .events()
+            .any(|e| e.node == CYRENE && matches!(e.kind, common::trace::TraceKind::StoreFailed)),
+        "cyrene's first write of the commit failed"
     );
 }
