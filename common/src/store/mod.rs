@@ -281,6 +281,28 @@ impl SimKv {
         self.submit(now, OpKind::Write(batch, durability), rng)
     }
 
+    /// Put `batch` on disk at once, outside simulated time: no delay, no injected
+    /// failure, not counted in [`SimKv::completed`]. For a test that prepares a disk
+    /// image, or that damages a crashed node's records to see what its recovery does.
+    /// A batch whose log operations do not fit the log is refused with
+    /// [`StoreError::InvalidLog`] and changes nothing.
+    ///
+    /// # Panics
+    ///
+    /// If an operation is pending or a completed write is not yet durable: the disk
+    /// would then hold this batch before writes that memory holds before it. A crashed
+    /// store, or one that was never written, has neither.
+    pub fn write_to_disk(&mut self, batch: WriteBatch) -> Result<(), StoreError> {
+        assert!(
+            self.pending.is_empty() && self.unsynced.is_empty(),
+            "write_to_disk needs a store with nothing pending or unsynced (crash it first)"
+        );
+        self.visible.check(&batch)?;
+        self.visible.apply(&batch);
+        self.durable.apply(&batch);
+        Ok(())
+    }
+
     /// Submit a sync: when it completes, every write completed before it is durable.
     pub fn sync(&mut self, now: Tick, rng: &mut SimRng) -> StoreOpId {
         self.submit(now, OpKind::Sync, rng)
@@ -835,6 +857,44 @@ mod tests {
         let err = completed(&mut kv, &mut rng, WriteBatch::new().discard_log_through(7))
             .expect_err("the log ends at 2");
         assert!(err.to_string().contains("ends at 2"), "{err}");
+    }
+
+    #[test]
+    fn writing_to_disk_is_durable_at_once_and_refuses_a_log_operation_that_does_not_fit() {
+        let (mut kv, mut rng) = kv(5);
+        kv.write_to_disk(WriteBatch::new().put("k", b"v".to_vec()).append(vec![1]))
+            .expect("fits");
+        assert_eq!(kv.get("k"), Some(&b"v"[..]), "visible at once");
+        assert_eq!(kv.durable().get("k"), Some(&b"v"[..]), "and on disk");
+        assert_eq!(kv.completed(), (0, 0), "not a simulated write");
+        kv.crash(&mut rng);
+        assert_eq!(
+            (kv.get("k"), kv.log().last_index()),
+            (Some(&b"v"[..]), 1),
+            "a crash keeps it"
+        );
+        let err = kv
+            .write_to_disk(WriteBatch::new().put("j", vec![2]).discard_log_through(7))
+            .expect_err("the log ends at 1");
+        assert!(matches!(err, StoreError::InvalidLog(_)), "{err:?}");
+        assert_eq!(
+            (kv.get("j"), kv.durable().get("j")),
+            (None, None),
+            "the refused batch changes nothing"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "nothing pending or unsynced")]
+    fn writing_to_disk_under_a_pending_write_is_refused() {
+        let (mut kv, mut rng) = kv(5);
+        kv.write(
+            0,
+            WriteBatch::new().put("k", vec![1]),
+            Durability::Sync,
+            &mut rng,
+        );
+        let _ = kv.write_to_disk(WriteBatch::new().put("k", vec![2]));
     }
 
     #[test]

@@ -201,19 +201,14 @@ fn step3_proposer_crash_mid_run_leaves_one_decision() {
 /// two still decide.
 #[test]
 fn step3_a_node_whose_stored_record_does_not_decode_stays_silent_instead_of_starting_blank() {
-    use common::{Durability, SimRng, WriteBatch};
+    use common::WriteBatch;
     let mut cluster = three(0);
     cluster.crash(BYZANTIUM);
-    let mut rng = SimRng::new(0);
-    let store = cluster.store_mut(BYZANTIUM);
     let garbage = b"not an acceptor record".to_vec();
-    store.write(
-        0,
-        WriteBatch::new().put(paxos::ACCEPTOR_KEY, garbage.clone()),
-        Durability::Sync,
-        &mut rng,
-    );
-    store.complete_due(u64::MAX, &mut rng);
+    cluster
+        .store_mut(BYZANTIUM)
+        .write_to_disk(WriteBatch::new().put(paxos::ACCEPTOR_KEY, garbage.clone()))
+        .expect("a put always fits");
     cluster.restart(BYZANTIUM);
 
     let error = server(&cluster, BYZANTIUM).recovery_error();

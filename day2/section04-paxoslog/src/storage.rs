@@ -111,15 +111,13 @@ mod tests {
 
     /// A store whose durable image holds `records`.
     fn image_with(records: &[(Slot, SlotRecord)]) -> common::SimKv {
-        let mut rng = common::SimRng::new(0);
         let mut store = common::SimKv::new(common::StoreConfig::default());
         let mut batch = common::WriteBatch::new();
         for (slot, record) in records {
             let bytes = common::store::encode(record).expect("a slot record encodes");
             batch = batch.put(slot_key(*slot), bytes);
         }
-        store.write(0, batch, common::Durability::Sync, &mut rng);
-        store.complete_due(u64::MAX, &mut rng);
+        store.write_to_disk(batch).expect("puts always fit");
         store
     }
 

@@ -320,7 +320,7 @@ fn proposer_crash_mid_slot_leaves_one_value_in_that_slot() {
 /// an operator to inspect, and the other two go on placing requests.
 #[test]
 fn a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
-    use common::{ClusterBuilder, Durability, SimRng, WriteBatch};
+    use common::{ClusterBuilder, WriteBatch};
     // Without the section's invariants, which read every durable record and would stop
     // the run at the damaged one.
     let builder = ClusterBuilder::new()
@@ -331,16 +331,11 @@ fn a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
     let mut cluster = paxoslog::build(builder, Config::default());
     cluster.add_client(ALICE);
     cluster.crash(BYZANTIUM);
-    let mut rng = SimRng::new(0);
-    let store = cluster.store_mut(BYZANTIUM);
     let garbage = b"not a slot record".to_vec();
-    store.write(
-        0,
-        WriteBatch::new().put(paxoslog::slot_key(1), garbage.clone()),
-        Durability::Sync,
-        &mut rng,
-    );
-    store.complete_due(u64::MAX, &mut rng);
+    cluster
+        .store_mut(BYZANTIUM)
+        .write_to_disk(WriteBatch::new().put(paxoslog::slot_key(1), garbage.clone()))
+        .expect("a put always fits");
     cluster.restart(BYZANTIUM);
 
     let error = server(&cluster, BYZANTIUM).recovery_error();

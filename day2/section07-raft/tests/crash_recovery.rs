@@ -278,7 +278,7 @@ fn step3_a_node_whose_write_fails_stops_until_it_is_restarted() {
 /// silent instead, says why, and leaves the record as it was; the other two go on.
 #[test]
 fn step3_a_node_whose_stored_term_does_not_decode_stays_silent_and_keeps_the_record() {
-    use common::{Durability, SimRng, WriteBatch};
+    use common::WriteBatch;
     let mut cluster = three(24);
     let leader = until_leader(&mut cluster, 100);
     let first = execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
@@ -286,15 +286,10 @@ fn step3_a_node_whose_stored_term_does_not_decode_stays_silent_and_keeps_the_rec
     let victim = *THREE.iter().find(|id| **id != leader).expect("a follower");
     cluster.crash(victim);
     let garbage = b"not a term and a vote".to_vec();
-    let mut rng = SimRng::new(0);
-    let store = cluster.store_mut(victim);
-    store.write(
-        0,
-        WriteBatch::new().put(raft::HARD_STATE_KEY, garbage.clone()),
-        Durability::Sync,
-        &mut rng,
-    );
-    store.complete_due(u64::MAX, &mut rng);
+    cluster
+        .store_mut(victim)
+        .write_to_disk(WriteBatch::new().put(raft::HARD_STATE_KEY, garbage.clone()))
+        .expect("a put always fits");
     cluster.restart(victim);
 
     let error = server(&cluster, victim).halted();
