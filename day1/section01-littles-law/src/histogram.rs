@@ -122,3 +122,65 @@ impl LatencyHistogram {
         self.max_ns
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buckets_cover_every_latency_once_and_the_last_ends_at_the_largest() {
+        let mut next = 0u64;
+        for bucket in 0..BUCKETS {
+            let (low, high) = bounds_of(bucket);
+            assert_eq!(
+                low, next,
+                "bucket {bucket} starts where the one before ended"
+            );
+            assert!(high >= low, "bucket {bucket} is not empty");
+            assert_eq!(bucket_of(low), bucket, "{low} falls in bucket {bucket}");
+            assert_eq!(bucket_of(high), bucket, "{high} falls in bucket {bucket}");
+            if bucket + 1 == BUCKETS {
+                assert_eq!(
+                    high,
+                    u64::MAX,
+                    "the last bucket ends at the largest latency"
+                );
+            } else {
+                next = high + 1;
+            }
+        }
+        assert_eq!(
+            (bounds_of(63), bounds_of(64)),
+            ((63, 63), (64, 65)),
+            "exact below 64 ns, then two values per bucket"
+        );
+    }
+
+    #[test]
+    fn a_quantile_is_the_middle_of_its_bucket_and_never_above_the_maximum() {
+        let mut histogram = LatencyHistogram::new();
+        histogram.record(1_000);
+        histogram.record(u64::MAX);
+        assert_eq!(
+            bounds_of(bucket_of(1_000)),
+            (992, 1_007),
+            "1000 ns falls in the bucket 992..=1007"
+        );
+        assert_eq!(histogram.quantile(0.5), 999, "its middle, 992 + 15 / 2");
+        assert_eq!(
+            bounds_of(bucket_of(u64::MAX)),
+            (63 << 58, u64::MAX),
+            "the largest latency falls in the last bucket, 63 · 2^58 ..= 2^64 − 1"
+        );
+        assert_eq!(
+            histogram.quantile(1.0),
+            (63 << 58) + ((1 << 58) - 1) / 2,
+            "the top quantile is the middle of that bucket too"
+        );
+        assert_eq!(
+            histogram.sum_ns(),
+            u128::from(u64::MAX) + 1_000,
+            "the sum is exact and does not overflow"
+        );
+    }
+}
