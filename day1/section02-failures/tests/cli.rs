@@ -309,3 +309,33 @@ fn charts_go_under_target_charts_unless_svg_says_otherwise() {
         "no chart may land in the working directory: {left_in_place:?}"
     );
 }
+
+/// `fleet`, `table` and `need` say which model gave p: the lab's linear one by default,
+/// the exponential one with `--model exp`.
+#[test]
+fn the_reports_name_the_failure_model_they_use() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, model) in [
+        (vec!["fleet"], "linear (p = period / MTTF)"),
+        (
+            vec!["table", "--model", "exp"],
+            "exponential (p = 1 - exp(-period / MTTF))",
+        ),
+        (
+            vec!["need", "--model", "exp"],
+            "exponential (p = 1 - exp(-period / MTTF))",
+        ),
+    ] {
+        let output = failures(&args, dir.path());
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}",
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains(model),
+            "{args:?} should name the model `{model}`:\n{}",
+            stdout(&output)
+        );
+    }
+}

@@ -106,3 +106,68 @@ fn a_zero_period_is_rejected() {
         "a zero-length period asks nothing"
     );
 }
+
+/// Under p = period / MTTF a period exactly as long as the MTTF gives p = 1, the largest
+/// value that is still a probability; one hour more is refused, with both durations named.
+#[test]
+fn the_linear_model_accepts_a_period_as_long_as_the_mttf_and_refuses_one_hour_more() {
+    let mttf = Mttf::parse("1d").unwrap();
+    let p = failure_probability(mttf, TimeSpan::parse("24h").unwrap(), Model::Linear);
+    assert_eq!(
+        p,
+        Ok(1.0),
+        "a one-day period with a one-day MTTF is a certain failure"
+    );
+    let error =
+        failure_probability(mttf, TimeSpan::parse("25h").unwrap(), Model::Linear).unwrap_err();
+    assert_eq!(
+        error,
+        FailuresError::PeriodExceedsMttf {
+            period_hours: 25.0,
+            mttf_hours: 24.0
+        },
+        "25 h against an MTTF of 24 h would give p > 1"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("a period of 25 h longer than the MTTF of 24 h gives p > 1"),
+        "the message should quote both durations: {error}"
+    );
+}
+
+/// `TimeSpan::from_hours` is the one door every duration passes through: a negative,
+/// infinite or NaN number of hours is not a duration, zero is.
+#[test]
+fn negative_infinite_and_nan_hours_are_not_durations() {
+    for (hours, shown) in [(-1.0, "-1"), (f64::INFINITY, "inf"), (f64::NAN, "NaN")] {
+        assert_eq!(
+            TimeSpan::from_hours(hours),
+            Err(FailuresError::NotANumber {
+                text: shown.to_string()
+            }),
+            "{shown} hours must be refused as not a number of hours"
+        );
+    }
+    assert_eq!(
+        TimeSpan::from_hours(0.0).map(TimeSpan::hours),
+        Ok(0.0),
+        "zero hours is a duration (an instant repair)"
+    );
+}
+
+/// An AFR outside (0 %, 100 %) is reported in percent, as it was written.
+#[test]
+fn an_afr_out_of_range_is_reported_in_percent() {
+    let error = Afr::parse("150%").unwrap_err();
+    assert_eq!(
+        error,
+        FailuresError::AfrOutOfRange { percent: 150.0 },
+        "150% is the AFR that was refused"
+    );
+    assert_eq!(
+        error.to_string(),
+        "annual failure rate must be strictly between 0% and 100%, got 150%",
+        "the message quotes the AFR in percent"
+    );
+}
