@@ -251,3 +251,81 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// A node of a three-node cluster with the default timing (election timeout 30).
+    fn node_of_three() -> Server {
+        let mut server = Server::new(&ProcessId::new("athens"), Config::default());
+        server.cluster_size = 3;
+        server
+    }
+
+    /// Pre-vote asks "would you promise this round now?": only a round above the
+    /// promised one, and only once no leader has been heard from for a whole election
+    /// timeout (30 ticks).
+    #[test]
+    fn a_pre_vote_is_granted_for_a_round_above_the_promise_once_the_leader_is_silent_for_a_timeout()
+    {
+        let mut server = node_of_three();
+        server.promised = Ballot::new(3, "byzantium");
+        assert!(
+            !server.grants_pre_vote(0, 3),
+            "round 3 is the promised round: a vote already given"
+        );
+        assert!(
+            server.grants_pre_vote(0, 4),
+            "round 4 is above the promise, and no leader was ever heard"
+        );
+        server.heard_from_leader_at = Some(100);
+        assert!(
+            !server.grants_pre_vote(129, 4),
+            "29 ticks after the leader's last word it is still presumed alive"
+        );
+        assert!(
+            server.grants_pre_vote(130, 4),
+            "30 ticks after the leader's last word (one election timeout) it is suspected"
+        );
+    }
+
+    /// Check-quorum: a leadership younger than one election timeout (30 ticks) is given
+    /// the benefit of the doubt; after that the leader needs itself and enough peers that
+    /// acknowledged within the last 30 ticks to make a majority.
+    #[test]
+    fn a_leader_hears_from_a_majority_while_young_or_while_a_majority_acknowledged_within_a_timeout()
+     {
+        let mut leader = node_of_three();
+        leader.leading_since = 100;
+        assert!(
+            leader.hears_from_majority(129),
+            "29 ticks into its leadership, with no acknowledgement yet, the leader is trusted"
+        );
+        assert!(
+            !leader.hears_from_majority(130),
+            "30 ticks into its leadership, with no acknowledgement, it hears from no majority"
+        );
+        leader.acked_at.insert(ProcessId::new("byzantium"), 200);
+        assert!(
+            leader.hears_from_majority(229),
+            "of three, itself and byzantium 29 ticks ago are a majority"
+        );
+        assert!(
+            !leader.hears_from_majority(230),
+            "byzantium's acknowledgement 30 ticks ago is older than the window"
+        );
+        leader.cluster_size = 4;
+        assert!(
+            !leader.hears_from_majority(229),
+            "of four, itself and byzantium are only half"
+        );
+        leader.cluster_size = 5;
+        leader.acked_at.insert(ProcessId::new("cyrene"), 210);
+        assert!(
+            leader.hears_from_majority(229),
+            "of five, itself, byzantium and cyrene are a majority"
+        );
+    }
+}

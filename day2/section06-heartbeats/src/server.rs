@@ -783,3 +783,37 @@ impl Process for Server {
         self.assert_invariants();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A round is a vote, given once: a node that promised byzantium's ballot of round 3
+    /// promises it again when asked again, refuses every other ballot of round 3 (above
+    /// or below byzantium's) and every lower round, and promises any higher round.
+    #[test]
+    fn a_round_is_a_vote_given_once() {
+        let mut server = Server::new(&ProcessId::new("delphi"), Config::default());
+        server.promised = Ballot::new(3, "byzantium");
+        assert!(
+            server.grants_vote(&Ballot::new(3, "byzantium")),
+            "the ballot promised, asked again, is promised again"
+        );
+        assert!(
+            !server.grants_vote(&Ballot::new(3, "athens")),
+            "athens's ballot of round 3 is refused: round 3's vote went to byzantium"
+        );
+        assert!(
+            !server.grants_vote(&Ballot::new(3, "cyrene")),
+            "cyrene's ballot of round 3 is refused, though it is above byzantium's"
+        );
+        assert!(
+            !server.grants_vote(&Ballot::new(2, "cyrene")),
+            "a lower round is refused"
+        );
+        assert!(
+            server.grants_vote(&Ballot::new(4, "athens")),
+            "a higher round is a new vote"
+        );
+    }
+}

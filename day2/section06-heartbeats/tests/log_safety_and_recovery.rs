@@ -6,7 +6,10 @@
 mod support;
 
 use common::{ClusterBuilder, StoreConfig};
-use heartbeats::{Config, Msg, RequestId, Server, Value};
+use heartbeats::{
+    Ballot, Config, Msg, Proposal, Recovery, RequestId, Server, SlotReport, Value, merge_reports,
+    recovery_for,
+};
 use support::*;
 
 /// Send `operation` from `client` to `leader` without waiting.
@@ -250,6 +253,11 @@ fn step1_a_client_waits_at_the_leader_and_the_next_request_takes_the_next_slot()
                 },
             ],
             "{id} executed alice's two writes, in order"
+        );
+        assert_eq!(
+            server(&cluster, id).last_slot(),
+            two.slot,
+            "{id} has heard of no slot after alice's second write"
         );
     }
 }
@@ -646,5 +654,256 @@ fn step1_a_retried_or_overtaken_request_is_answered_from_the_session_without_a_s
         server(&cluster, &leader).last_slot(),
         slots,
         "neither the retry nor the overtaken request took a slot"
+    );
+}
+
+// ----- Recovery: new leaders, failed writes, restarts -----
+
+fn command(client: &str, seq: u64, operation: heartbeats::Operation) -> Value {
+    Value::Command {
+        request: RequestId::new(client, seq),
+        operation,
+    }
+}
+
+fn accepted(slot: u64, round: u64, node: &str, value: &Value) -> SlotReport {
+    SlotReport {
+        slot,
+        accepted: Some(Proposal {
+            ballot: Ballot::new(round, node),
+            value: value.clone(),
+        }),
+        committed: None,
+    }
+}
+
+/// Two acceptors accepted different values in slot 1 under different ballots: the new
+/// leader must re-propose the one with the higher ballot, whatever the order of the
+/// promises.
+#[test]
+fn an_uncommitted_slot_is_recovered_with_the_value_of_the_highest_ballot() {
+    let old = command(ALICE, 1, set("x", "old"));
+    let newer = command(BOB, 1, set("x", "newer"));
+    let reports = [
+        accepted(1, 1, ATHENS, &old),
+        accepted(1, 2, BYZANTIUM, &newer),
+    ];
+    assert_eq!(
+        recovery_for(&merge_reports(&reports), 1),
+        Recovery::Propose(newer.clone()),
+        "the value accepted with the higher ballot must be re-proposed"
+    );
+    let reversed = [
+        accepted(1, 2, BYZANTIUM, &newer),
+        accepted(1, 1, ATHENS, &old),
+    ];
+    assert_eq!(
+        recovery_for(&merge_reports(&reversed), 1),
+        Recovery::Propose(newer),
+        "the order of the promises must not matter"
+    );
+}
+
+/// A slot a promise reports committed is committed by the new leader as it is: it sends
+/// the commit to the others without an accept round of its own. A follower, cut off
+/// while the leader committed slots 1 and 2, rejoins as the leader is cut off, and is
+/// elected by hand with the other follower's promise before any heartbeat told it of
+/// the commits. Until it leads, it sends each peer a prepare, a heartbeat and the
+/// commits of slots 1 and 2.
+#[test]
+fn a_slot_a_promise_reports_committed_is_committed_without_an_accept_round() {
+    let mut cluster = three(34);
+    let old = until_leader(&mut cluster, &THREE);
+    let rest = others(&THREE, &old);
+    let (candidate, voter) = (rest[0], rest[1]);
+    cluster.isolate(candidate);
+    execute(&mut cluster, ALICE, &old, 1, set("x", "1"));
+    execute(&mut cluster, ALICE, &old, 2, set("y", "2"));
+    until_executed(&mut cluster, &[old.as_str(), voter], 2);
+    cluster.reconnect(candidate);
+    cluster.isolate(&old);
+    let before = server(&cluster, candidate).stats();
+    cluster.act::<Server, _>(candidate, |s, ctx| s.start_election(ctx));
+    let who = candidate.to_string();
+    cluster
+        .tick_until_within(50, |c| c.node::<Server>(&who).is_leader())
+        .unwrap_or_else(|e| panic!("{candidate} must be elected with {voter}'s promise: {e}"));
+    let after = server(&cluster, candidate).stats();
+    assert_eq!(
+        (
+            after.proposals - before.proposals,
+            after.heartbeats - before.heartbeats
+        ),
+        (0, 1),
+        "{candidate} proposes nothing (both slots were reported committed) and starts its heartbeats"
+    );
+    assert_eq!(
+        after.messages_to_servers - before.messages_to_servers,
+        8,
+        "{candidate} sends each of two peers a prepare, a heartbeat and the commits of slots 1 and 2"
+    );
+    until_executed(&mut cluster, &[candidate], 2);
+    assert_eq!(
+        server(&cluster, candidate).committed(2),
+        server(&cluster, voter).committed(2),
+        "{candidate} holds the committed value of slot 2"
+    );
+}
+
+/// A candidate asks only for the slots after the prefix it has executed: those before
+/// are committed everywhere a majority knows, so the promises leave them out. After two
+/// writes executed everywhere, a follower is elected by hand.
+#[test]
+fn a_candidate_asks_only_for_the_slots_after_its_executed_prefix() {
+    let mut cluster = three(35);
+    let old = until_leader(&mut cluster, &THREE);
+    execute(&mut cluster, ALICE, &old, 1, set("x", "1"));
+    execute(&mut cluster, ALICE, &old, 2, set("y", "2"));
+    until_executed(&mut cluster, &THREE, 2);
+    let candidate = others(&THREE, &old)[0];
+    elect(&mut cluster, candidate, &THREE);
+    let ballot = ballot_of(&cluster, candidate);
+    let mut promises = 0;
+    for event in cluster.trace().events() {
+        match &event.body {
+            Some(Msg::Prepare { ballot: b, from }) if *b == ballot => {
+                assert_eq!(
+                    *from, 3,
+                    "{candidate} executed slots 1 and 2: it asks from slot 3"
+                )
+            }
+            Some(Msg::Promise { ballot: b, slots })
+                if *b == ballot && matches!(event.kind, common::trace::TraceKind::Send { .. }) =>
+            {
+                promises += 1;
+                assert!(
+                    slots.iter().all(|report| report.slot > 2),
+                    "{} reports only slots after 2, got {slots:?}",
+                    event.node
+                );
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(promises, 3, "every node promised {candidate}'s ballot");
+}
+
+/// A follower whose commit write fails writes the record again after a pause and then
+/// executes the slot: a commit that is not on disk would otherwise block its log for
+/// ever (the heartbeats' commit point does not help: the slot is committed in its
+/// memory). The follower's next storage write after accepting slot 1 — the commit's —
+/// fails.
+#[test]
+fn a_follower_whose_commit_write_fails_writes_it_again_and_executes() {
+    let mut cluster = three(36);
+    let leader = until_leader(&mut cluster, &THREE);
+    let follower = others(&THREE, &leader)[0];
+    let call = heartbeats::execute(&mut cluster, ALICE, &leader, 1, set("x", "1"));
+    cluster
+        .tick_until_within(20, |c| durable(c, follower, 1).accepted.is_some())
+        .expect("the follower's acceptance of slot 1 is on its disk");
+    assert!(
+        server(&cluster, follower).committed(1).is_none(),
+        "the commit has not reached {follower} yet"
+    );
+    cluster.store_mut(follower).fail_next(1);
+    answered(&mut cluster, &call, ALICE);
+    until_executed(&mut cluster, &[follower], 1);
+    assert!(
+        cluster
+            .trace()
+            .events()
+            .any(|e| e.node == follower && matches!(e.kind, common::trace::TraceKind::StoreFailed)),
+        "{follower}'s first write of the commit failed"
+    );
+}
+
+/// A leader that learns another leader's value for the slot it gave its client gives
+/// the request a new slot. The old leader, cut off with alice and without check-quorum,
+/// takes her write into slot 1 while the others elect a new leader; on the heal it gets
+/// no heartbeats, acknowledgements or accepts of the new generation (and retries its own
+/// accept only after 1,000 ticks), but the commit of bob's write in slot 1. It proposes
+/// alice's write in slot 2, is rejected, steps down, and sends alice to the new leader.
+#[test]
+fn a_leader_whose_clients_slot_is_decided_for_another_value_gives_it_a_new_slot() {
+    let config = Config {
+        check_quorum: false,
+        accept_retry_ticks: 1_000,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(37, &THREE, config);
+    let old = until_leader(&mut cluster, &THREE);
+    let rest = others(&THREE, &old);
+    cluster.partition(&[&[old.as_str(), ALICE], &[rest[0], rest[1], BOB]]);
+    let new = until_leader(&mut cluster, &rest);
+    let call = heartbeats::execute(&mut cluster, ALICE, &old, 1, set("x", "alice"));
+    cluster.tick_n(5);
+    assert!(
+        server(&cluster, &old)
+            .slot(1)
+            .is_some_and(|r| r.accepted.is_some() && r.committed.is_none()),
+        "{old} accepted alice's write in slot 1 and cannot commit it"
+    );
+    for kind in ["Heartbeat", "HeartbeatAck", "Accept"] {
+        cluster.net().drop_kind(
+            kind,
+            common::net::Sel::Group(rest.iter().map(|s| (*s).into()).collect()),
+            old.as_str(),
+        );
+    }
+    cluster.heal_all();
+    let bob = execute(&mut cluster, BOB, &new, 1, set("x", "bob"));
+    assert_eq!(
+        bob.slot, 1,
+        "{new} knows nothing of slot 1 and puts bob's write there"
+    );
+    let answer = cluster.run(&call);
+    assert_eq!(
+        answer,
+        Ok(Msg::NotLeader {
+            request: RequestId::new(ALICE, 1),
+            hint: Some(new.as_str().into()),
+        }),
+        "{old} proposed alice's write again, was rejected, and sends alice to {new}"
+    );
+    assert_eq!(
+        server(&cluster, &old).stats().proposals,
+        2,
+        "{old} proposed alice's write in slot 1, then in slot 2"
+    );
+}
+
+/// A restarted node's promise is never below a ballot it accepted, even when the writes
+/// that carried its promise failed. Cyrene's first two storage writes fail — the promise
+/// it gives the first leader, then its acceptance of alice's write (which carries the
+/// promise too) — and the commit's write succeeds, putting the acceptance on disk with
+/// no promise beside it. Restarted, cyrene raises its promise to the accepted ballot.
+#[test]
+fn a_restarted_node_promises_at_least_every_ballot_it_accepted_on_disk() {
+    let mut cluster = three(38);
+    cluster.store_mut(CYRENE).fail_next(2);
+    let leader = until_leader(&mut cluster, &THREE);
+    assert_ne!(leader, CYRENE, "with seed 38 another node leads");
+    let ballot = ballot_of(&cluster, &leader);
+    execute(&mut cluster, ALICE, &leader, 1, set("x", "1"));
+    until_executed(&mut cluster, &[CYRENE], 1);
+    let on_disk = durable(&cluster, CYRENE, 1);
+    assert_eq!(
+        on_disk.accepted.map(|p| p.ballot),
+        Some(ballot.clone()),
+        "cyrene's disk holds its acceptance of slot 1 under {ballot}"
+    );
+    let stored_promise = heartbeats::storage::load_promise(cluster.store(CYRENE).durable())
+        .expect("the durable promise decodes");
+    assert!(
+        stored_promise < ballot,
+        "both writes of cyrene's promise failed: its disk holds {stored_promise}"
+    );
+    cluster.crash(CYRENE);
+    cluster.restart(CYRENE);
+    assert_eq!(
+        *server(&cluster, CYRENE).promised(),
+        ballot,
+        "restarted, cyrene promises the ballot of the acceptance on its disk"
     );
 }

@@ -212,10 +212,11 @@ fn step2_h4_isolated_leader_steps_down_and_is_replaced_without_manual_trigger() 
     cluster
         .tick_until_within(bound, |c| !c.node::<Server>(&who).is_leader())
         .unwrap_or_else(|e| panic!("the isolated {old} must step down within {bound} ticks: {e}"));
+    let stats = server(&cluster, &old).stats();
     assert_eq!(
-        server(&cluster, &old).stats().check_quorum_step_downs,
-        1,
-        "{old} must have stepped down by check-quorum"
+        (stats.step_downs, stats.check_quorum_step_downs),
+        (1, 1),
+        "{old} must have stepped down once, by check-quorum"
     );
     let rest = others(&THREE, &old);
     let new = until_leader(&mut cluster, &rest);
@@ -310,7 +311,8 @@ fn step2_h5_without_pre_vote_a_rejoining_node_deposes_the_leader_but_loses_nothi
 
 /// H6: a follower misses a commit (its `Commit` is dropped) and no further write comes;
 /// the leader's heartbeats carry its commit point, so the follower asks for the missing
-/// slot and executes it. (Java heartbeats carried only the generation.)
+/// slot — once, from slot 1, a request it counts among its messages — and executes it.
+/// (Java heartbeats carried only the generation.)
 #[test]
 fn step1_h6_lagging_follower_catches_up_via_heartbeat() {
     let mut cluster = three(47);
@@ -333,6 +335,27 @@ fn step1_h6_lagging_follower_catches_up_via_heartbeat() {
         })
         .unwrap_or_else(|e| panic!("{lagging} must catch up from the next heartbeats: {e}"));
     cluster.net().release(rule);
+    let asked: Vec<Msg> = cluster
+        .trace()
+        .events()
+        .filter(|e| e.node == lagging && matches!(e.kind, common::trace::TraceKind::Send { .. }))
+        .filter_map(|e| e.body.clone())
+        .filter(|m| matches!(m, Msg::CatchUp { .. }))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![Msg::CatchUp { from: 1 }],
+        "{lagging} asked once, for the slots from its first unexecuted one, slot 1"
+    );
+    cluster.pause(&leader);
+    cluster.tick_n(5);
+    let heartbeats = server(&cluster, &leader).stats().heartbeats;
+    assert_eq!(
+        server(&cluster, lagging).stats().messages_to_servers,
+        2 + 1 + 1 + heartbeats + 1,
+        "{lagging} answered two pre-votes, promised, accepted, acknowledged each of {leader}'s \
+         {heartbeats} heartbeats and asked once to catch up"
+    );
     assert_eq!(
         server(&cluster, lagging).state_machine().get("late"),
         Some("yes"),
@@ -469,5 +492,162 @@ fn step2_healed_old_leader_steps_down_within_bound() {
             leader: Some(new.as_str().into())
         },
         "and follow {new}"
+    );
+    let stats = server(&cluster, &old).stats();
+    assert_eq!(
+        (stats.step_downs, stats.check_quorum_step_downs),
+        (1, 0),
+        "{old} stepped down once, on meeting {new}'s higher generation, not by check-quorum"
+    );
+}
+
+/// H1, the ghost check's counter: a heartbeat from another node that claims the
+/// receiver's own ballot (two leaders of one generation, which unique ballots and
+/// step-down rule out) is counted, and neither followed nor acknowledged. The cluster
+/// runs without the invariants, which would stop at the count.
+#[test]
+fn a_heartbeat_that_claims_the_receivers_own_ballot_is_counted_not_followed() {
+    let builder = common::ClusterBuilder::new()
+        .seed(52)
+        .servers(THREE)
+        .store(common::StoreConfig::default())
+        .request_timeout(CLIENT_TIMEOUT)
+        .budget(3_000);
+    let mut cluster = heartbeats::build(builder, Config::default());
+    let leader = until_leader(&mut cluster, &THREE);
+    let ballot = ballot_of(&cluster, &leader);
+    let follower = others(&THREE, &leader)[0];
+    let sent = server(&cluster, &leader).stats().messages_to_servers;
+    deliver(
+        &mut cluster,
+        follower,
+        &leader,
+        Msg::Heartbeat {
+            ballot: ballot.clone(),
+            committed_through: 0,
+        },
+    );
+    let after = server(&cluster, &leader);
+    assert_eq!(
+        after.shared_generation(),
+        1,
+        "{leader} counts a heartbeat of {follower} claiming its own ballot {ballot}"
+    );
+    assert_eq!(
+        after.stats().messages_to_servers,
+        sent,
+        "{leader} does not acknowledge it"
+    );
+    assert_eq!(
+        *after.role(),
+        Role::Leader { ballot },
+        "{leader} keeps leading with its ballot"
+    );
+}
+
+/// H2's other side: a follower acknowledges every heartbeat, naming its promise, and
+/// counts each acknowledgement; but only a heartbeat of the generation it promised is
+/// word from a leader (noted with its tick), not one of an older generation.
+#[test]
+fn a_follower_acknowledges_every_heartbeat_but_only_its_leaders_is_word_from_a_leader() {
+    let mut cluster = three(53);
+    let leader = until_leader(&mut cluster, &THREE);
+    let ballot = ballot_of(&cluster, &leader);
+    let follower = others(&THREE, &leader)[0];
+    let other = others(&THREE, &leader)[1];
+    let stale = Ballot::new(ballot.round - 1, other);
+    let heard = server(&cluster, follower).heard_from_leader_at();
+    let sent = server(&cluster, follower).stats().messages_to_servers;
+    deliver(
+        &mut cluster,
+        other,
+        follower,
+        Msg::Heartbeat {
+            ballot: stale.clone(),
+            committed_through: 0,
+        },
+    );
+    let acknowledged_stale = cluster.trace().events().any(|e| {
+        e.node == follower
+            && matches!(e.kind, common::trace::TraceKind::Send { .. })
+            && e.peer.as_ref().is_some_and(|p| p == other)
+            && matches!(&e.body, Some(Msg::HeartbeatAck { ballot: b, promised }) if *b == stale && *promised == ballot)
+    });
+    assert!(
+        acknowledged_stale,
+        "{follower} answers the stale heartbeat naming its promise {ballot}"
+    );
+    assert_eq!(
+        server(&cluster, follower).stats().messages_to_servers,
+        sent + 1,
+        "{follower} counts that one acknowledgement"
+    );
+    assert_eq!(
+        server(&cluster, follower).heard_from_leader_at(),
+        heard,
+        "a heartbeat of an older generation is no word from a leader"
+    );
+    deliver(
+        &mut cluster,
+        &leader,
+        follower,
+        Msg::Heartbeat {
+            ballot,
+            committed_through: 0,
+        },
+    );
+    assert_eq!(
+        server(&cluster, follower).stats().messages_to_servers,
+        sent + 2,
+        "{follower} counts its acknowledgement of the leader's heartbeat too"
+    );
+    assert_eq!(
+        server(&cluster, follower).heard_from_leader_at(),
+        Some(cluster.now()),
+        "{follower} notes the tick it heard from {leader}"
+    );
+}
+
+/// H1, the broken twin the negative controls run: a leader that never steps down, cut
+/// off while another is elected, adopts the new leader's higher generation when its
+/// heartbeat arrives — its promise raised to it, as the Java leader raised its
+/// `promisedGeneration` — and keeps leading under it, so both claim one generation. The
+/// cluster runs without the invariants, which would stop at the second leader.
+#[test]
+fn a_leader_that_never_steps_down_adopts_the_higher_generation_with_its_promise() {
+    let builder = common::ClusterBuilder::new()
+        .seed(54)
+        .servers(THREE)
+        .store(common::StoreConfig::default())
+        .request_timeout(CLIENT_TIMEOUT)
+        .budget(3_000);
+    let config = Config {
+        check_quorum: false,
+        ..Config::no_step_down()
+    };
+    let mut cluster = heartbeats::build(builder, config);
+    let old = until_leader(&mut cluster, &THREE);
+    cluster.isolate(&old);
+    let new = until_leader(&mut cluster, &others(&THREE, &old));
+    let generation = ballot_of(&cluster, &new);
+    cluster.reconnect(&old);
+    let who = old.clone();
+    let adopted = generation.clone();
+    cluster
+        .tick_until_within(20, |c| {
+            *c.node::<Server>(&who).role()
+                == Role::Leader {
+                    ballot: adopted.clone(),
+                }
+        })
+        .unwrap_or_else(|e| panic!("{old} must adopt {new}'s generation {generation}: {e}"));
+    assert_eq!(
+        *server(&cluster, &old).promised(),
+        generation,
+        "{old} raised its promise to the generation it adopted"
+    );
+    assert!(
+        server(&cluster, &new).is_leader(),
+        "{new} leads in the same generation"
     );
 }

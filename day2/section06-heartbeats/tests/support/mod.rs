@@ -558,3 +558,23 @@ pub fn tick_with_at_most_one_leader(cluster: &mut Cluster<Msg>, among: &[&str], 
         );
     }
 }
+
+/// Make `id` stand for election by hand (as if its election timer had fired, without a
+/// pre-vote) and tick until it leads and every other node of `among` follows it.
+pub fn elect(cluster: &mut Cluster<Msg>, id: &str, among: &[&str]) {
+    cluster.act::<Server, _>(id, |s, ctx| s.start_election(ctx));
+    let bound = election_bound(&Config::default());
+    let (wanted, ids): (String, Vec<String>) = (
+        id.to_string(),
+        among.iter().map(|s| s.to_string()).collect(),
+    );
+    if let Err(e) = cluster.tick_until_within(bound, move |c| {
+        let r: Vec<&str> = ids.iter().map(String::as_str).collect();
+        settled_leader(c, &r).as_deref() == Some(wanted.as_str())
+    }) {
+        panic!(
+            "{id} must be elected and followed by {among:?} within {bound} ticks: {e}\n{}",
+            cluster.report()
+        );
+    }
+}
