@@ -275,8 +275,10 @@ impl Server {
     fn recover(&mut self, ctx: &mut Ctx<'_, Self>) -> Result<(), StoreError> {
         self.promised = storage::load_promise(ctx.store())?;
         let records = storage::load_slots(ctx.store())?;
-        // An acceptance is written with the promise it was made under, so the promise is
-        // never below it; the maximum keeps that true for records of older versions too.
+        // An acceptance can reach the disk without the promise it was made under: the
+        // writes that carried the promise failed, and the slot's commit, written later,
+        // carries the acceptance. Raise the promise to the highest stored acceptance, so
+        // it is never below a ballot this node accepted.
         if let Some(highest) = records
             .values()
             .filter_map(|r| r.accepted.as_ref().map(|a| &a.ballot))

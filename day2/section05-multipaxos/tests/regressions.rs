@@ -486,3 +486,37 @@ fn a_follower_whose_commit_write_fails_writes_it_again_and_executes() {
         "cyrene's first write of the commit failed"
     );
 }
+
+/// A restarted node's promise is never below a ballot it accepted, even when the writes
+/// that carried its promise failed. Cyrene's first two storage writes fail — the promise
+/// it gives athens, then its acceptance of alice's write (which carries the promise too)
+/// — and the commit's write succeeds, putting the acceptance on disk with no promise
+/// beside it. Restarted, cyrene raises its promise to the accepted ballot.
+#[test]
+fn a_restarted_node_promises_at_least_every_ballot_it_accepted_on_disk() {
+    let mut cluster = three(13);
+    cluster.store_mut(CYRENE).fail_next(2);
+    elect(&mut cluster, ATHENS);
+    let ballot = server(&cluster, ATHENS).promised().clone();
+    execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    until_executed(&mut cluster, &[CYRENE], 1);
+    let on_disk = durable(&cluster, CYRENE, 1);
+    assert_eq!(
+        on_disk.accepted.map(|p| p.ballot),
+        Some(ballot.clone()),
+        "cyrene's disk holds its acceptance of slot 1 under {ballot}"
+    );
+    let stored_promise = multipaxos::storage::load_promise(cluster.store(CYRENE).durable())
+        .expect("the durable promise decodes");
+    assert!(
+        stored_promise < ballot,
+        "both writes of cyrene's promise failed: its disk holds {stored_promise}"
+    );
+    cluster.crash(CYRENE);
+    cluster.restart(CYRENE);
+    assert_eq!(
+        *server(&cluster, CYRENE).promised(),
+        ballot,
+        "restarted, cyrene promises the ballot of the acceptance on its disk"
+    );
+}
