@@ -233,7 +233,8 @@ pub fn simulate(config: &QueueConfig) -> Result<QueueRun, SimError> {
             d += 1;
         }
     }
-    area += in_system as f64 * (window - last);
+    // No tail to integrate: the sweep's last event is the last arrival, at the window's
+    // end, or a departure at that same instant.
     let n = count as f64;
     Ok(QueueRun {
         customers: config.customers,

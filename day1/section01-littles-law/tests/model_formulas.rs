@@ -143,3 +143,35 @@ fn step2_saturation_throughput_is_the_inverse_service_time() {
         "a cap above 100% is not a utilisation"
     );
 }
+
+/// The fleet is always the smallest that carries the target. For every per-disk
+/// capacity here and every k up to 300, a target of exactly k disks' worth (k × each, as
+/// the computer multiplies it) needs k disks, even where the division comes out a hair
+/// above k (0.1 × 3 / 0.1 = 3.0000000000000004); a thousandth of a disk more needs k + 1.
+#[test]
+fn step2_the_fleet_is_the_smallest_that_carries_the_target_even_on_the_boundary() {
+    let mut divisions_rounded_up = 0;
+    for each in [0.1, 0.3, 1.0 / 3.0, 1.1, 12_300.0, 0.7 / 0.057e-3] {
+        for k in 0..=300u64 {
+            let exact_fit = k as f64 * each;
+            if (exact_fit / each).ceil() > k as f64 {
+                divisions_rounded_up += 1;
+            }
+            assert_eq!(
+                model::disks_needed(exact_fit, each).unwrap(),
+                k,
+                "{exact_fit} IOPS is exactly {k} disks of {each} IOPS each: no spare disk"
+            );
+            let a_bit_more = (k as f64 + 0.001) * each;
+            assert_eq!(
+                model::disks_needed(a_bit_more, each).unwrap(),
+                k + 1,
+                "{a_bit_more} IOPS is a thousandth of a disk over {k} disks of {each} IOPS each"
+            );
+        }
+    }
+    assert!(
+        divisions_rounded_up > 0,
+        "the targets should include some whose division rounds up past the exact fit"
+    );
+}

@@ -2,8 +2,8 @@
 //!
 //! Every test uses a fixed seed; to replay one with another seed, change the constant.
 
-use littles_law::model;
-use littles_law::sim::{QueueConfig, Service, SimError, simulate, sweep};
+use littles_law::model::{self, ModelError};
+use littles_law::sim::{CUSTOMERS_MAX, QueueConfig, Service, SimError, simulate, sweep};
 
 const SEED: u64 = 42;
 const S: f64 = 0.057e-3;
@@ -191,5 +191,175 @@ fn step3_nonsense_queues_are_rejected() {
         })
         .is_err(),
         "a negative service time"
+    );
+}
+
+/// One customer, constant service S. The window runs from 0 to the last arrival, which is
+/// this customer's: it finds the server free, never waits, and is still in service when
+/// the window closes. So λ = 1 / window, W = S, but no departure falls inside the window
+/// (X = 0), and L = 0 (it arrived at the window's last instant), while the most ever in
+/// the system is one.
+#[test]
+fn step3_a_lone_customer_never_waits_and_is_still_in_service_when_the_window_closes() {
+    let config = QueueConfig::at_utilisation(S, 0.5, Service::Deterministic, 1, 1, SEED);
+    let run = simulate(&config).unwrap();
+    assert!(
+        run.window_s > 0.0,
+        "the window ends at the arrival, after time 0"
+    );
+    assert_eq!(
+        run.arrival_rate_per_s,
+        1.0 / run.window_s,
+        "one arrival in the window: lambda = 1 / window"
+    );
+    assert_eq!(run.mean_wait_s, 0.0, "the server was free: no wait");
+    assert_eq!(run.waited_fraction, 0.0, "nobody had to wait");
+    assert_eq!(
+        run.mean_response_s, S,
+        "the response time is the service time alone"
+    );
+    assert_eq!(
+        run.throughput_per_s, 0.0,
+        "the customer departs after the window closes: no departure inside it"
+    );
+    assert_eq!(
+        run.mean_in_system, 0.0,
+        "the customer arrived at the window's last instant: nobody in the system before"
+    );
+    assert_eq!(run.max_in_system, 1, "at most one customer in the system");
+    assert_eq!(
+        run.busy_fraction,
+        S / run.window_s,
+        "the server's busy time, S, over the window"
+    );
+}
+
+/// The window includes its end: a departure at the very instant of the last arrival
+/// counts toward X. A service of 1e-30 s is below the clock's resolution at these
+/// arrival times (about a millisecond apart), so every customer departs at the instant
+/// it arrives, the last one exactly as the window closes. All of them count as departed
+/// (X = λ), nobody waits, and the queue never holds more than one.
+#[test]
+fn step3_a_departure_at_the_instant_the_window_closes_counts_toward_the_throughput() {
+    let config = QueueConfig {
+        arrival_rate_per_s: 1000.0,
+        service_time_s: 1e-30,
+        service: Service::Deterministic,
+        servers: 1,
+        customers: 1000,
+        seed: SEED,
+    };
+    let run = simulate(&config).unwrap();
+    assert_eq!(
+        run.mean_response_s, 0.0,
+        "the premise: the clock cannot tell a departure from its arrival"
+    );
+    assert_eq!(
+        run.throughput_per_s, run.arrival_rate_per_s,
+        "all 1000 customers, the last one included, depart inside the window"
+    );
+    assert_eq!(run.max_in_system, 1, "one customer at a time in the system");
+    assert_eq!(run.waited_fraction, 0.0, "nobody waits");
+    assert_eq!(
+        run.mean_in_system, 0.0,
+        "nobody spends measurable time in the system"
+    );
+}
+
+/// Each customer's response time is its wait plus its service, so with constant service
+/// the mean response minus the mean wait is exactly S; the mean wait itself is close to
+/// Pollaczek–Khinchine's Wq = S · U / (2 (1 − U)).
+#[test]
+fn step3_the_response_time_is_the_wait_plus_the_service() {
+    let u = 0.7;
+    let config = QueueConfig::at_utilisation(S, u, Service::Deterministic, 1, 50_000, SEED);
+    let run = simulate(&config).unwrap();
+    assert!(
+        relative(run.mean_response_s - run.mean_wait_s, S) < 1e-9,
+        "seed {SEED}: W - Wq = {} s should be the service time {S} s",
+        run.mean_response_s - run.mean_wait_s
+    );
+    let analytic_wait = S * u / (2.0 * (1.0 - u));
+    let error = relative(run.mean_wait_s, analytic_wait);
+    assert!(
+        error < 0.05,
+        "seed {SEED}: M/D/1 at 70% waits {} s on average, Pollaczek-Khinchine says {analytic_wait} s ({:.1}% off)",
+        run.mean_wait_s,
+        error * 100.0
+    );
+}
+
+/// The busy fraction is per server: four servers at 80% are each busy 80% of the time
+/// (the utilisation law, U = X · S / c), not 320%.
+#[test]
+fn step3_each_of_four_servers_is_busy_the_offered_fraction_of_the_time() {
+    let config = QueueConfig::at_utilisation(S, 0.8, Service::Exponential, 4, 50_000, SEED);
+    let run = simulate(&config).unwrap();
+    assert!(
+        (run.busy_fraction - 0.8).abs() < 0.02,
+        "seed {SEED}: each of 4 servers should be busy 80% of the time, got {:.4}",
+        run.busy_fraction
+    );
+}
+
+/// The largest run accepted has 50 million customers (about 800 MB of arrival and
+/// departure times); one more is refused, with the limit in the message. The count is
+/// checked first, so a run at the limit with no server is refused for the missing
+/// server, without simulating anyone.
+#[test]
+fn step3_fifty_million_customers_are_within_the_limit_and_one_more_is_refused() {
+    let no_server = QueueConfig {
+        servers: 0,
+        customers: CUSTOMERS_MAX,
+        ..QueueConfig::at_utilisation(S, 0.5, Service::Exponential, 1, 1, SEED)
+    };
+    assert_eq!(
+        simulate(&no_server),
+        Err(SimError::Model(ModelError::NoServers)),
+        "50 million customers pass the count check; the run is refused for its missing server"
+    );
+    let one_more = QueueConfig {
+        customers: CUSTOMERS_MAX + 1,
+        ..no_server
+    };
+    let error = simulate(&one_more).unwrap_err();
+    assert_eq!(
+        error,
+        SimError::Customers(CUSTOMERS_MAX + 1),
+        "one customer over the limit is refused for its count"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the number of customers must be between 1 and 50000000, got 50000001",
+        "the message gives the limit and the count asked for"
+    );
+}
+
+/// A queue needs arrivals and a service that takes time: a zero arrival rate or a zero
+/// service time is refused, naming the input.
+#[test]
+fn step3_a_zero_arrival_rate_or_service_time_is_refused_by_name() {
+    let good = QueueConfig::at_utilisation(S, 0.5, Service::Exponential, 1, 10, SEED);
+    assert_eq!(
+        simulate(&QueueConfig {
+            arrival_rate_per_s: 0.0,
+            ..good
+        }),
+        Err(SimError::Model(ModelError::Invalid {
+            what: "arrival rate",
+            value: 0.0
+        })),
+        "no arrivals: there is no queue to measure"
+    );
+    assert_eq!(
+        simulate(&QueueConfig {
+            service_time_s: 0.0,
+            ..good
+        }),
+        Err(SimError::Model(ModelError::Invalid {
+            what: "service time",
+            value: 0.0
+        })),
+        "a service that takes no time"
     );
 }
