@@ -83,7 +83,6 @@ mod tests {
 
     /// A store whose durable image holds `records` (and `promise`, if any).
     fn image_with(records: &[(Slot, SlotRecord)], promise: Option<&Ballot>) -> common::SimKv {
-        let mut rng = common::SimRng::new(0);
         let mut store = common::SimKv::new(common::StoreConfig::default());
         let mut batch = common::WriteBatch::new();
         for (slot, record) in records {
@@ -94,8 +93,7 @@ mod tests {
             let bytes = common::store::encode(promise).expect("a ballot encodes");
             batch = batch.put(PROMISE_KEY, bytes);
         }
-        store.write(0, batch, common::Durability::Sync, &mut rng);
-        store.complete_due(u64::MAX, &mut rng);
+        store.write_to_disk(batch).expect("puts always fit");
         store
     }
 

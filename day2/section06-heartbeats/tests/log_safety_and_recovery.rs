@@ -563,7 +563,7 @@ fn step2_three_cycles_of_write_then_leader_crash() {
 /// and go on.
 #[test]
 fn step2_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_it() {
-    use common::{Durability, RpcError, SimRng, WriteBatch};
+    use common::{RpcError, WriteBatch};
     // Without the section's invariants, which read every durable record and would stop
     // the run at the damaged one.
     let builder = ClusterBuilder::new()
@@ -574,16 +574,11 @@ fn step2_a_node_whose_stored_slot_record_does_not_decode_stays_silent_and_keeps_
     let mut cluster = heartbeats::build(builder, Config::default());
     cluster.add_client(ALICE);
     cluster.crash(BYZANTIUM);
-    let mut rng = SimRng::new(0);
-    let store = cluster.store_mut(BYZANTIUM);
     let garbage = b"not a slot record".to_vec();
-    store.write(
-        0,
-        WriteBatch::new().put(heartbeats::slot_key(1), garbage.clone()),
-        Durability::Sync,
-        &mut rng,
-    );
-    store.complete_due(u64::MAX, &mut rng);
+    cluster
+        .store_mut(BYZANTIUM)
+        .write_to_disk(WriteBatch::new().put(heartbeats::slot_key(1), garbage.clone()))
+        .expect("a put always fits");
     cluster.restart(BYZANTIUM);
 
     let error = server(&cluster, BYZANTIUM).recovery_error();
