@@ -65,6 +65,14 @@ pub enum SimError {
     /// Too many or too few customers.
     #[error("the number of customers must be between 1 and {CUSTOMERS_MAX}, got {0}")]
     Customers(u64),
+    /// A rate or a time that must be above zero (and finite) was not.
+    #[error("the {what} must be a finite number above zero, got {value}")]
+    NotPositive {
+        /// Which input.
+        what: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
 }
 
 impl QueueConfig {
@@ -169,7 +177,7 @@ pub fn simulate(config: &QueueConfig) -> Result<QueueRun, SimError> {
         ("service time", config.service_time_s),
     ] {
         if !(value.is_finite() && value > 0.0) {
-            return Err(ModelError::Invalid { what, value }.into());
+            return Err(SimError::NotPositive { what, value });
         }
     }
     let mut arrivals_rng = ChaCha8Rng::seed_from_u64(config.seed);

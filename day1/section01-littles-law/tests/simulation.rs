@@ -345,10 +345,10 @@ fn step3_a_zero_arrival_rate_or_service_time_is_refused_by_name() {
             arrival_rate_per_s: 0.0,
             ..good
         }),
-        Err(SimError::Model(ModelError::Invalid {
+        Err(SimError::NotPositive {
             what: "arrival rate",
             value: 0.0
-        })),
+        }),
         "no arrivals: there is no queue to measure"
     );
     assert_eq!(
@@ -356,10 +356,20 @@ fn step3_a_zero_arrival_rate_or_service_time_is_refused_by_name() {
             service_time_s: 0.0,
             ..good
         }),
-        Err(SimError::Model(ModelError::Invalid {
+        Err(SimError::NotPositive {
             what: "service time",
             value: 0.0
-        })),
+        }),
         "a service that takes no time"
+    );
+    let error = simulate(&QueueConfig {
+        arrival_rate_per_s: 0.0,
+        ..good
+    })
+    .expect_err("a zero arrival rate is refused");
+    assert_eq!(
+        error.to_string(),
+        "the arrival rate must be a finite number above zero, got 0",
+        "the message says what zero fails to be (it is not negative: it is not above zero)"
     );
 }
