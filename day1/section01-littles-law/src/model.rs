@@ -196,7 +196,10 @@ pub fn disks_needed(target_per_s: f64, per_resource_per_s: f64) -> Result<u64, M
     let target = non_negative("target throughput", target_per_s)?;
     let each = positive("throughput per resource", per_resource_per_s)?;
     let needed = (target / each).ceil();
-    // Rounding guard: 3.0000000001 from a division that should be exactly 3.
+    // Rounding guard: 3.0000000001 from a division that should be exactly 3. It corrects
+    // downward only: 23.8 / 0.7 gives exactly 34.0, though 34 × 0.7 in doubles is
+    // 23.799999999999997, below 23.8; in the decimal arithmetic the question is asked in,
+    // 34 disks carry it, so the quotient is kept.
     let needed = if needed > 0.0 && (needed - 1.0) * each >= target {
         needed - 1.0
     } else {

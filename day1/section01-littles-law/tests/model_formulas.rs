@@ -175,3 +175,19 @@ fn step2_the_fleet_is_the_smallest_that_carries_the_target_even_on_the_boundary(
         "the targets should include some whose division rounds up past the exact fit"
     );
 }
+
+/// The guard rounds one way only. 23.8 IOPS on disks of 0.7 IOPS each: the division
+/// gives exactly 34, though 34 × 0.7 in doubles is 23.799999999999997, a hair below the
+/// target. The question is asked in decimals, where 34 × 0.7 is 23.8: 34 disks carry it,
+/// and the plan does not buy a 35th for a rounding error.
+#[test]
+fn step2_a_division_that_comes_out_whole_is_not_rounded_up_for_a_product_a_hair_short() {
+    let (target, each) = (23.8, 0.7);
+    assert_eq!(target / each, 34.0, "the quotient is whole");
+    assert!(34.0 * each < target, "the product falls a hair short");
+    assert_eq!(
+        model::disks_needed(target, each).unwrap(),
+        34,
+        "34 disks of 0.7 IOPS carry 23.8 IOPS"
+    );
+}
