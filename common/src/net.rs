@@ -148,6 +148,9 @@ pub enum Action {
     DelayUntil(Tick),
     /// Keep matches aside until the rule is removed, then deliver them (each exactly once).
     Hold,
+    /// Deliver each match, and a copy of it this many ticks after it (a duplicate, as a
+    /// network that retransmits makes one).
+    Duplicate(Tick),
 }
 
 /// A fault rule: which messages, what to do, and until when.
@@ -362,6 +365,7 @@ impl<M: Message> SimNet<M> {
         }
         let mut extra = 0;
         let mut not_before = 0;
+        let mut copy_after = None;
         if !self.rules.is_empty() {
             self.rules.retain(|r| r.rule.until.is_none_or(|u| u >= now));
             let kind = flight.env.body.kind();
@@ -393,6 +397,7 @@ impl<M: Message> SimNet<M> {
                         self.held.push((entry.id, flight));
                         return;
                     }
+                    Action::Duplicate(after) => copy_after = Some(after),
                 }
             }
         }
@@ -420,11 +425,16 @@ impl<M: Message> SimNet<M> {
         event.kind = TraceKind::Send {
             deliver_at: Some(deliver_at),
         };
-        if self.rng.chance(self.config.duplicate) {
+        // A rule's copy draws nothing, so runs without such a rule keep their draws.
+        if copy_after.is_some() || self.rng.chance(self.config.duplicate) {
             self.seq += 1;
             let mut copy = flight.clone();
             copy.seq = self.seq;
-            copy.deliver_at = deliver_at + self.rng.range(1, hi.max(1));
+            copy.deliver_at = deliver_at
+                + match copy_after {
+                    Some(after) => after,
+                    None => self.rng.range(1, hi.max(1)),
+                };
             let mut dup = event.clone();
             dup.kind = TraceKind::Duplicate {
                 deliver_at: copy.deliver_at,
@@ -889,6 +899,40 @@ mod tests {
         }
         let got: Vec<M> = n.due(1).into_iter().map(|(_, m)| m).collect();
         assert_eq!(got, vec![M::Data(1), M::Data(3), M::Data(4)]);
+    }
+
+    #[test]
+    fn a_duplicate_rule_delivers_each_match_and_a_copy_after_the_given_ticks() {
+        let mut n = net(NetConfig::default());
+        let rule = Rule {
+            from: Sel::Node("a".into()),
+            to: Sel::Node("b".into()),
+            kind: Some("Data".into()),
+            action: Action::Duplicate(5),
+            until: None,
+        };
+        n.net.add_rule(0, rule, &mut n.trace);
+        n.send(0, "a", "b", M::Data(1));
+        n.send(0, "a", "c", M::Data(2));
+        assert_eq!(
+            n.due(1),
+            vec![("b".into(), M::Data(1)), ("c".into(), M::Data(2))],
+            "each message arrives once at the latency, whether the rule matches or not"
+        );
+        assert!(
+            n.due(5).is_empty(),
+            "the copy is not due before 1 + 5 ticks"
+        );
+        assert_eq!(
+            n.due(6),
+            vec![("b".into(), M::Data(1))],
+            "only the matching message is copied, 5 ticks after it arrived"
+        );
+        assert!(
+            n.trace.render().contains("duplicate Data"),
+            "the copy is traced as a duplicate:\n{}",
+            n.trace.render()
+        );
     }
 
     #[test]

@@ -101,6 +101,19 @@ impl<M: Message> NetControl<'_, M> {
         self.kind_rule(kind, from.into(), to.into(), Action::Hold)
     }
 
+    /// Deliver every message of `kind` from `from` to `to`, and a copy of it `after` ticks
+    /// later: a duplicate at a chosen moment, where [`NetControl::set_duplicate`] draws
+    /// them at random.
+    pub fn duplicate_kind(
+        &mut self,
+        kind: &str,
+        from: impl Into<Sel>,
+        to: impl Into<Sel>,
+        after: Tick,
+    ) -> RuleId {
+        self.kind_rule(kind, from.into(), to.into(), Action::Duplicate(after))
+    }
+
     /// Hold every message from `from` to `to` until [`NetControl::release`].
     pub fn hold(&mut self, from: impl Into<Sel>, to: impl Into<Sel>) -> RuleId {
         self.add_rule(Rule {
