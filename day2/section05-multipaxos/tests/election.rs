@@ -398,3 +398,37 @@ fn a_leader_ignores_late_rejections_of_its_own_older_ballot() {
     );
     until_executed(&mut cluster, &THREE, 1);
 }
+
+/// A network that duplicates messages delivers a `Prepare` twice. Byzantium promises the
+/// first copy and rejects the second, naming as its promise the very ballot it rejects:
+/// athens's own. That names no higher ballot, so it is no reason to stand down or to give
+/// up the election, and athens wins with its own promise and cyrene's. (Byzantium's
+/// promise is lost, so the rejection is its only answer; cyrene's is slow, so the
+/// rejection is in before the majority.)
+#[test]
+fn a_candidate_wins_though_a_duplicate_of_its_prepare_is_rejected_naming_its_own_ballot() {
+    let mut cluster = three(5);
+    cluster
+        .net()
+        .duplicate_kind("Prepare", ATHENS, BYZANTIUM, 1);
+    cluster.net().drop_kind("Promise", BYZANTIUM, ATHENS);
+    cluster.net().delay_kind("Promise", CYRENE, ATHENS, 10);
+    elect(&mut cluster, ATHENS);
+    let Role::Leader { ballot } = server(&cluster, ATHENS).role().clone() else {
+        unreachable!("elect returns once athens leads")
+    };
+    let rejections_naming_it = cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            matches!(&e.body, Some(Msg::Reject { ballot: b, promised })
+                if *b == ballot && *promised == ballot)
+        })
+        .count();
+    assert!(
+        rejections_naming_it > 0,
+        "byzantium rejected the copy of athens's prepare, naming athens's ballot {ballot}"
+    );
+    let _call = multipaxos::execute(&mut cluster, ALICE, ATHENS, 1, set("x", "1"));
+    until_executed(&mut cluster, &THREE, 1);
+}
