@@ -56,3 +56,31 @@ impl Clock for ManualClock {
         self.now_ms.load(Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_clock_reads_milliseconds_since_1970() {
+        let now = SystemClock.now_ms();
+        // 2020-09-13 and 2100-01-01, in milliseconds since the Unix epoch.
+        assert!(
+            (1_600_000_000_000..4_102_444_800_000).contains(&now),
+            "a reading of today's date in milliseconds, got {now}"
+        );
+    }
+
+    #[test]
+    fn a_manual_clock_moves_forwards_and_back_and_stops_at_zero() {
+        let clock = ManualClock::new(1_000);
+        clock.advance_ms(500);
+        assert_eq!(clock.now_ms(), 1_500, "500 ms forwards");
+        clock.advance_ms(-600);
+        assert_eq!(clock.now_ms(), 900, "600 ms back");
+        clock.advance_ms(-5_000);
+        assert_eq!(clock.now_ms(), 0, "back past zero stops at zero");
+        clock.set_ms(42);
+        assert_eq!(clock.now_ms(), 42, "set to a reading");
+    }
+}

@@ -336,7 +336,9 @@ impl<K: OrderedKv> KvWal<K> {
         let Some(bytes) = self.kv.get(&wal_key(index))? else {
             return Ok(None);
         };
-        let (frame, _) = frame::decode(&bytes, u32::MAX - 40).map_err(|e| KvLogError::Corrupt {
+        // The value is in memory already, whole: no cap on the data beyond what the
+        // length field can say.
+        let (frame, _) = frame::decode(&bytes, u32::MAX).map_err(|e| KvLogError::Corrupt {
             index,
             reason: e.to_string(),
         })?;

@@ -54,6 +54,43 @@ fn step1_an_oversized_length_field_is_an_error_not_an_allocation() {
     );
 }
 
+/// The limit is on the data, and inclusive: a header announcing exactly the limit is a
+/// frame of 40 + limit bytes, one byte more is oversized. The default limit is 16 MiB.
+#[test]
+fn step1_an_entry_of_exactly_the_limit_passes_the_length_check_and_one_byte_more_does_not() {
+    let header = |data_len: u32| {
+        let mut bytes = Frame::data(1, 0, 0, vec![]).encode();
+        bytes[..4].copy_from_slice(&(frame::HEADER_AFTER_LEN + data_len).to_be_bytes());
+        bytes
+    };
+    assert_eq!(
+        frame::frame_len_from_header(&header(1024), 1024),
+        Ok(HEADER_BYTES + 1024),
+        "1,024 bytes of data under a limit of 1,024"
+    );
+    assert_eq!(
+        frame::frame_len_from_header(&header(1025), 1024),
+        Err(FrameError::Oversized {
+            data_len: 1025,
+            max: 1024
+        }),
+        "1,025 bytes of data under a limit of 1,024"
+    );
+    let sixteen_mib = 16 * 1024 * 1024;
+    assert_eq!(
+        frame::frame_len_from_header(&header(sixteen_mib), frame::DEFAULT_MAX_ENTRY_BYTES),
+        Ok(HEADER_BYTES + sixteen_mib as usize),
+        "the default limit admits 16 MiB of data"
+    );
+    assert!(
+        matches!(
+            frame::frame_len_from_header(&header(sixteen_mib + 1), frame::DEFAULT_MAX_ENTRY_BYTES),
+            Err(FrameError::Oversized { .. })
+        ),
+        "and not one byte more"
+    );
+}
+
 #[test]
 fn step1_a_length_below_the_header_is_an_error() {
     let mut bytes = Frame::data(1, 0, 0, vec![]).encode();

@@ -29,6 +29,21 @@ fn step2_padding_adds_extra_block_when_gap_too_small() {
     );
 }
 
+/// A gap of exactly 40 bytes holds a padding frame with no data: no extra block.
+#[test]
+fn step2_a_gap_of_exactly_one_header_takes_an_empty_padding_frame() {
+    assert_eq!(
+        padding_data_len(4056, 4096),
+        Some(0),
+        "4,056 + a 40-byte header ends on 4,096"
+    );
+    assert_eq!(
+        padding_data_len(4057, 4096),
+        Some(4095),
+        "a gap of 39 bytes cannot hold a header: 4,057 + 40 + 4,095 ends on 8,192"
+    );
+}
+
 #[test]
 fn step2_padding_table_of_worked_examples() {
     // entry with a 4,095-byte payload: 4,135 bytes, gap 4,057, padding data 4,017.
@@ -181,4 +196,28 @@ fn step2_scan_refuses_an_index_out_of_sequence() {
         problem.reason
     );
     assert_eq!(scan.last_index(0), 1, "the log ends before the gap");
+}
+
+/// A segment's name is `wal_` and decimal digits and `.log`, padded or not: no sign, no
+/// space, no empty number.
+#[test]
+fn step2_a_segment_name_is_digits_only() {
+    assert_eq!(
+        segment::parse_segment_name("wal_00000000000000000012.log"),
+        Some(12)
+    );
+    assert_eq!(segment::parse_segment_name("wal_12.log"), Some(12));
+    for name in [
+        "wal_+12.log",
+        "wal_ 12.log",
+        "wal_.log",
+        "wal_1a.log",
+        "wal_12.tmp",
+    ] {
+        assert_eq!(
+            segment::parse_segment_name(name),
+            None,
+            "{name:?} is not a segment"
+        );
+    }
 }

@@ -112,6 +112,64 @@ fn a_configuration_that_cannot_work_is_rejected() {
     }
 }
 
+/// The limits of a configuration, on both sides: blocks of 64 bytes are the smallest
+/// accepted (32 is a power of two but too small), and the largest entry is the one whose
+/// frame length still fits a u32 with the 40-byte header.
+#[test]
+fn the_smallest_block_and_the_largest_entry_a_configuration_accepts() {
+    let with = |block_bytes: u64, max_entry_bytes: u32| Config {
+        block_bytes,
+        max_entry_bytes,
+        ..Config::default()
+    };
+    let largest = u32::MAX - HEADER_BYTES as u32;
+    assert!(with(64, 1024).validate().is_ok(), "64-byte blocks");
+    assert!(
+        matches!(with(32, 1024).validate(), Err(WalError::InvalidConfig(_))),
+        "32-byte blocks are too small"
+    );
+    assert!(
+        with(4096, largest).validate().is_ok(),
+        "an entry of u32::MAX − 40 bytes: its frame length is u32::MAX"
+    );
+    assert!(
+        matches!(
+            with(4096, largest + 1).validate(),
+            Err(WalError::InvalidConfig(_))
+        ),
+        "one byte more does not fit"
+    );
+}
+
+/// The log keeps the configuration it was opened with.
+#[test]
+fn step3_the_log_reports_the_configuration_it_was_opened_with() {
+    let wal = open(support::sim_dir(3), config(100));
+    assert_eq!(wal.config(), &config(100));
+}
+
+/// A read checks that the frame it finds is the entry it asked for: a valid frame with
+/// another index, written over entry 2 after the log was opened, is corruption, not
+/// entry 2.
+#[test]
+fn step3_a_read_that_finds_a_valid_frame_of_another_index_reports_corruption() {
+    let dir = support::sim_dir(4);
+    let mut wal = open(dir.clone(), Config::default());
+    for i in 1..=2 {
+        wal.append(&payload(i, 10)).expect("append");
+    }
+    let second = (HEADER_BYTES + 10) as u64;
+    let impostor = frame::Frame::data(7, 0, 0, payload(2, 10)).encode();
+    let mut file = dir.open(FIRST_SEGMENT).expect("open the segment");
+    file.write_at(second, &impostor).expect("overwrite entry 2");
+    file.sync().expect("sync");
+    assert!(
+        matches!(wal.read_at(2), Err(WalError::Corrupt { offset, .. }) if offset == second),
+        "entry 2's place holds entry 7: {:?}",
+        wal.read_at(2)
+    );
+}
+
 #[test]
 fn step3_an_entry_above_the_size_limit_is_refused() {
     let mut wal = open(
@@ -446,5 +504,39 @@ fn bad_input_gets_a_message_and_exit_code_2() {
         code(&missing),
         3,
         "a missing directory is an I/O error, not a panic"
+    );
+}
+
+/// Closing the log makes what was appended durable: entries appended without a sync
+/// survive a power cut right after `close`.
+#[test]
+fn step3_closing_the_log_flushes_the_entries_appended_without_a_sync() {
+    let fs = sim_fs_losing_unsynced(21);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    for i in 1..=3 {
+        wal.append_unsynced(0, &payload(i, 10)).expect("append");
+    }
+    wal.close().expect("close flushes");
+    fs.crash(&mut SimRng::new(22));
+    let wal = open(dir, Config::default());
+    assert_eq!(
+        wal.last_index(),
+        3,
+        "the three entries appended before close are on disk"
+    );
+}
+
+/// A log that failed refuses to close as if all were well: `close` reports why it
+/// stopped, as every call after the failure does.
+#[test]
+fn step3_closing_a_log_that_failed_reports_the_failure() {
+    let fs = sim_fs(23);
+    let mut wal = open(fs.dir("wal"), Config::default());
+    fs.cut_power_after(0);
+    wal.append(b"lost").expect_err("the power is gone");
+    assert!(
+        matches!(wal.close(), Err(WalError::Poisoned(_))),
+        "close must not report success after a failed append"
     );
 }

@@ -400,3 +400,63 @@ fn step4_truncate_removes_the_index_and_what_follows() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("last index is now 1"));
 }
+
+/// Truncation takes an index from the first one to one past the last (which does
+/// nothing); anything outside is refused, naming the range. The last entry alone can go.
+#[test]
+fn step4_truncate_refuses_an_index_outside_the_log_and_can_remove_just_the_last_entry() {
+    let mut wal = open(sim_dir(5), Config::default());
+    for i in 1..=3 {
+        wal.append(&text(10, i)).expect("append");
+    }
+    assert!(
+        matches!(
+            wal.truncate(5),
+            Err(wal::WalError::IndexOutOfRange {
+                index: 5,
+                first: 1,
+                last: 3
+            })
+        ),
+        "5 is past the end of a log of three"
+    );
+    wal.truncate(4).expect("one past the end: nothing to cut");
+    assert_eq!(wal.last_index(), 3);
+    wal.truncate(3).expect("the last entry alone");
+    assert_eq!(wal.last_index(), 2);
+    assert!(
+        matches!(
+            wal.truncate(0),
+            Err(wal::WalError::IndexOutOfRange { index: 0, .. })
+        ),
+        "there is no entry 0"
+    );
+}
+
+/// The durable index is the highest index known to be on disk: a synced append moves it,
+/// an unsynced one does not until the flush, and a truncation brings it back to the entry
+/// before the cut.
+#[test]
+fn step4_the_durable_index_follows_syncs_and_truncations() {
+    let mut wal = open(sim_dir(6), Config::default());
+    assert_eq!(wal.durable_index(), 0, "an empty log");
+    for i in 1..=3 {
+        wal.append(&text(10, i)).expect("append");
+    }
+    assert_eq!(wal.durable_index(), 3, "three synced appends");
+    wal.append_unsynced(0, &text(10, 4)).expect("append");
+    assert_eq!(wal.durable_index(), 3, "entry 4 is not synced yet");
+    wal.flush().expect("flush");
+    assert_eq!(wal.durable_index(), 4, "the flush made entry 4 durable");
+    wal.truncate(3).expect("truncate");
+    assert_eq!(wal.durable_index(), 2, "the cut removed 3 and 4");
+}
+
+/// A log is empty when it holds no entry: a fresh log, not a log of one entry.
+#[test]
+fn step4_a_log_of_one_entry_is_not_empty() {
+    let mut wal = open(sim_dir(7), Config::default());
+    assert!(wal.is_empty(), "a fresh log");
+    wal.append(b"one").expect("append");
+    assert!(!wal.is_empty(), "a log of one entry");
+}

@@ -441,6 +441,125 @@ fn step5_the_torn_tail_warning_names_the_segment() {
     ));
 }
 
+/// The search for a valid frame after the damage reads each candidate's type code from
+/// its own four bytes: a frame of 70,000 bytes of data, whose length field has no zero
+/// byte below the top one, is found like a small one, and the log refuses to open.
+#[test]
+fn step5_a_large_valid_frame_after_the_damage_is_found_too() {
+    let frame_bytes = (HEADER_BYTES + 20) as u64;
+    let fs = sim_fs(15);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    wal.append(&payload(1, 20)).expect("append");
+    wal.append(&payload(2, 20)).expect("append");
+    wal.append(&payload(3, 70_000)).expect("append");
+    drop(wal);
+    assert!(fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 50, 0x10));
+    let error = Wal::open(dir, Config::default())
+        .expect_err("entry 3 was synced after the damaged entry 2: the log must refuse");
+    assert!(
+        matches!(&error, WalError::Corrupt { offset, reason, .. }
+            if *offset == frame_bytes && reason.contains("entry 3")),
+        "a valid frame, entry 3, follows the damage at entry 2: {error}"
+    );
+}
+
+/// What counts as a later write. After entry 1 and a damaged entry 2, a valid frame that
+/// could only have been written after entry 1 makes the damage corruption: a padding frame
+/// (a flush wrote it after the entries it pads). A valid frame that could not have been
+/// is no such evidence, and the damage is a torn tail, cut: a copy of entry 1 (its index
+/// is not after the last good entry), or entry 5 (the 120 bytes from the damage on hold
+/// at most three frames, so no entry after 4 fits).
+#[test]
+fn step5_only_a_frame_that_could_follow_the_last_good_entry_makes_damage_corruption() {
+    use wal::frame::Frame;
+    let good = Frame::data(1, 0, 0, payload(1, 20)).encode();
+    let mut damaged = Frame::data(2, 0, 0, payload(2, 20)).encode();
+    damaged[50] ^= 0x10;
+    let frame_bytes = good.len() as u64;
+    for (after, what, corrupt) in [
+        (Frame::padding(20), "a padding frame", true),
+        (
+            Frame::data(1, 0, 0, payload(1, 20)),
+            "a copy of entry 1",
+            false,
+        ),
+        (Frame::data(5, 0, 0, payload(5, 20)), "entry 5", false),
+    ] {
+        let bytes = [good.clone(), damaged.clone(), after.encode()].concat();
+        let (_fs, dir) = log_from_bytes(&bytes, 16);
+        let opened = Wal::open(dir, Config::default());
+        if corrupt {
+            assert!(
+                matches!(&opened, Err(WalError::Corrupt { offset, .. }) if *offset == frame_bytes),
+                "{what} after the damage proves a later write: the log must refuse, got {:?}",
+                opened.map(|w| w.last_index())
+            );
+        } else {
+            let wal =
+                opened.unwrap_or_else(|e| panic!("{what} proves nothing: a torn tail, got {e}"));
+            assert_eq!(
+                wal.last_index(),
+                1,
+                "{what}: the tail from entry 2 on is cut"
+            );
+            assert!(
+                matches!(wal.recovery_report().warnings.as_slice(), [Warning::TornTail { offset, .. }] if *offset == frame_bytes),
+                "{what}: a torn tail at entry 2"
+            );
+        }
+    }
+}
+
+/// `inspect` says what recovery would do without doing it, and how many bytes it would
+/// cut: for a torn tail, from the end of the last valid frame to the end of the file;
+/// for a bad frame with valid frames after it, from the bad frame on, naming the entries
+/// a discard would lose.
+#[test]
+fn step5_inspect_says_what_recovery_would_cut_and_how_many_bytes() {
+    let (bytes, entries) = small_log();
+    let torn = &bytes[..bytes.len() - 3];
+    let valid_len = (bytes.len() - HEADER_BYTES - entries[4].len()) as u64;
+    let (_fs, dir) = log_from_bytes(torn, 1);
+    let verdict = inspect::inspect(&dir, wal::frame::DEFAULT_MAX_ENTRY_BYTES)
+        .expect("inspect reads the directory")
+        .verdict();
+    assert!(
+        matches!(&verdict, inspect::Verdict::TornTail { offset, discarded_bytes, .. }
+            if *offset == valid_len && *discarded_bytes == torn.len() as u64 - valid_len),
+        "the tail from byte {valid_len} to {} is torn, got {verdict:?}",
+        torn.len()
+    );
+
+    let fs = sim_fs(14);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    for i in 1..=4 {
+        wal.append(&payload(i, 20)).expect("append and sync");
+    }
+    drop(wal);
+    let frame_bytes = (HEADER_BYTES + 20) as u64;
+    assert!(fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 45, 0x01));
+    let verdict = inspect::inspect(&dir, wal::frame::DEFAULT_MAX_ENTRY_BYTES)
+        .expect("inspect reads the directory")
+        .verdict();
+    assert_eq!(
+        verdict,
+        inspect::Verdict::CorruptBeforeValidFrames {
+            segment: FIRST_SEGMENT.to_string(),
+            offset: frame_bytes,
+            reason: match &verdict {
+                inspect::Verdict::CorruptBeforeValidFrames { reason, .. } => reason.clone(),
+                other => panic!("a bad second frame before two valid ones, got {other:?}"),
+            },
+            valid_offset: 2 * frame_bytes,
+            entries_at_risk: vec![3, 4],
+            discarded_bytes: 3 * frame_bytes,
+        },
+        "the second of four frames is bad: a discard would cut three frames' bytes"
+    );
+}
+
 /// A log whose last frame is torn, on a disk that loses every unsynced change in a
 /// crash. Recovery cuts the tail, and the cut is durable: the segment on disk ends at the
 /// last valid frame, and a power cut right after recovery finds nothing left to cut.

@@ -189,6 +189,90 @@ fn step6_the_background_cleaner_runs_maintain_until_stopped() {
     assert_eq!(wal.segments().len(), 1);
 }
 
+/// Wait, at most two seconds of real time, until `done` holds (the cleaner is a real
+/// thread on real time).
+fn wait_until(done: impl Fn() -> bool) {
+    for _ in 0..2_000 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A run that fails is counted and remembered, and the task goes on. The power is gone,
+/// so the first run cannot remove an expired segment; the log then refuses every call,
+/// as after any failed write, so each later run fails too.
+#[test]
+fn step6_the_background_cleaner_counts_and_remembers_failed_runs_and_keeps_running() {
+    let fs = sim_fs(4);
+    let clock = ManualClock::new(START_MS);
+    let mut wal = open_with_clock(
+        fs.dir("node/wal"),
+        Config {
+            max_age_ms: Some(1_000),
+            ..config(50)
+        },
+        clock.clone(),
+    );
+    for i in 1..=7u64 {
+        wal.append(format!("e{i}").as_bytes()).expect("append");
+    }
+    clock.advance_ms(5_000);
+    fs.cut_power_after(0);
+    let wal = Arc::new(Mutex::new(wal));
+    let cleaner = BackgroundCleaner::start(Arc::clone(&wal), Duration::from_millis(1));
+    let stats = cleaner.stats();
+    wait_until(|| stats.errors() >= 3 && stats.runs() >= 3);
+    assert!(
+        stats.errors() >= 3,
+        "the failed run and the ones after it are counted, got {}",
+        stats.errors()
+    );
+    assert!(
+        stats.runs() >= 3,
+        "a failed run is a run, and the task kept running: {} runs",
+        stats.runs()
+    );
+    assert_eq!(
+        stats.segments_removed(),
+        0,
+        "the failed run reports no removal"
+    );
+    let last = stats.last_error().expect("the last failure is remembered");
+    assert!(
+        last.contains("removing a cleaned segment"),
+        "the last failure names the failed step, got {last:?}"
+    );
+    cleaner.stop();
+}
+
+/// Stopping the cleaner ends its thread, which drops its handle on the log: the caller
+/// holds the only one again and can take the log back and close it. Dropping the cleaner
+/// without `stop` does the same.
+#[test]
+fn step6_a_stopped_or_dropped_cleaner_lets_go_of_the_log() {
+    for how in ["stop", "drop"] {
+        let wal = Arc::new(Mutex::new(open(sim_dir(4), config(50))));
+        let cleaner = BackgroundCleaner::start(Arc::clone(&wal), Duration::from_millis(1));
+        if how == "stop" {
+            cleaner.stop();
+        } else {
+            drop(cleaner);
+        }
+        assert_eq!(
+            Arc::strong_count(&wal),
+            1,
+            "after {how}, the cleaner's thread has ended and dropped its handle"
+        );
+        let wal = Arc::try_unwrap(wal).expect("the only handle");
+        wal.into_inner()
+            .expect("the lock was never poisoned")
+            .close()
+            .expect("the log closes");
+    }
+}
+
 fn snapshot(index: u64) -> Snapshot {
     Snapshot {
         last_index: index,

@@ -99,6 +99,78 @@ fn bad_command_bytes_are_errors_not_panics() {
     assert_eq!(too_long.encode(), Err(CommandError::StringTooLong(70_000)));
 }
 
+/// A command no client sent (`Command::set`) carries the client id −1, as the workshop's
+/// encoding writes it: eight bytes of 0xFF.
+#[test]
+fn a_command_from_no_client_encodes_its_client_as_minus_one() {
+    let bytes = Command::set("k", "v").encode().expect("encode");
+    assert_eq!(bytes[..8], [0xFF; 8], "client id −1, big-endian");
+    assert_eq!(wal::command::NO_CLIENT, -1);
+}
+
+/// Bytes after a whole command are refused, and the error counts them: after the outer
+/// command, and after a command inside a composite (whose length says where it ends).
+#[test]
+fn bytes_after_a_command_are_refused_and_counted() {
+    let mut bytes = Command::set("k", "v").encode().expect("encode");
+    bytes.extend_from_slice(&[1, 2, 3]);
+    assert_eq!(
+        Command::decode(&bytes),
+        Err(CommandError::TrailingBytes(3)),
+        "three bytes after the command"
+    );
+    let inner = Command::set("k", "v").encode().expect("encode");
+    let mut composite = Command {
+        client_id: 1,
+        request_number: 2,
+        kind: CommandKind::Composite(vec![]),
+    }
+    .encode()
+    .expect("encode");
+    composite[16..20].copy_from_slice(&1i32.to_be_bytes());
+    composite.extend_from_slice(&(inner.len() as i32 + 2).to_be_bytes());
+    composite.extend_from_slice(&inner);
+    composite.extend_from_slice(&[9, 9]);
+    assert_eq!(
+        Command::decode(&composite),
+        Err(CommandError::TrailingBytes(2)),
+        "the inner command's length covers two bytes more than the command"
+    );
+}
+
+/// A composite of a composite of … of a `SetValue`: with the outer command at depth 0,
+/// a command at depth 16 (`MAX_NESTING`) decodes, and one at depth 17 is refused, so bad
+/// input cannot run the decoder's recursion as deep as it likes.
+#[test]
+fn composites_nest_sixteen_deep_and_no_deeper() {
+    let nested = |depth: usize| {
+        let mut command = Command::set("k", "v");
+        for _ in 0..depth {
+            command = Command {
+                client_id: 1,
+                request_number: 1,
+                kind: CommandKind::Composite(vec![command]),
+            };
+        }
+        command
+    };
+    let deepest = nested(wal::command::MAX_NESTING);
+    let bytes = deepest.encode().expect("encode");
+    assert_eq!(
+        Command::decode(&bytes),
+        Ok(deepest),
+        "a SetValue inside 16 composites is at depth 16"
+    );
+    let too_deep = nested(wal::command::MAX_NESTING + 1)
+        .encode()
+        .expect("encode");
+    assert_eq!(
+        Command::decode(&too_deep),
+        Err(CommandError::TooDeep),
+        "a SetValue inside 17 composites is at depth 17"
+    );
+}
+
 fn command_strategy() -> impl Strategy<Value = Command> {
     let leaf = (
         any::<i64>(),
@@ -188,6 +260,64 @@ fn step7_a_store_recovers_from_its_snapshot_plus_the_entries_after_it() {
     );
 }
 
+/// Cleaning may remove the segment that holds the snapshot's last entry: the log then
+/// starts right after it. Recovery replays from the entry after the snapshot, so it never
+/// asks for the entry the snapshot already holds. Here the snapshot covers the whole first
+/// segment, which is gone.
+#[test]
+fn step7_a_store_recovers_when_cleaning_removed_the_segment_of_the_snapshots_last_entry() {
+    use common::fileio::Dir;
+    use wal::Wal;
+    use wal::snapshot::{Snapshot, SnapshotStore};
+
+    let root = sim_fs(5).dir("node");
+    let clock = Arc::new(ManualClock::new(1));
+    let mut wal = Wal::open_with_clock(
+        root.subdir("wal").expect("the log's directory"),
+        config(80),
+        clock.clone(),
+    )
+    .expect("open the log");
+    let mut state = std::collections::BTreeMap::new();
+    let mut states = vec![state.clone()];
+    for i in 1..=6 {
+        let (key, value) = (format!("k{}", i % 3), format!("v{i}"));
+        wal.append(&Command::set(&key, &value).encode().expect("encode"))
+            .expect("append");
+        state.insert(key, value);
+        states.push(state.clone());
+    }
+    let covered = wal.segments()[0].last_index;
+    assert!(
+        covered < 6,
+        "the entries fill more than one segment of 80 bytes"
+    );
+    let snapshots = SnapshotStore::new(root.subdir("snapshots").expect("the snapshots"));
+    snapshots
+        .save(&Snapshot {
+            last_index: covered,
+            last_generation: 0,
+            payload: postcard::to_allocvec(&states[covered as usize]).expect("encode"),
+        })
+        .expect("save the snapshot");
+    wal.note_snapshot(covered);
+    wal.maintain().expect("clean");
+    assert_eq!(
+        wal.log_start_index(),
+        covered + 1,
+        "the segment ending at the snapshot's last entry is gone"
+    );
+    drop(wal);
+
+    let store = DurableKvStore::open_with(root, config(80), clock).expect("recovery");
+    assert_eq!(
+        store.values(),
+        &states[6],
+        "the snapshot, then every entry after it"
+    );
+    assert_eq!(store.applied_index(), 6, "every entry is applied");
+}
+
 /// Bug 1: after a restart the next entry overwrote the start of the last segment, and the
 /// third open of a key-value store failed.
 #[test]
@@ -255,4 +385,18 @@ fn step7_bug_12_txn_set_value_decodes_as_its_own_type() {
         Command::decode(&kind).expect("decode").kind,
         CommandKind::TxnSetValue { .. }
     ));
+}
+
+/// A store whose log failed does not close as if all were well.
+#[test]
+fn step7_closing_a_store_whose_log_failed_reports_the_failure() {
+    let fs = sim_fs(24);
+    let mut store = DurableKvStore::open(fs.dir("node")).expect("open");
+    store.put("k", "v").expect("put");
+    fs.cut_power_after(0);
+    store.put("k", "w").expect_err("the power is gone");
+    assert!(
+        store.close().is_err(),
+        "close must report the failed log, not success"
+    );
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use support::{local_dir, open, sim_fs, sim_fs_losing_unsynced};
 use wal::Config;
-use wal::group_commit::{CommitError, GroupCommit, GroupCommitConfig};
+use wal::group_commit::{BatchStats, CommitError, GroupCommit, GroupCommitConfig};
 
 fn writers_append(
     group: &GroupCommit<impl common::fileio::Dir>,
@@ -113,6 +113,38 @@ fn step8_an_idle_tail_is_flushed_by_the_timer() {
         "a lone entry is flushed when the linger timer fires"
     );
     assert_eq!(group.stats().batches, 1);
+}
+
+/// With a linger, the sync thread waits for a batch to fill: an entry that arrives alone
+/// waits for company, and the batch goes the moment it is full, long before the linger's
+/// hour is up. Four entries, batches of at most four: one fdatasync.
+#[test]
+fn step8_with_a_linger_a_lone_entry_waits_for_the_batch_to_fill_and_a_full_batch_goes_at_once() {
+    let group = GroupCommit::start(
+        open(sim_fs_losing_unsynced(11).dir("wal"), Config::default()),
+        GroupCommitConfig {
+            max_batch_entries: 4,
+            max_wait: Duration::from_secs(3_600),
+        },
+    );
+    let first = group.append(b"first".to_vec());
+    // Real thread, real time: give the sync thread the time to take the entry up.
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        first.try_result(),
+        None,
+        "a lone entry waits for the batch to fill"
+    );
+    let rest: Vec<_> = (2..=4u8).map(|i| group.append(vec![i])).collect();
+    assert_eq!(first.wait(), Ok(1), "the full batch went at once");
+    for (k, completion) in rest.into_iter().enumerate() {
+        assert_eq!(completion.wait(), Ok(k as u64 + 2));
+    }
+    assert_eq!(
+        group.stats().sizes,
+        std::collections::BTreeMap::from([(4, 1)]),
+        "one fdatasync for the four entries"
+    );
 }
 
 #[test]
@@ -275,4 +307,41 @@ fn step8_a_panicking_sync_thread_fails_every_waiting_writer_instead_of_hanging()
         ),
         "an entry queued after the sync thread died must fail at once, not wait forever; got {outcome:?} after 5 s"
     );
+}
+
+/// Dropping a group commit without `close` stops its sync thread too, and the log the
+/// thread held goes with it. The flag of a `PanickingDir` (never armed here) is shared by
+/// the log's directory and every file it opened, so its count says whether the log still
+/// lives.
+#[test]
+fn step8_dropping_the_group_commit_stops_its_sync_thread_and_releases_the_log() {
+    let armed = Arc::new(AtomicBool::new(false));
+    let dir = PanickingDir {
+        inner: sim_fs(10).dir("wal"),
+        armed: Arc::clone(&armed),
+    };
+    let group = GroupCommit::start(open(dir, Config::default()), GroupCommitConfig::default());
+    assert_eq!(group.append(b"x".to_vec()).wait(), Ok(1));
+    assert!(
+        Arc::strong_count(&armed) > 1,
+        "while the group commit runs, its log holds the directory and its files"
+    );
+    drop(group);
+    assert_eq!(
+        Arc::strong_count(&armed),
+        1,
+        "dropped, the group commit has stopped its thread and the log is gone"
+    );
+}
+
+/// The mean batch is the entries made durable per fdatasync, and zero before any.
+#[test]
+fn step8_the_mean_batch_is_entries_per_fdatasync_and_zero_before_any() {
+    assert_eq!(BatchStats::default().mean_batch(), 0.0, "no fdatasync yet");
+    let stats = BatchStats {
+        batches: 4,
+        entries: 10,
+        ..BatchStats::default()
+    };
+    assert_eq!(stats.mean_batch(), 2.5, "10 entries in 4 fdatasyncs");
 }

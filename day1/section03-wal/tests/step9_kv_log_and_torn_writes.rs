@@ -198,6 +198,11 @@ fn step9_logs_on_simulated_storage_keep_exactly_what_was_synced_across_a_crash()
     );
     assert_eq!(store.last_index("shard2").expect("last"), 1);
     assert_eq!(store.read("shard1", 5).expect("read"), Some(vec![4]));
+    assert_eq!(
+        store.read_from("shard1", 4).expect("read"),
+        vec![(4, vec![3]), (5, vec![4])],
+        "the entries of shard1 from index 4 on, in order, and none of shard2's"
+    );
 }
 
 /// A failed write of the simulated storage is reported, not swallowed.
