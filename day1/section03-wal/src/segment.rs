@@ -204,11 +204,6 @@ pub fn data_indices_from(bytes: &[u8], offset: u64, max_entry_bytes: u32) -> Vec
     indices
 }
 
-/// Bytes a frame of `data_len` bytes occupies.
-pub fn frame_bytes(data_len: usize) -> u64 {
-    (HEADER_BYTES + data_len) as u64
-}
-
 /// One frame as `dump` shows it: header fields and whether the checksum matched.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DumpedFrame {

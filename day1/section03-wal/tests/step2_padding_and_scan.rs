@@ -221,3 +221,36 @@ fn step2_a_segment_name_is_digits_only() {
         );
     }
 }
+
+/// `dump` walks every frame whose length is plausible, reading past a bad checksum: a
+/// clean segment is listed to its end with no stop, and a last frame cut short stops the
+/// walk at its offset, as a torn tail.
+#[test]
+fn step2_dump_lists_every_frame_and_stops_only_at_a_frame_cut_short() {
+    let (bytes, _) = segment_bytes(0);
+    let (frames, stop) = segment::dump(&bytes, 1024);
+    assert_eq!(frames.len(), 4, "three data frames and a padding frame");
+    assert!(frames.iter().all(|f| f.crc_ok), "every checksum matches");
+    assert_eq!(stop, None, "a clean segment is read to its end");
+
+    let mut damaged = bytes.clone();
+    damaged[frames[1].offset as usize + HEADER_BYTES] ^= 0x01;
+    let (frames_past_damage, stop) = segment::dump(&damaged, 1024);
+    assert_eq!(
+        frames_past_damage
+            .iter()
+            .map(|f| f.crc_ok)
+            .collect::<Vec<_>>(),
+        vec![true, false, true, true],
+        "the walk goes on past a bad checksum"
+    );
+    assert_eq!(stop, None);
+
+    let last = frames[3].offset as usize;
+    let (shown, stop) = segment::dump(&bytes[..last + HEADER_BYTES + 1], 1024);
+    assert_eq!(shown.len(), 3, "the frames before the cut");
+    assert!(
+        matches!(&stop, Some((offset, reason)) if *offset == last as u64 && reason.contains("cut short")),
+        "the walk stops at the frame cut short: {stop:?}"
+    );
+}

@@ -309,6 +309,60 @@ fn a_flipped_byte_anywhere_in_a_snapshot_is_detected() {
     }
 }
 
+/// A snapshot file is at least its 32 fixed bytes and its 4-byte checksum: every shorter
+/// file is refused as too short (not read past its end), and a snapshot of an empty state
+/// is exactly that long and loads.
+#[test]
+fn a_snapshot_shorter_than_its_fixed_fields_is_refused_and_an_empty_one_loads() {
+    let empty = Snapshot {
+        last_index: 3,
+        last_generation: 1,
+        payload: Vec::new(),
+    };
+    let bytes = empty.encode();
+    assert_eq!(bytes.len(), 36, "32 fixed bytes and a checksum");
+    assert_eq!(
+        Snapshot::decode(&bytes),
+        Ok(empty),
+        "an empty payload loads"
+    );
+    for len in 0..bytes.len() {
+        let error = Snapshot::decode(&bytes[..len]).expect_err("cut short");
+        assert!(error.contains("too short"), "{len} bytes: {error}");
+    }
+}
+
+/// A snapshot file's name and contents must agree on its index: one named for index 30
+/// that holds index 40 is rejected, and the newest snapshot that agrees is used. Names
+/// are digits only.
+#[test]
+fn step6_a_snapshot_whose_index_differs_from_its_name_is_rejected() {
+    let fs = sim_fs(3);
+    let dir = fs.dir("snap");
+    let store = SnapshotStore::new(dir.clone());
+    store.save(&snapshot(10)).expect("save");
+    let mut file = dir.create(&snapshot_name(30)).expect("create");
+    file.write_at(0, &snapshot(40).encode()).expect("write");
+    file.sync().expect("sync");
+    let mut stray = dir.create("snapshot_+50.snap").expect("create");
+    stray.write_at(0, &snapshot(50).encode()).expect("write");
+    stray.sync().expect("sync");
+    let (loaded, rejected) = store.load_newest().expect("load");
+    assert_eq!(
+        loaded,
+        Some(snapshot(10)),
+        "the newest that agrees with its name"
+    );
+    assert_eq!(
+        rejected,
+        vec![format!(
+            "{}: index does not match its name",
+            snapshot_name(30)
+        )],
+        "the one named 30 holds 40; `snapshot_+50.snap` is not a snapshot's name"
+    );
+}
+
 #[test]
 fn step6_a_corrupt_newest_snapshot_falls_back_to_an_older_valid_one() {
     let fs = sim_fs(2);

@@ -327,6 +327,16 @@ fn in_place_validation_reports_bad_input_without_panicking() {
     );
 }
 
+/// The original's record is 32 bytes of header and trailer around its payload: a record
+/// with an empty payload is exactly 32 bytes, and valid.
+#[test]
+fn an_in_place_record_with_an_empty_payload_is_32_bytes_and_valid() {
+    let empty = AcceptorState::demo(1, 2, 0, 0);
+    let bytes = in_place::encode(&empty);
+    assert_eq!(bytes.len(), 32);
+    assert_eq!(in_place::validate(&bytes), Ok(empty));
+}
+
 #[test]
 fn step9_the_torn_demo_prints_both_schemes() {
     let out = wal_cli(&["torn-demo", "--trials", "20", "--seed", "3"]);
@@ -336,4 +346,118 @@ fn step9_the_torn_demo_prints_both_schemes() {
         text.contains("overwrite in place") && text.contains("two slots"),
         "{text}"
     );
+}
+
+/// The original's record carries the payload's checksum twice, before and after it:
+/// a mismatch in either copy is refused.
+#[test]
+fn an_in_place_record_whose_trailing_checksum_is_damaged_is_refused() {
+    let state = AcceptorState::demo(1, 2, 16, 0);
+    let mut bytes = in_place::encode(&state);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    assert!(
+        in_place::validate(&bytes)
+            .unwrap_err()
+            .contains("crc mismatch"),
+        "the trailer's checksum no longer matches the payload"
+    );
+}
+
+/// A two-slot store over a fresh file, with slots of `slot_bytes`.
+fn two_slots(
+    seed: u64,
+    slot_bytes: u64,
+) -> (
+    common::fileio::SimDir,
+    TwoSlotStore<<common::fileio::SimDir as Dir>::File>,
+) {
+    let fs = SimFs::with_seed(seed);
+    let dir = fs.root();
+    let file = dir.create("slots").expect("create");
+    dir.sync().expect("dir sync");
+    (
+        dir.clone(),
+        TwoSlotStore::open(file, slot_bytes).expect("open"),
+    )
+}
+
+/// Saves alternate between the two slots, each numbered one more than the last; a load
+/// takes the record with the highest number, whichever slot holds it, and a reopened store
+/// numbers on from there.
+#[test]
+fn step9_saves_alternate_slots_and_a_load_takes_the_highest_sequence_number() {
+    let (dir, mut store) = two_slots(1, 256);
+    let states: Vec<AcceptorState> = (1..=3)
+        .map(|i| AcceptorState::demo(i, i, 16, i as u8))
+        .collect();
+    store.save(&states[0]).expect("save");
+    assert_eq!(
+        store.load().expect("load"),
+        Some((1, states[0].clone())),
+        "record 1, in slot 1"
+    );
+    store.save(&states[1]).expect("save");
+    assert_eq!(
+        store.load().expect("load"),
+        Some((2, states[1].clone())),
+        "record 2, in slot 0, is newer than slot 1's"
+    );
+    drop(store);
+    let mut store = TwoSlotStore::open(dir.open("slots").expect("open"), 256).expect("reopen");
+    store.save(&states[2]).expect("save");
+    assert_eq!(
+        store.load().expect("load"),
+        Some((3, states[2].clone())),
+        "the reopened store numbers on from 2 and overwrites slot 1, the older one"
+    );
+}
+
+/// A record may fill its slot exactly; one byte more does not fit. An empty payload
+/// makes the smallest record, 40 bytes, and it loads.
+#[test]
+fn step9_a_record_may_fill_its_slot_exactly_and_an_empty_one_loads() {
+    let empty = AcceptorState::demo(1, 1, 0, 0);
+    let (_dir, mut store) = two_slots(2, 40);
+    store
+        .save(&empty)
+        .expect("36 header bytes and a 4-byte checksum fill a 40-byte slot");
+    assert_eq!(store.load().expect("load"), Some((1, empty)));
+    let one_byte = AcceptorState::demo(1, 1, 1, 0);
+    let error = store
+        .save(&one_byte)
+        .expect_err("41 bytes do not fit a 40-byte slot");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+/// A slot file cut short at any length loads the record that is still whole, or nothing,
+/// and never reads past what is there.
+#[test]
+fn step9_a_slot_file_cut_short_anywhere_loads_what_is_whole() {
+    let state = AcceptorState::demo(7, 7, 20, 3);
+    let (dir, mut store) = two_slots(3, 64);
+    store.save(&state).expect("save");
+    drop(store);
+    let whole = {
+        let file = dir.open("slots").expect("open");
+        let mut bytes = vec![0u8; 128];
+        let n = common::fileio::FileIo::read_at(&file, 0, &mut bytes).expect("read");
+        bytes.truncate(n);
+        bytes
+    };
+    for len in 0..whole.len() {
+        let mut file = dir.create(&format!("cut{len}")).expect("create");
+        common::fileio::FileIo::write_at(&mut file, 0, &whole[..len]).expect("write");
+        let loaded = TwoSlotStore::open(file, 64)
+            .expect("open")
+            .load()
+            .expect("load");
+        let complete = len >= 64 + 60;
+        assert_eq!(
+            loaded,
+            complete.then(|| (1, state.clone())),
+            "cut at {len} of {} bytes",
+            whole.len()
+        );
+    }
 }
