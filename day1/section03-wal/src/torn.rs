@@ -463,3 +463,24 @@ pub fn svg(report: &DemoReport) -> Option<String> {
     ));
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A load that returns a state which is neither A nor B read garbage as valid: the
+    /// demo counts it as undetected (no power cut of the demo produces one, since both
+    /// schemes' checksums catch every torn mix, so only this claim sees the arm).
+    #[test]
+    fn a_state_that_is_neither_a_nor_b_is_counted_as_undetected() {
+        let (old, new) = (
+            AcceptorState::demo(1, 1, 8, 0),
+            AcceptorState::demo(2, 2, 8, 1),
+        );
+        let garbage = AcceptorState::demo(3, 3, 8, 2);
+        assert_eq!(classify(Some(&old), &old, &new), Outcome::Old);
+        assert_eq!(classify(Some(&new), &old, &new), Outcome::New);
+        assert_eq!(classify(Some(&garbage), &old, &new), Outcome::Undetected);
+        assert_eq!(classify(None, &old, &new), Outcome::DetectedLoss);
+    }
+}

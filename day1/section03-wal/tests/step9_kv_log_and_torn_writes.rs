@@ -273,6 +273,42 @@ fn step9_the_picture_draws_every_sector_of_both_torn_examples() {
     assert!(picture.contains("neither A nor B") && picture.contains("the load returns A"));
 }
 
+/// The example of a torn two-slot save is one cut part-way: some sectors of B written and
+/// some not, never a save the power cut before its first sector or after its last. Over
+/// many seeds and trials, the first trial's cut falls anywhere, those included.
+#[test]
+fn step9_the_torn_two_slot_example_is_always_a_save_cut_part_way() {
+    let mut examples = 0;
+    for seed in 0..40 {
+        let report = run_demo(3, seed).expect("demo");
+        if let Some([written, _]) = report.example_slots {
+            examples += 1;
+            assert!(
+                written.contains('N') && written.contains('.'),
+                "seed {seed}: the example save wrote some of B and not all of it: {written}"
+            );
+        }
+    }
+    assert!(examples > 0, "some seed tears a save part-way");
+}
+
+/// The picture in the README is what the lesson's code draws for its 200 power cuts with
+/// seed 1, to the pixel: the counts in its caption, the sector maps of both torn examples,
+/// and every box, letter and colour where the layout puts it. (`cargo xtask figures
+/// --check` checks the same in CI; this claim lets the tests see it too.)
+#[test]
+fn step9_the_readme_picture_is_what_the_demo_draws_for_200_cuts_with_seed_1() {
+    let report = run_demo(200, 1).expect("demo");
+    let picture = svg(&report).expect("both schemes tore a record");
+    let checked_in = include_str!("../docs/torn-write.svg");
+    assert!(
+        picture == checked_in,
+        "docs/torn-write.svg differs from what the code draws; \
+         redraw it with `cargo run -p wal --example torn_write -- --svg day1/section03-wal/docs/torn-write.svg` \
+         if the change is meant"
+    );
+}
+
 #[test]
 fn the_original_format_does_not_protect_its_ballots() {
     let state = AcceptorState::demo(101, 202, 64, 0);
