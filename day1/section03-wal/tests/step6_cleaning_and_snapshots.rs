@@ -149,11 +149,14 @@ fn step6_cleaned_segments_stay_gone_after_a_reopen_and_reads_start_at_the_new_fi
     assert_eq!(indices, vec![7, 8, 9]);
 }
 
-#[test]
-fn step6_the_background_cleaner_runs_maintain_until_stopped() {
+/// A log in `dir` of seven entries in four segments of 50 bytes, whose three saved
+/// segments have expired (1 s of age allowed, 5 s gone by), shared as a cleaner needs it.
+fn log_with_three_expired_segments(
+    dir: common::fileio::SimDir,
+) -> Arc<Mutex<wal::Wal<common::fileio::SimDir>>> {
     let clock = ManualClock::new(START_MS);
     let mut wal = open_with_clock(
-        sim_dir(4),
+        dir,
         Config {
             max_age_ms: Some(1_000),
             ..config(50)
@@ -164,15 +167,14 @@ fn step6_the_background_cleaner_runs_maintain_until_stopped() {
         wal.append(format!("e{i}").as_bytes()).expect("append");
     }
     clock.advance_ms(5_000);
-    let wal = Arc::new(Mutex::new(wal));
+    Arc::new(Mutex::new(wal))
+}
+
+#[test]
+fn step6_the_background_cleaner_runs_maintain_until_stopped() {
+    let wal = log_with_three_expired_segments(sim_dir(4));
     let cleaner = BackgroundCleaner::start(Arc::clone(&wal), Duration::from_millis(1));
-    // Real thread, real time: wait (bounded) for the first runs.
-    for _ in 0..2_000 {
-        if cleaner.stats().segments_removed() >= 3 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until(|| cleaner.stats().segments_removed() >= 3);
     assert_eq!(
         cleaner.stats().segments_removed(),
         3,
@@ -206,21 +208,8 @@ fn wait_until(done: impl Fn() -> bool) {
 #[test]
 fn step6_the_background_cleaner_counts_and_remembers_failed_runs_and_keeps_running() {
     let fs = sim_fs(4);
-    let clock = ManualClock::new(START_MS);
-    let mut wal = open_with_clock(
-        fs.dir("node/wal"),
-        Config {
-            max_age_ms: Some(1_000),
-            ..config(50)
-        },
-        clock.clone(),
-    );
-    for i in 1..=7u64 {
-        wal.append(format!("e{i}").as_bytes()).expect("append");
-    }
-    clock.advance_ms(5_000);
+    let wal = log_with_three_expired_segments(fs.dir("node/wal"));
     fs.cut_power_after(0);
-    let wal = Arc::new(Mutex::new(wal));
     let cleaner = BackgroundCleaner::start(Arc::clone(&wal), Duration::from_millis(1));
     let stats = cleaner.stats();
     wait_until(|| stats.errors() >= 3 && stats.runs() >= 3);
