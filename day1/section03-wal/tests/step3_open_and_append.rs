@@ -300,15 +300,7 @@ fn step3_a_bit_flipped_on_read_is_an_error_never_data() {
 
 #[test]
 fn step3_discarding_a_corrupt_tail_is_an_explicit_operator_step_that_names_what_it_loses() {
-    let fs = sim_fs(14);
-    let dir = fs.dir("wal");
-    let mut wal = open(dir.clone(), Config::default());
-    for i in 1..=4 {
-        wal.append(&payload(i, 20)).expect("append and sync");
-    }
-    drop(wal);
-    let frame_bytes = (HEADER_BYTES + 20) as u64;
-    assert!(fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 45, 0x01));
+    let (_fs, dir, frame_bytes) = support::log_with_a_bad_second_of_four_frames(14);
 
     let cut = inspect::discard_corrupt_tail(&dir, frame::DEFAULT_MAX_ENTRY_BYTES)
         .expect("the repair runs")

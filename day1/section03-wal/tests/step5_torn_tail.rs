@@ -531,32 +531,20 @@ fn step5_inspect_says_what_recovery_would_cut_and_how_many_bytes() {
         torn.len()
     );
 
-    let fs = sim_fs(14);
-    let dir = fs.dir("wal");
-    let mut wal = open(dir.clone(), Config::default());
-    for i in 1..=4 {
-        wal.append(&payload(i, 20)).expect("append and sync");
-    }
-    drop(wal);
-    let frame_bytes = (HEADER_BYTES + 20) as u64;
-    assert!(fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 45, 0x01));
+    let (_fs, dir, frame_bytes) = support::log_with_a_bad_second_of_four_frames(14);
     let verdict = inspect::inspect(&dir, wal::frame::DEFAULT_MAX_ENTRY_BYTES)
         .expect("inspect reads the directory")
         .verdict();
-    assert_eq!(
-        verdict,
-        inspect::Verdict::CorruptBeforeValidFrames {
-            segment: FIRST_SEGMENT.to_string(),
-            offset: frame_bytes,
-            reason: match &verdict {
-                inspect::Verdict::CorruptBeforeValidFrames { reason, .. } => reason.clone(),
-                other => panic!("a bad second frame before two valid ones, got {other:?}"),
-            },
-            valid_offset: 2 * frame_bytes,
-            entries_at_risk: vec![3, 4],
-            discarded_bytes: 3 * frame_bytes,
-        },
-        "the second of four frames is bad: a discard would cut three frames' bytes"
+    assert!(
+        matches!(&verdict, inspect::Verdict::CorruptBeforeValidFrames {
+                segment, offset, valid_offset, entries_at_risk, discarded_bytes, ..
+            } if segment == FIRST_SEGMENT
+                && *offset == frame_bytes
+                && *valid_offset == 2 * frame_bytes
+                && *entries_at_risk == [3, 4]
+                && *discarded_bytes == 3 * frame_bytes),
+        "the second of four frames is bad, the third is the next valid one, and a discard \
+         would cut three frames' bytes and entries 3 and 4; got {verdict:?}"
     );
 }
 

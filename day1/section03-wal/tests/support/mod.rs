@@ -93,6 +93,25 @@ pub fn proptest_config(cases: u32) -> ProptestConfig {
     }
 }
 
+/// A log of four synced entries of 20 bytes (60-byte frames) whose second frame has a
+/// damaged data byte: a bad frame with two valid ones after it. Returns the disk, the log's
+/// directory and the size of one frame.
+pub fn log_with_a_bad_second_of_four_frames(seed: u64) -> (SimFs, SimDir, u64) {
+    let fs = sim_fs(seed);
+    let dir = fs.dir("wal");
+    let mut wal = open(dir.clone(), Config::default());
+    for i in 1..=4 {
+        wal.append(&payload(i, 20)).expect("append and sync");
+    }
+    drop(wal);
+    let frame_bytes = (wal::frame::HEADER_BYTES + 20) as u64;
+    assert!(
+        fs.corrupt_byte(&dir.path_of(FIRST_SEGMENT), frame_bytes + 45, 0x01),
+        "the segment holds the second frame's data byte"
+    );
+    (fs, dir, frame_bytes)
+}
+
 /// The bytes of a one-segment log of five entries of different sizes, and the entries.
 pub fn small_log() -> (Vec<u8>, Vec<Vec<u8>>) {
     let fs = sim_fs(100);
