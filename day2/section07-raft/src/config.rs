@@ -170,14 +170,6 @@ impl Config {
         }
     }
 
-    /// The same, with client writes sent one at a time (the benchmark's baseline).
-    pub fn unbatched() -> Self {
-        Config {
-            batch_client_writes: false,
-            ..Config::default()
-        }
-    }
-
     /// The default configuration with log compaction: a snapshot once `every` applied
     /// entries are in the log, sent to lagging followers in chunks of `chunk_bytes`.
     pub fn with_snapshots(every: u64, chunk_bytes: usize) -> Self {

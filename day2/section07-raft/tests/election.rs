@@ -334,3 +334,306 @@ fn step1_check_quorum_isolated_leader_steps_down() {
         "it stepped down by check-quorum"
     );
 }
+
+/// Without check-quorum (the paper's Figure 2 alone), a leader cut off from every
+/// follower goes on believing it leads: nothing tells it otherwise until it hears a
+/// higher term. The behaviour check-quorum exists to end.
+#[test]
+fn step1_without_check_quorum_an_isolated_leader_keeps_believing_it_leads() {
+    let mut cluster = cluster_with(9, &THREE, Config::without_pre_vote_and_check_quorum());
+    let leader = until_leader(&mut cluster, 100);
+    let term = server(&cluster, &leader).term();
+    cluster.isolate(&leader);
+    cluster.tick_n(120);
+    let s = server(&cluster, &leader);
+    assert!(
+        s.is_leader() && s.term() == term,
+        "four election timeouts alone, it still leads term {term} (role {:?}, term {})",
+        s.role(),
+        s.term()
+    );
+    assert_eq!(
+        s.stats().check_quorum_step_downs,
+        0,
+        "no check-quorum step-down"
+    );
+}
+
+/// The requests a solo node sent: `(to, term, pre_vote, transfer)`.
+fn vote_requests(sent: &[common::Envelope<Msg>]) -> Vec<(String, u64, bool, bool)> {
+    sent.iter()
+        .filter_map(|e| match e.body {
+            Msg::RequestVote {
+                term,
+                pre_vote,
+                transfer,
+                ..
+            } => Some((e.to.to_string(), term, pre_vote, transfer)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn requests_to(peers: &[&str], term: u64, pre_vote: bool) -> Vec<(String, u64, bool, bool)> {
+    peers
+        .iter()
+        .map(|p| (p.to_string(), term, pre_vote, false))
+        .collect()
+}
+
+/// A node whose timer fires asks every other voter at once for a pre-vote of the next
+/// term, its own term unchanged; every heartbeat interval after that it asks again the
+/// voters that have not said yes (one lost request must not cost a whole timeout).
+#[test]
+fn step1_a_node_asks_every_voter_for_a_pre_vote_of_the_next_term_then_again_those_that_have_not_granted()
+ {
+    let config = Config {
+        election_timeout_ticks: (20, 20),
+        ..Config::default()
+    };
+    let mut node = Solo::new(ATHENS, FIVE, Server::new(&ProcessId::new(ATHENS), config));
+    node.tick_n(20);
+    assert_eq!(node.process().role(), Role::PreCandidate, "its timer fired");
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        requests_to(&[BYZANTIUM, CYRENE, DELPHI, EPHESUS], 1, true),
+        "a pre-vote for term 1 goes to every other voter at once"
+    );
+    assert_eq!(node.process().term(), 0, "asking changes no term");
+    node.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 1,
+            granted: true,
+            pre_vote: true,
+        },
+    );
+    node.tick_n(4);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        requests_to(&[CYRENE, DELPHI, EPHESUS], 1, true),
+        "a heartbeat interval later it asks again, for term 1, only those without a yes"
+    );
+}
+
+/// A candidate asks for votes only once its term and its vote for itself are durable
+/// (a candidate that crashed after winning, before its vote was on disk, could vote for
+/// another in the same term); then it asks every other voter, and every heartbeat
+/// interval again those that have not granted.
+#[test]
+fn step1_a_candidate_asks_for_votes_once_its_own_vote_is_durable_then_again_those_that_have_not_granted()
+ {
+    let mut node = Solo::new(ATHENS, FIVE, Server::new(&ProcessId::new(ATHENS), quiet()));
+    node.store_mut().set_delay(10, 10);
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(9);
+    assert_eq!(node.process().role(), Role::Candidate);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        vec![],
+        "no request while its vote for itself is not on disk, though two heartbeat intervals passed"
+    );
+    let mut sent = Vec::new();
+    for _ in 0..40 {
+        node.tick();
+        sent = vote_requests(&node.take_sent());
+        if !sent.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        sent,
+        requests_to(&[BYZANTIUM, CYRENE, DELPHI, EPHESUS], 1, false),
+        "once the vote is durable, a request for term 1 goes to every other voter"
+    );
+    assert_eq!(node.process().stats().elections, 1, "one election started");
+    node.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 1,
+            granted: true,
+            pre_vote: false,
+        },
+    );
+    node.tick_n(4);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        requests_to(&[CYRENE, DELPHI, EPHESUS], 1, false),
+        "a heartbeat interval later it asks again only those that have not granted"
+    );
+}
+
+/// A vote request says it comes from a leadership transfer only when the old leader's
+/// `TimeoutNow` started the election: that mark lets it past voters that still hear
+/// from their leader, so an ordinary election (or pre-vote) must never carry it.
+#[test]
+fn step1_only_an_election_started_by_timeout_now_is_marked_as_a_transfer() {
+    let config = Config {
+        election_timeout_ticks: (20, 20),
+        ..Config::default()
+    };
+    let mut node = Solo::new(ATHENS, THREE, Server::new(&ProcessId::new(ATHENS), config));
+    node.tick_n(20);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        requests_to(&[BYZANTIUM, CYRENE], 1, true),
+        "a pre-vote is not a transfer"
+    );
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(3);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        requests_to(&[BYZANTIUM, CYRENE], 1, false),
+        "an election its own timer started is not a transfer"
+    );
+    node.deliver(BYZANTIUM, Msg::TimeoutNow { term: 1 });
+    node.tick_n(3);
+    assert_eq!(
+        vote_requests(&node.take_sent()),
+        vec![
+            (BYZANTIUM.to_string(), 2, false, true),
+            (CYRENE.to_string(), 2, false, true)
+        ],
+        "the election TimeoutNow started is"
+    );
+}
+
+/// A follower of `BYZANTIUM` in term 1, whose timer (drawn from 20..=400 ticks) does not
+/// fire within the tests below.
+fn follower_of_byzantium() -> Solo<Server> {
+    let config = Config {
+        election_timeout_ticks: (20, 400),
+        ..Config::default()
+    };
+    let mut node = Solo::new(ATHENS, THREE, Server::new(&ProcessId::new(ATHENS), config));
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[], 0));
+    assert!(
+        node.process().election_timeout() > 30,
+        "the seed's timer must not fire in this test (drew {})",
+        node.process().election_timeout()
+    );
+    node.take_sent();
+    node
+}
+
+/// What a solo node answered `to`'s vote requests: `(term, granted, pre_vote)`.
+fn answers_to(sent: &[common::Envelope<Msg>], to: &str) -> Vec<(u64, bool, bool)> {
+    sent.iter()
+        .filter_map(|e| match e.body {
+            Msg::Vote {
+                term,
+                granted,
+                pre_vote,
+            } if e.to == to => Some((term, granted, pre_vote)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn request_of(candidate: &str, term: u64, pre_vote: bool, transfer: bool) -> Msg {
+    Msg::RequestVote {
+        term,
+        candidate: ProcessId::new(candidate),
+        last_log_index: 0,
+        last_log_term: 0,
+        pre_vote,
+        transfer,
+    }
+}
+
+/// Check-quorum's other half: a follower that heard from its leader less than the
+/// minimum election timeout ago refuses a pre-vote, even from an up-to-date candidate
+/// of a higher term; once the leader has been silent that long, it grants it.
+#[test]
+fn step1_a_follower_refuses_pre_votes_while_its_leader_is_fresh_and_grants_them_after_the_minimum_timeout()
+ {
+    let mut node = follower_of_byzantium();
+    node.tick_n(19);
+    node.deliver(CYRENE, request_of(CYRENE, 2, true, false));
+    assert_eq!(
+        answers_to(&node.take_sent(), CYRENE),
+        vec![(1, false, true)],
+        "19 ticks after its leader's heartbeat (the minimum timeout is 20) the follower refuses"
+    );
+    node.tick();
+    node.deliver(CYRENE, request_of(CYRENE, 2, true, false));
+    assert_eq!(
+        answers_to(&node.take_sent(), CYRENE),
+        vec![(2, true, true)],
+        "after 20 ticks of silence it grants"
+    );
+    assert_eq!(node.process().term(), 1, "a pre-vote changes no term");
+}
+
+/// With check-quorum, a follower whose leader is fresh ignores a real vote request of a
+/// higher term (no answer, no new term: a server that skipped pre-vote cannot depose a
+/// working leader), unless the request comes from a leadership transfer. A request of
+/// its own term is answered as Figure 2 says: it has not voted in term 1, so it grants.
+#[test]
+fn step1_a_follower_whose_leader_is_fresh_ignores_a_higher_term_vote_request_unless_it_is_a_transfer()
+ {
+    let mut node = follower_of_byzantium();
+    node.tick_n(3);
+    node.deliver(CYRENE, request_of(CYRENE, 2, false, false));
+    node.tick_n(3);
+    assert_eq!(
+        answers_to(&node.take_sent(), CYRENE),
+        vec![],
+        "a request of term 2 is ignored while the term-1 leader is fresh"
+    );
+    assert_eq!(node.process().term(), 1, "and the follower stays in term 1");
+    node.deliver(CYRENE, request_of(CYRENE, 1, false, false));
+    node.tick_n(3);
+    assert_eq!(
+        answers_to(&node.take_sent(), CYRENE),
+        vec![(1, true, false)],
+        "a request of its own term is answered (no vote cast in term 1 yet: granted)"
+    );
+    node.deliver(CYRENE, request_of(CYRENE, 2, false, true));
+    node.tick_n(3);
+    assert_eq!(
+        answers_to(&node.take_sent(), CYRENE),
+        vec![(2, true, false)],
+        "a transfer's request of term 2 gets through, and is granted"
+    );
+    assert_eq!(node.process().term(), 2);
+}
+
+/// A pre-vote answer counts only while the node is still asking: a pre-candidate that
+/// heard from a live leader went back to following it, and late "yes" answers to its
+/// pre-vote (a majority of them) must not start an election that would depose that
+/// leader.
+#[test]
+fn step1_late_pre_vote_grants_after_the_node_follows_a_leader_again_start_no_election() {
+    let config = Config {
+        election_timeout_ticks: (20, 20),
+        ..Config::default()
+    };
+    let mut node = Solo::new(ATHENS, FIVE, Server::new(&ProcessId::new(ATHENS), config));
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[], 0));
+    node.tick_n(20);
+    assert_eq!(node.process().role(), Role::PreCandidate, "its timer fired");
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[], 0));
+    assert_eq!(
+        node.process().role(),
+        Role::Follower,
+        "its leader's heartbeat makes it a follower again"
+    );
+    for voter in [CYRENE, DELPHI, EPHESUS] {
+        node.deliver(
+            voter,
+            Msg::Vote {
+                term: 2,
+                granted: true,
+                pre_vote: true,
+            },
+        );
+    }
+    node.tick_n(3);
+    let s = node.process();
+    assert_eq!(
+        (s.role(), s.term(), s.stats().elections),
+        (Role::Follower, 1, 0),
+        "three late grants of five are not counted: a follower in term 1, no election started"
+    );
+}

@@ -177,3 +177,34 @@ fn step4_concurrent_reads_share_one_round() {
         "three reads arriving in one tick share one heartbeat round"
     );
 }
+
+/// Without the no-op (bug R7's configuration), a new leader has no entry of its term
+/// to commit, so a read waits for the first client write of the term: only that commit
+/// tells the leader the committed prefix. The read is then answered, and sees the write.
+#[test]
+fn step4_without_the_no_op_a_new_leader_answers_reads_only_after_a_write_of_its_term_commits() {
+    let config = Config {
+        noop_on_election: false,
+        ..Config::default()
+    };
+    let mut cluster = cluster_with(44, &THREE, config);
+    let leader = until_leader(&mut cluster, 100);
+    assert_eq!(
+        server(&cluster, &leader).last_index(),
+        0,
+        "no no-op appended"
+    );
+    let call = raft::execute(&mut cluster, BOB, &leader, 1, get("k"));
+    cluster.tick_n(60);
+    assert!(
+        call.is_pending(),
+        "60 ticks later the read still waits for an entry of the leader's term to commit"
+    );
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "v"));
+    let answer = answered(&mut cluster, &call, BOB);
+    assert_eq!(
+        answer.outcome,
+        read(Some("v")),
+        "then it is answered, after the write"
+    );
+}

@@ -645,3 +645,27 @@ fn step2_client_writes_arriving_together_are_batched() {
         }
     }
 }
+
+/// A client gives a server that does not answer a quarter of its timeout, then tries
+/// another: with a crashed follower as its first choice, alice's write is answered by
+/// the leader after 50 to 100 ticks of a 200-tick timeout.
+#[test]
+fn step2_a_client_gives_a_silent_server_a_quarter_of_its_timeout_then_tries_another() {
+    let mut cluster = three(8);
+    let leader = until_leader(&mut cluster, 100);
+    let follower = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
+    cluster.crash(follower);
+    let start = cluster.now();
+    let call = raft::execute_following(&mut cluster, ALICE, follower, 1, set("x", "1"), 200);
+    let reply = answered(&mut cluster, &call, ALICE);
+    assert_eq!(
+        reply.outcome,
+        stored("1"),
+        "the leader applied alice's write"
+    );
+    let waited = cluster.now() - start;
+    assert!(
+        (50..100).contains(&waited),
+        "alice waits 50 ticks for {follower}, then finds the leader; answered after {waited}"
+    );
+}

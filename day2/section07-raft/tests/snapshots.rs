@@ -67,14 +67,38 @@ fn step5_a_follower_far_behind_is_repaired_by_snapshot() {
         "the follower's next entry is no longer in the leader's log"
     );
     let snapshot_size = at_leader.snapshot_size();
+    let returned = cluster.now();
     cluster.reconnect(&follower);
     until_applied(&mut cluster, &[follower.as_str()], last, 100);
     let (f, l) = (server(&cluster, &follower), server(&cluster, &leader));
     assert_eq!(f.stats().snapshots_installed, 1, "one snapshot repaired it");
-    assert!(
-        l.stats().snapshot_chunks_sent as usize >= snapshot_size.div_ceil(64),
-        "a {snapshot_size}-byte snapshot travels in chunks of 64 bytes ({} sent)",
-        l.stats().snapshot_chunks_sent
+    let mut chunks: Vec<(u64, usize, bool)> = cluster
+        .trace()
+        .events()
+        .filter(|e| {
+            matches!(e.kind, common::trace::TraceKind::Send { .. })
+                && e.node == leader.as_str()
+                && e.peer.as_ref().is_some_and(|p| *p == follower.as_str())
+                && e.tick >= returned
+        })
+        .filter_map(|e| match &e.body {
+            Some(Msg::InstallSnapshot {
+                offset, data, done, ..
+            }) => Some((*offset, data.len(), *done)),
+            _ => None,
+        })
+        .collect();
+    chunks.dedup();
+    let expected: Vec<(u64, usize, bool)> = (0..snapshot_size.div_ceil(64))
+        .map(|i| {
+            let start = i * 64;
+            let len = (snapshot_size - start).min(64);
+            (start as u64, len, start + len == snapshot_size)
+        })
+        .collect();
+    assert_eq!(
+        chunks, expected,
+        "the {snapshot_size}-byte snapshot travels in chunks of 64 bytes, in order: (offset, length, last)"
     );
     assert_eq!(
         f.state_machine().entries(),
