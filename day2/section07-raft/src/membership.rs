@@ -684,6 +684,27 @@ mod tests {
     }
 
     #[test]
+    fn a_round_still_unreached_after_twice_the_maximum_election_timeout_starts_another() {
+        let config = Config::default();
+        let limit = 2 * config.election_timeout_ticks.1;
+        assert_eq!(
+            catch_up_decision(&config, (1, limit), 9, 10, true),
+            CatchUp::Wait,
+            "an unreached round may run for twice the maximum election timeout"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (1, limit + 1), 9, 10, true),
+            CatchUp::NextRound,
+            "one tick more, and it starts another round from the leader's last index"
+        );
+        assert_eq!(
+            catch_up_decision(&config, (config.catch_up_rounds, limit + 1), 9, 10, true),
+            CatchUp::Abort,
+            "or, in the last round, gives up"
+        );
+    }
+
+    #[test]
     fn the_configuration_is_the_latest_in_the_log_or_the_base() {
         let base = (0, Configuration::new(["a"]));
         let entries = [

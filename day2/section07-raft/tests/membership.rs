@@ -557,3 +557,91 @@ fn step6_adding_two_voters_at_once_is_caught_by_the_membership_hunt() {
         "two voters at once must be caught by two disjoint majorities: {found}"
     );
 }
+
+/// A leader driven by hand: athens, among five server processes of which the first
+/// configuration names three, elected in term 1 with byzantium's vote, its no-op
+/// committed with byzantium's acknowledgement.
+fn solo_leader_of_three_among_five() -> common::solo::Solo<raft::Server> {
+    let config = Config {
+        voters: Some(THREE.iter().map(|v| ProcessId::new(*v)).collect()),
+        ..quiet()
+    };
+    let mut node = common::solo::Solo::new(
+        ATHENS,
+        FIVE,
+        raft::Server::new(&ProcessId::new(ATHENS), config),
+    );
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(2);
+    node.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 1,
+            granted: true,
+            pre_vote: false,
+        },
+    );
+    node.tick_n(2);
+    node.deliver(
+        BYZANTIUM,
+        Msg::Appended {
+            term: 1,
+            success: true,
+            match_index: 1,
+            conflict: None,
+            read_round: 0,
+        },
+    );
+    assert!(
+        node.process().is_leader() && node.process().commit_index() == 1,
+        "athens leads term 1 and committed its no-op"
+    );
+    node.take_sent();
+    node
+}
+
+/// A server the leader starts replicating to gets the next index Figure 2 gives every
+/// follower of a new leader: just after the leader's last entry (here the configuration
+/// entry that made it a learner). The leader then probes it with an empty AppendEntries
+/// naming that entry, and walks back from the learner's answer.
+#[test]
+fn step6_a_new_learners_next_index_starts_after_the_leaders_last_entry() {
+    let mut node = solo_leader_of_three_among_five();
+    node.request(
+        OPERATOR,
+        Msg::ChangeMembership {
+            request: RequestId::new(OPERATOR, 1),
+            change: MembershipChange::AddServer(ProcessId::new(DELPHI)),
+        },
+    );
+    let leader = node.process();
+    assert_eq!(
+        (leader.last_index(), leader.configuration().learners.len()),
+        (2, 1),
+        "the configuration with delphi as a learner is entry 2"
+    );
+    assert_eq!(
+        leader.next_index(DELPHI),
+        Some(3),
+        "delphi's next index is the leader's last index + 1"
+    );
+    node.tick_n(4);
+    let probes: Vec<(u64, usize)> = node
+        .take_sent()
+        .iter()
+        .filter(|e| e.to == DELPHI)
+        .filter_map(|e| match &e.body {
+            Msg::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } => Some((*prev_log_index, entries.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        probes,
+        vec![(2, 0)],
+        "delphi's first AppendEntries is the heartbeat's probe after entry 2, with no entries"
+    );
+}
