@@ -492,8 +492,11 @@ impl Server {
                 Ok(Plan::Append(next))
             }
             MembershipChange::AddVoters(ids) => {
-                if self.config.change_rule != ChangeRule::ManyAtOnce && ids.len() > 1 {
-                    return Err("one server at a time: add servers one by one".into());
+                if self.config.change_rule != ChangeRule::ManyAtOnce {
+                    return Err(
+                        "one server at a time: add servers one by one, each as a learner first"
+                            .into(),
+                    );
                 }
                 if let Some(id) = ids.iter().find(|id| !known(id)) {
                     return Err(format!("unknown server {id}"));

@@ -228,6 +228,12 @@ fn step6_one_change_at_a_time_is_enforced() {
         reason.contains("one server at a time"),
         "two servers in one entry are refused: {reason}"
     );
+    let one = MembershipChange::AddVoters([EPHESUS].map(ProcessId::new).into());
+    let reason = refusal(&change(&mut cluster, &leader, 4, one));
+    assert!(
+        reason.contains("each as a learner first"),
+        "so is one server made a voter at once, without catching up as a learner: {reason}"
+    );
 }
 
 /// Regression (the single-server-change bug): a leader proposes a change only once it has
@@ -643,5 +649,120 @@ fn step6_a_new_learners_next_index_starts_after_the_leaders_last_entry() {
         probes,
         vec![(2, 0)],
         "delphi's first AppendEntries is the heartbeat's probe after entry 2, with no entries"
+    );
+}
+
+/// A follower asked for a membership change does not act on it: it answers `NotLeader`
+/// naming the leader it follows, so the operator can go there.
+#[test]
+fn step6_a_follower_sends_a_membership_change_to_its_leader() {
+    let mut cluster = cluster_with_spares(69, &THREE, &[DELPHI], Config::default());
+    let leader = until_leader_among(&mut cluster, &THREE, 200);
+    let follower = THREE.into_iter().find(|id| *id != leader).unwrap_or(ATHENS);
+    let call = cluster.call(
+        OPERATOR,
+        follower,
+        Msg::ChangeMembership {
+            request: RequestId::new(OPERATOR, 1),
+            change: MembershipChange::AddServer(ProcessId::new(DELPHI)),
+        },
+    );
+    let answer = cluster.run(&call);
+    assert!(
+        matches!(&answer, Ok(Msg::NotLeader { hint: Some(h), .. }) if *h == ProcessId::new(leader.as_str())),
+        "{follower} refuses and names {leader}: {answer:?}"
+    );
+}
+
+/// A leader that removes itself keeps leading until the configuration without it
+/// commits (it replicates the entry but does not count itself), answers the operator,
+/// and only then steps down.
+#[test]
+fn step6_a_leader_that_removes_itself_leads_until_the_removal_commits_then_steps_down() {
+    let mut node = solo_leader_of_three_among_five();
+    node.request(
+        OPERATOR,
+        Msg::ChangeMembership {
+            request: RequestId::new(OPERATOR, 1),
+            change: MembershipChange::RemoveServer(ProcessId::new(ATHENS)),
+        },
+    );
+    assert_eq!(node.process().last_index(), 2, "the removal is entry 2");
+    node.tick_n(10);
+    assert!(
+        node.process().is_leader(),
+        "ten ticks later, the removal uncommitted, athens still leads"
+    );
+    for follower in [BYZANTIUM, CYRENE] {
+        node.deliver(
+            follower,
+            Msg::Appended {
+                term: 1,
+                success: true,
+                match_index: 2,
+                conflict: None,
+                read_round: 0,
+            },
+        );
+    }
+    assert_eq!(
+        node.process().commit_index(),
+        2,
+        "byzantium and cyrene commit it"
+    );
+    node.tick();
+    let answered = node.take_sent().iter().any(|e| {
+        e.to == OPERATOR
+            && matches!(&e.body, Msg::MembershipChanged { configuration, .. }
+                if !configuration.is_member(ATHENS))
+    });
+    assert!(answered, "athens tells the operator the removal is done");
+    assert!(
+        !node.process().is_leader(),
+        "and steps down once it has committed"
+    );
+}
+
+/// A learner whose catch-up a crashed leader left unfinished is caught up and promoted
+/// by the next leader when the operator asks again: it is already in the configuration,
+/// so the new leader resumes the catch-up without appending a second learner entry.
+#[test]
+fn step6_a_new_leader_resumes_a_learners_catch_up_without_appending_it_again() {
+    let mut cluster = cluster_with_spares(70, &THREE, &[DELPHI], Config::default());
+    let leader = until_leader_among(&mut cluster, &THREE, 200);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "v"));
+    cluster.isolate(DELPHI);
+    let _unanswered = cluster.call(
+        OPERATOR,
+        &leader,
+        Msg::ChangeMembership {
+            request: RequestId::new(OPERATOR, 1),
+            change: MembershipChange::AddServer(ProcessId::new(DELPHI)),
+        },
+    );
+    let who = leader.clone();
+    cluster
+        .tick_until_within(50, |c| {
+            let s = c.node::<raft::Server>(&who);
+            let learner =
+                s.configuration().is_member(DELPHI) && !s.configuration().is_voter(DELPHI);
+            learner && s.configuration_index() <= s.commit_index()
+        })
+        .unwrap_or_else(|e| panic!("the configuration with learner delphi commits: {e}"));
+    cluster.crash(&leader);
+    let others: Vec<&str> = THREE.into_iter().filter(|id| *id != leader).collect();
+    let new = until_leader_among(&mut cluster, &others, 300);
+    execute(&mut cluster, BOB, &new, 1, set("k", "w"));
+    cluster.reconnect(DELPHI);
+    let configuration = add(&mut cluster, &new, 2, DELPHI);
+    assert!(configuration.is_voter(DELPHI), "delphi is promoted");
+    let entries = server(&cluster, &new)
+        .log()
+        .iter()
+        .filter(|e| matches!(e.command, Command::Configuration(_)))
+        .count();
+    assert_eq!(
+        entries, 2,
+        "two configuration entries: the first leader's learner entry, and the promotion"
     );
 }
