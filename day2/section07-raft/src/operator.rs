@@ -228,3 +228,61 @@ impl Process for Operator {
         self.attempt(ctx);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::names::{ATHENS, BYZANTIUM, CYRENE, DELPHI, EPHESUS, FIVE};
+    use common::solo::Solo;
+
+    /// The first action a random operator takes under `seed`, knowing the voters athens,
+    /// byzantium and cyrene among five servers.
+    fn first_action(seed: u64, min_voters: usize, max_voters: usize) -> Msg {
+        let servers = FIVE.map(ProcessId::new);
+        let log = Rc::new(RefCell::new(OperatorLog::default()));
+        let operator = Operator::new(
+            &servers,
+            Configuration::new([ATHENS, BYZANTIUM, CYRENE]),
+            Plan::Random {
+                min_voters,
+                max_voters,
+            },
+            1_000,
+            1,
+            log,
+        );
+        let mut solo = Solo::with_seed(seed, "operator", FIVE, operator);
+        solo.tick_n(2);
+        let sent = solo.take_sent();
+        assert_eq!(sent.len(), 1, "one request: {sent:?}");
+        sent[0].body.clone()
+    }
+
+    #[test]
+    fn the_random_operator_adds_only_spares_and_only_below_its_most_voters() {
+        let mut adds = 0;
+        for seed in 0..20 {
+            match first_action(seed, 3, 4) {
+                Msg::ChangeMembership {
+                    change: MembershipChange::AddServer(id),
+                    ..
+                } => {
+                    assert!(
+                        id == DELPHI || id == EPHESUS,
+                        "seed {seed}: only a spare is added, not {id}"
+                    );
+                    adds += 1;
+                }
+                Msg::TransferLeadership { .. } => {}
+                other => panic!("seed {seed}: at three voters of 3..=4, not {other:?}"),
+            }
+        }
+        assert!(adds > 0, "some of 20 seeds add a spare");
+        for seed in 0..20 {
+            assert!(
+                matches!(first_action(seed, 3, 3), Msg::TransferLeadership { .. }),
+                "seed {seed}: at three voters of 3..=3, only a transfer is possible"
+            );
+        }
+    }
+}
