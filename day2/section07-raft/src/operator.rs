@@ -259,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn the_random_operator_adds_only_spares_and_only_below_its_most_voters() {
+    fn the_random_operator_adds_only_spares_below_its_most_voters_and_removes_only_above_its_fewest() {
         let mut adds = 0;
         for seed in 0..20 {
             match first_action(seed, 3, 4) {
@@ -284,5 +284,23 @@ mod tests {
                 "seed {seed}: at three voters of 3..=3, only a transfer is possible"
             );
         }
+        let mut removes = 0;
+        for seed in 0..20 {
+            match first_action(seed, 2, 3) {
+                Msg::ChangeMembership {
+                    change: MembershipChange::RemoveServer(id),
+                    ..
+                } => {
+                    assert!(
+                        [ATHENS, BYZANTIUM, CYRENE].contains(&id.as_str()),
+                        "seed {seed}: only a voter is removed, not {id}"
+                    );
+                    removes += 1;
+                }
+                Msg::TransferLeadership { .. } => {}
+                other => panic!("seed {seed}: at three voters of 2..=3, not {other:?}"),
+            }
+        }
+        assert!(removes > 0, "some of 20 seeds remove a voter above the fewest");
     }
 }
