@@ -259,7 +259,8 @@ mod tests {
     }
 
     #[test]
-    fn the_random_operator_adds_only_spares_below_its_most_voters_and_removes_only_above_its_fewest() {
+    fn the_random_operator_adds_only_spares_below_its_most_voters_and_removes_only_above_its_fewest()
+     {
         let mut adds = 0;
         for seed in 0..20 {
             match first_action(seed, 3, 4) {
@@ -301,6 +302,136 @@ mod tests {
                 other => panic!("seed {seed}: at three voters of 2..=3, not {other:?}"),
             }
         }
-        assert!(removes > 0, "some of 20 seeds remove a voter above the fewest");
+        assert!(
+            removes > 0,
+            "some of 20 seeds remove a voter above the fewest"
+        );
+    }
+
+    /// Answer the one request the operator sent with `body`, from its addressee.
+    fn answer(solo: &mut Solo<Operator>, body: impl FnOnce(RequestId) -> Msg) -> ProcessId {
+        let sent = solo.take_sent();
+        assert_eq!(sent.len(), 1, "one request in flight: {sent:?}");
+        let request = match &sent[0].body {
+            Msg::ChangeMembership { request, .. } | Msg::TransferLeadership { request, .. } => {
+                request.clone()
+            }
+            other => panic!("not an admin request: {other:?}"),
+        };
+        solo.deliver_envelope(Envelope {
+            from: sent[0].to.clone(),
+            to: sent[0].from.clone(),
+            corr: None,
+            in_reply_to: sent[0].corr,
+            body: body(request),
+        });
+        sent[0].to.clone()
+    }
+
+    #[test]
+    fn the_operator_follows_hints_takes_a_refusal_as_an_answer_waits_its_gap_and_goes_to_a_transfers_target()
+     {
+        let servers = FIVE.map(ProcessId::new);
+        let log = Rc::new(RefCell::new(OperatorLog::default()));
+        let script = [
+            AdminAction::Add(ProcessId::new(DELPHI)),
+            AdminAction::Transfer(ProcessId::new(EPHESUS)),
+            AdminAction::Remove(ProcessId::new(BYZANTIUM)),
+        ];
+        let operator = Operator::new(
+            &servers,
+            Configuration::new([ATHENS, BYZANTIUM, CYRENE]),
+            Plan::Script(script.clone().into()),
+            1_000,
+            10,
+            Rc::clone(&log),
+        );
+        let mut solo = Solo::new("operator", FIVE, operator);
+        solo.tick_n(9);
+        assert_eq!(
+            solo.take_sent(),
+            vec![],
+            "nothing before the first gap of 10 ticks"
+        );
+        solo.tick();
+        let first = answer(&mut solo, |request| Msg::NotLeader {
+            request,
+            hint: None,
+        });
+        assert_eq!(first, ATHENS, "the first attempt goes to the first server");
+        let second = answer(&mut solo, |request| Msg::NotLeader {
+            request,
+            hint: Some(ProcessId::new("olympia")),
+        });
+        assert_eq!(
+            second, BYZANTIUM,
+            "without a hint, the retry goes to the next server"
+        );
+        let third = answer(&mut solo, |request| Msg::NotLeader {
+            request,
+            hint: Some(ProcessId::new(ATHENS)),
+        });
+        assert_eq!(
+            third, CYRENE,
+            "with a hint it does not know, to the next server too"
+        );
+        assert_eq!(log.borrow().retries, 3, "each NotLeader answer is a retry");
+        let refused_by = answer(&mut solo, |request| Msg::Refused {
+            request,
+            reason: "another change or transfer is in progress".into(),
+            configuration: Configuration::new([ATHENS, BYZANTIUM, CYRENE, EPHESUS]),
+        });
+        assert_eq!(
+            refused_by, ATHENS,
+            "with a hint it knows, to the hint, at once"
+        );
+        {
+            let log = log.borrow();
+            assert_eq!(
+                (log.refused, log.changes, log.retries),
+                (1, 0, 3),
+                "a refusal is an answer: counted, not retried"
+            );
+            assert!(
+                log.configuration.is_voter(EPHESUS),
+                "the refusal's configuration is the operator's latest knowledge"
+            );
+        }
+        solo.tick_n(9);
+        assert_eq!(
+            solo.take_sent(),
+            vec![],
+            "the next action waits 10 ticks after the last answer"
+        );
+        solo.tick();
+        let transferred_by = answer(&mut solo, |request| Msg::LeadershipTransferred {
+            request,
+            term: 2,
+        });
+        assert_eq!(
+            transferred_by, ATHENS,
+            "the next action goes where the last answer came from"
+        );
+        assert_eq!(
+            log.borrow().transfers,
+            vec![(2, ProcessId::new(EPHESUS))],
+            "the transfer is recorded with the term the old leader stepped down for"
+        );
+        solo.tick_n(10);
+        let removed_by = answer(&mut solo, |request| Msg::MembershipChanged {
+            request,
+            configuration: Configuration::new([ATHENS, CYRENE, EPHESUS]),
+        });
+        assert_eq!(
+            removed_by, EPHESUS,
+            "after a transfer, the operator goes to its target"
+        );
+        let log = log.borrow();
+        assert_eq!(
+            log.done,
+            script[1..].to_vec(),
+            "the transfer and the removal are done; the refused addition is not"
+        );
+        assert_eq!(log.changes, 1);
     }
 }
