@@ -432,6 +432,29 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_back_stops_at_the_first_entry_of_a_lower_term() {
+        let leader = [1, 1, 1, 4, 4, 5, 5, 6, 6];
+        let looked = std::cell::Cell::new(0);
+        let hint = ConflictHint {
+            term: Some(3),
+            first_index: 7,
+        };
+        let next = next_after_conflict(hint, 9, |i| {
+            looked.set(looked.get() + 1);
+            terms(&leader)(i)
+        });
+        assert_eq!(
+            next, 7,
+            "no entry of term 3: resume at the hint's first index"
+        );
+        assert_eq!(
+            looked.get(),
+            7,
+            "indexes 9 down to 3, where term 1 < 3 ends the walk: terms never decrease along a log"
+        );
+    }
+
+    #[test]
     fn a_term_the_leader_has_resumes_after_its_last_entry_of_that_term() {
         let leader = [1, 1, 1, 4, 4, 4, 4];
         let hint = ConflictHint {

@@ -430,3 +430,34 @@ fn step3_r15_a_seed_replays_exactly() {
         "different seeds must explore different runs"
     );
 }
+
+/// A retry that reaches the leader while the first attempt still waits in its log, in
+/// its term, takes no second entry: the leader answers the retry when that one entry
+/// applies (the state machine would run a second entry once too, but it would cost a
+/// log slot and a round of replication).
+#[test]
+fn step3_a_retry_of_a_request_waiting_in_the_leaders_log_takes_no_second_entry() {
+    let mut cluster = three(38);
+    let leader = until_leader(&mut cluster, 100);
+    execute(&mut cluster, BOB, &leader, 1, set("warm", "up"));
+    let followers: Vec<&str> = THREE.into_iter().filter(|id| *id != leader).collect();
+    let held: Vec<_> = followers
+        .iter()
+        .map(|f| cluster.net().hold_kind("Appended", *f, leader.as_str()))
+        .collect();
+    let _first = raft::execute(&mut cluster, ALICE, &leader, 1, set("k", "v"));
+    cluster.tick_n(3);
+    let retry = raft::execute(&mut cluster, ALICE, &leader, 1, set("k", "v"));
+    cluster.tick_n(3);
+    for rule in held {
+        cluster.net().release(rule);
+    }
+    let answer = answered(&mut cluster, &retry, ALICE);
+    assert_eq!(answer.outcome, stored("v"), "the retry is answered");
+    let entries = server(&cluster, &leader)
+        .log()
+        .iter()
+        .filter(|e| e.command.request() == Some(&raft::RequestId::new(ALICE, 1)))
+        .count();
+    assert_eq!(entries, 1, "alice's request is in the log once");
+}
