@@ -230,7 +230,6 @@ impl Server {
             .filter_map(|i| self.entry(i).cloned())
             .collect();
         self.stats.appends_sent += 1;
-        self.stats.entries_sent += entries.len() as u64;
         let msg = Msg::AppendEntries {
             term: self.current_term,
             leader: self.id.clone(),

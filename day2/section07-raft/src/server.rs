@@ -50,8 +50,6 @@ pub struct Stats {
     pub pre_votes: u64,
     /// AppendEntries (heartbeats included) sent to other servers.
     pub appends_sent: u64,
-    /// Entries carried by those AppendEntries.
-    pub entries_sent: u64,
     /// Protocol messages sent to other servers (votes, appends and their answers).
     pub messages_to_servers: u64,
     /// Disk writes submitted.

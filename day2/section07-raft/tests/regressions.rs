@@ -461,3 +461,46 @@ fn step3_a_retry_of_a_request_waiting_in_the_leaders_log_takes_no_second_entry()
         .count();
     assert_eq!(entries, 1, "alice's request is in the log once");
 }
+
+/// Like R2 for votes: an acknowledgement from this node's earlier leadership (term 1)
+/// that arrives once it leads term 2 is not counted. It says what the follower stored
+/// then, which a leader of another term may have replaced since; a leader of term 2
+/// learns where a follower's log matches its own from answers of term 2 only.
+#[test]
+fn step3_late_acknowledgements_from_a_previous_term_are_ignored() {
+    let mut node = solo(quiet());
+    let grant = |term| Msg::Vote {
+        term,
+        granted: true,
+        pre_vote: false,
+    };
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(2);
+    node.deliver(BYZANTIUM, grant(1));
+    node.tick_n(2);
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(2);
+    node.deliver(CYRENE, grant(2));
+    node.tick_n(2);
+    let s = node.process();
+    assert!(
+        s.is_leader() && s.term() == 2 && s.last_index() == 2,
+        "athens leads term 2, with the no-ops of terms 1 and 2"
+    );
+    node.deliver(
+        BYZANTIUM,
+        Msg::Appended {
+            term: 1,
+            success: true,
+            match_index: 1,
+            conflict: None,
+            read_round: 0,
+        },
+    );
+    let s = node.process();
+    assert_eq!(
+        s.match_index(BYZANTIUM),
+        Some(0),
+        "the term-1 answer does not move byzantium's match index"
+    );
+}
