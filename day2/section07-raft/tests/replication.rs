@@ -446,6 +446,11 @@ fn step2_figure8_old_term_entry_is_not_committed_by_counting() {
     cluster
         .tick_until_within(50, |c| c.node::<Server>(S1).commit_index() >= 3)
         .unwrap_or_else(|e| panic!("S1 commits its no-op and the entry before it: {e}"));
+    assert_eq!(
+        server(&cluster, S1).stats().old_term_commits,
+        0,
+        "the entry of term 2 committed with the no-op of S1's term, never by counting"
+    );
     cluster.isolate(S1);
     cluster.heal_all();
     cluster.isolate(S1);
@@ -471,6 +476,11 @@ fn step2_figure8_the_counting_rule_lets_a_committed_entry_be_overwritten() {
         server(&cluster, S1).commit_index(),
         2,
         "the counting rule commits the old entry stored on a majority"
+    );
+    assert_eq!(
+        server(&cluster, S1).stats().old_term_commits,
+        1,
+        "one commit of an entry of an earlier term, by counting: the moment Figure 8 needs"
     );
     cluster.heal_all();
     cluster.net().clear_rules();
