@@ -361,7 +361,8 @@ impl Server {
         self.leader = leader;
         self.votes.clear();
         self.progress.clear();
-        if was_leading || !self.waiting.is_empty() || !self.reads.is_empty() {
+        if was_leading {
+            // Only a leader holds clients, reads and admin requests.
             self.send_clients_away(ctx);
         }
     }

@@ -26,6 +26,11 @@ fn step1_election_safety_single_leader_same_term() {
             "{id} must report the leader's term"
         );
     }
+    assert_eq!(
+        server(&cluster, &leader).announced_votes().get(&term),
+        Some(&ProcessId::new(leader.as_str())),
+        "the leader announced its durable vote for itself in its term"
+    );
 }
 
 /// Every node draws its election timeout from the configured window, from its own

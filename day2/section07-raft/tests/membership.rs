@@ -48,6 +48,11 @@ fn step6_a_new_server_joins_as_a_learner_catches_up_then_becomes_a_voter() {
         !delphi.is_voter(),
         "delphi is not a voter before it is added"
     );
+    assert_eq!(
+        delphi.config().voters,
+        Some(THREE.iter().map(|v| ProcessId::new(*v)).collect()),
+        "its first configuration is the three servers the cluster was built with"
+    );
     let leader = current_leader(&cluster).expect("the cluster still has a leader");
     let configuration = add(&mut cluster, &leader, 1, DELPHI);
     assert_eq!(

@@ -504,3 +504,25 @@ fn step3_late_acknowledgements_from_a_previous_term_are_ignored() {
         "the term-1 answer does not move byzantium's match index"
     );
 }
+
+/// The tests' set-up helper `append_for_test` puts a node where a leader of the entry's
+/// term would have: the term rises to the entry's, and an entry of an older term never
+/// lowers it.
+#[test]
+fn step3_the_test_setup_append_raises_the_term_and_never_lowers_it() {
+    let mut node = solo(quiet());
+    node.act(|s, ctx| s.append_for_test(ctx, 3));
+    assert_eq!(
+        node.process().term(),
+        3,
+        "an entry of term 3 raises the term to 3"
+    );
+    node.act(|s, ctx| s.append_for_test(ctx, 2));
+    assert_eq!(
+        node.process().term(),
+        3,
+        "an entry of term 2 leaves it at 3"
+    );
+    let terms: Vec<raft::Term> = node.process().log().iter().map(|e| e.term).collect();
+    assert_eq!(terms, vec![3, 2], "both entries are in the log, in order");
+}

@@ -27,10 +27,18 @@ fn step7_the_target_of_a_transfer_leads_the_next_term() {
         .copied()
         .find(|s| *s != old)
         .expect("a follower");
-    let answer = transfer(&mut cluster, &old, 1, target);
+    let call = cluster.call(
+        OPERATOR,
+        &old,
+        Msg::TransferLeadership {
+            request: raft::RequestId::new(OPERATOR, 1),
+            to: ProcessId::new(target),
+        },
+    );
+    let answer = cluster.run(&call);
     assert!(
-        matches!(answer, Msg::LeadershipTransferred { term: t, .. } if t == term + 1),
-        "the old leader steps down for the next term: {answer:?}"
+        matches!(answer, Ok(Msg::LeadershipTransferred { term: t, .. }) if t == term + 1),
+        "the old leader itself answers as it steps down for the next term: {answer:?}"
     );
     let new = until_leader(&mut cluster, 20);
     assert_eq!(new, target, "the target leads");
