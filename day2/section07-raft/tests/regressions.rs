@@ -526,3 +526,26 @@ fn step3_the_test_setup_append_raises_the_term_and_never_lowers_it() {
     let terms: Vec<raft::Term> = node.process().log().iter().map(|e| e.term).collect();
     assert_eq!(terms, vec![3, 2], "both entries are in the log, in order");
 }
+
+/// A leader deposed by the AppendEntries of a newer leader answers the clients waiting
+/// at it `NotLeader`, naming the new leader: their writes may still be applied, and a
+/// retry there with the same request id gets the outcome once.
+#[test]
+fn step3_a_deposed_leader_sends_its_waiting_clients_to_the_new_leader() {
+    let mut cluster = cluster_with(39, &THREE, Config::without_pre_vote_and_check_quorum());
+    let old = until_leader(&mut cluster, 100);
+    let others: Vec<&str> = THREE.into_iter().filter(|id| *id != old).collect();
+    cluster.partition(&[&[old.as_str()], &others]);
+    let waiting = raft::execute(&mut cluster, ALICE, &old, 1, set("k", "v"));
+    let new = until_leader_among(&mut cluster, &others, 200);
+    assert!(
+        waiting.is_pending(),
+        "alice waits at the isolated old leader"
+    );
+    cluster.heal_all();
+    let answer = cluster.run(&waiting);
+    assert!(
+        matches!(&answer, Ok(Msg::NotLeader { hint: Some(h), .. }) if *h == ProcessId::new(new.as_str())),
+        "deposed by {new}'s AppendEntries, {old} sends alice there: {answer:?}"
+    );
+}
