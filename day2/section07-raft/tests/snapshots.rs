@@ -691,3 +691,45 @@ fn step5_a_crash_while_a_snapshot_is_written_keeps_the_log_or_the_snapshot() {
         "the runs crash both before and after the snapshot reached the disk"
     );
 }
+
+/// A follower that compacted through index 6 still takes an AppendEntries whose
+/// previous entry its snapshot covers (a leader that had not heard of the compaction):
+/// the entries the snapshot covers are committed, so they are the leader's too; it
+/// checks and merges only what comes after the snapshot, and reports the request's
+/// last index as matched. One wholly inside the snapshot is a success too.
+#[test]
+fn step5_an_append_reaching_back_into_the_snapshot_merges_only_what_comes_after_it() {
+    let config = Config {
+        snapshot_every: Some(4),
+        ..quiet()
+    };
+    let mut node = solo(config);
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[1; 6], 6));
+    node.tick_n(3);
+    assert_eq!(
+        (node.process().snapshot_index(), node.process().log().len()),
+        (6, 0),
+        "the follower applied six entries and compacted them"
+    );
+    node.take_sent();
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (3, 1), &[1; 5], 8));
+    node.tick_n(2);
+    assert_eq!(
+        appended(&node.take_sent()),
+        vec![(true, 8)],
+        "indexes 4 to 8 from after index 3: a success, matched through 8"
+    );
+    let s = node.process();
+    assert_eq!(
+        (s.snapshot_index(), s.last_index(), s.log().len()),
+        (6, 8, 2),
+        "entries 7 and 8 are appended after the snapshot"
+    );
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (2, 1), &[1; 3], 8));
+    node.tick_n(2);
+    assert_eq!(
+        appended(&node.take_sent()),
+        vec![(true, 5)],
+        "indexes 3 to 5, all inside the snapshot: a success, matched through 5"
+    );
+}
