@@ -401,6 +401,70 @@ fn step3_r14_a_retried_request_is_applied_once() {
     );
     let runs = server(&cluster, &leader).state_machine().operations_run();
     assert_eq!(runs, 1, "the swap ran once");
+    assert_eq!(
+        entries_of(&cluster, &leader, ALICE, 1),
+        1,
+        "the retry was answered from the session, without a second entry"
+    );
+}
+
+/// How many entries of `leader`'s log hold request `seq` of `client`.
+fn entries_of(cluster: &common::Cluster<Msg>, leader: &str, client: &str, seq: u64) -> usize {
+    server(cluster, leader)
+        .log()
+        .iter()
+        .filter(|e| e.command.request() == Some(&RequestId::new(client, seq)))
+        .count()
+}
+
+/// A request overtaken by a later one of the same client (a stale retry) is answered
+/// `Superseded` at once from the client's session, without entering the log.
+#[test]
+fn step3_an_overtaken_request_is_answered_superseded_without_an_entry() {
+    let mut cluster = three(36);
+    let leader = until_leader(&mut cluster, 100);
+    execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    execute(&mut cluster, ALICE, &leader, 2, set("k", "2"));
+    let stale = raft::execute(&mut cluster, ALICE, &leader, 1, set("k", "1"));
+    let answer = cluster.run(&stale);
+    assert!(
+        matches!(answer, Ok(Msg::Superseded { latest: 2, .. })),
+        "request 1 after request 2: {answer:?}"
+    );
+    assert_eq!(
+        entries_of(&cluster, &leader, ALICE, 1),
+        1,
+        "the stale retry took no entry"
+    );
+}
+
+/// A follower never truncates a committed entry, whoever asks: an AppendEntries that
+/// would replace one (only a broken leader sends it, such as Figure 8's counting rule) is
+/// refused, counted, and the log is left as it was.
+#[test]
+fn step3_a_follower_refuses_to_replace_a_committed_entry() {
+    let mut node = solo(quiet());
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[1; 6], 4));
+    node.tick_n(2);
+    assert_eq!(
+        node.process().commit_index(),
+        4,
+        "entries 1 to 4 are committed"
+    );
+    node.take_sent();
+    node.deliver(CYRENE, append(CYRENE, 2, (2, 1), &[2, 2], 4));
+    node.tick_n(2);
+    assert_eq!(
+        appended(&node.take_sent()),
+        vec![(false, 0)],
+        "replacing entries 3 and 4 is refused"
+    );
+    let s = node.process();
+    assert_eq!(
+        (s.last_index(), s.term_at(4), s.stats().refused_truncations),
+        (6, Some(1), 1),
+        "the log keeps its six entries of term 1, and the refusal is counted"
+    );
 }
 
 /// R15: nothing in a run is random that is not drawn from the seed (the Java section
