@@ -8,7 +8,8 @@ mod support;
 
 use common::{Cluster, CrashPolicy};
 use raft::{
-    Command, Config, Configuration, Msg, Operation, RequestId, Server, SnapshotData, StateMachine,
+    Command, Config, Configuration, Msg, Operation, RequestId, Role, Server, SnapshotData,
+    StateMachine,
 };
 use support::*;
 
@@ -732,4 +733,45 @@ fn step5_an_append_reaching_back_into_the_snapshot_merges_only_what_comes_after_
         vec![(true, 5)],
         "indexes 3 to 5, all inside the snapshot: a success, matched through 5"
     );
+}
+
+/// A snapshot chunk is a leader's message like AppendEntries: a node of an older term
+/// moves to the chunk's term and follows its sender, and a candidate of the same term
+/// steps down to follow it; either way the acknowledgement carries the chunk's term, so
+/// the leader counts it.
+#[test]
+fn step5_a_snapshot_chunk_makes_an_older_term_node_or_a_candidate_follow_its_leader() {
+    let bytes = snapshot_through(4, 1);
+    let mut node = solo(quiet());
+    node.deliver(BYZANTIUM, install(2, (4, 1), 0, &bytes[..8], false));
+    let s = node.process();
+    assert_eq!(
+        (s.term(), s.role(), s.leader().map(|l| l.to_string())),
+        (2, Role::Follower, Some(BYZANTIUM.to_string())),
+        "a node of term 0 moves to term 2 and follows byzantium"
+    );
+    let mut candidate = solo(quiet());
+    candidate.act(|s, ctx| s.start_election(ctx));
+    candidate.tick_n(2);
+    assert_eq!(candidate.process().role(), Role::Candidate);
+    candidate.deliver(BYZANTIUM, install(1, (4, 1), 0, &bytes[..8], false));
+    assert_eq!(
+        candidate.process().role(),
+        Role::Follower,
+        "a candidate of term 1 steps down for the leader of term 1"
+    );
+    for (sent, term) in [(node.take_sent(), 2), (candidate.take_sent(), 1)] {
+        let terms: Vec<u64> = sent
+            .iter()
+            .filter_map(|e| match e.body {
+                Msg::SnapshotAck { term, .. } => Some(term),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            terms,
+            vec![term],
+            "one acknowledgement, in the chunk's term {term}"
+        );
+    }
 }
