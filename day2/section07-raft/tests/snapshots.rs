@@ -775,3 +775,32 @@ fn step5_a_snapshot_chunk_makes_an_older_term_node_or_a_candidate_follow_its_lea
         );
     }
 }
+
+/// Figure 13 on a follower that has compacted already: its log holds entries 7 to 10
+/// after its own snapshot through 6; a leader's snapshot through 8 of term 1 matches
+/// entry 8, so entries 9 and 10 stay (counted from the follower's snapshot, not from
+/// index 1).
+#[test]
+fn step5_a_snapshot_installed_over_an_older_one_keeps_the_entries_after_it() {
+    let config = Config {
+        snapshot_every: Some(4),
+        ..quiet()
+    };
+    let mut node = solo(config);
+    node.deliver(BYZANTIUM, append(BYZANTIUM, 1, (0, 0), &[1; 10], 6));
+    node.tick_n(3);
+    assert_eq!(
+        (node.process().snapshot_index(), node.process().last_index()),
+        (6, 10),
+        "a snapshot through 6, entries 7 to 10 after it"
+    );
+    let bytes = snapshot_through(8, 1);
+    node.deliver(BYZANTIUM, install(1, (8, 1), 0, &bytes, true));
+    node.tick_n(2);
+    let s = node.process();
+    assert_eq!(
+        (s.snapshot_index(), s.last_index(), s.log().len()),
+        (8, 10, 2),
+        "the snapshot through 8 is installed, and entries 9 and 10 are kept"
+    );
+}
