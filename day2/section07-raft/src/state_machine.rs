@@ -224,6 +224,24 @@ mod tests {
     }
 
     #[test]
+    fn the_entries_are_every_key_and_its_value_in_key_order() {
+        let mut sm = StateMachine::new();
+        sm.apply(1, &command("alice", 1, Operation::set("b", "2")));
+        sm.apply(2, &command("bob", 1, Operation::set("a", "1")));
+        sm.apply(3, &command("alice", 2, Operation::set("b", "3")));
+        let entries: Vec<(&str, &str)> = sm
+            .entries()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            entries,
+            vec![("a", "1"), ("b", "3")],
+            "every key once, with its latest value, in key order"
+        );
+    }
+
+    #[test]
     fn a_no_op_changes_nothing_but_takes_its_index() {
         let mut sm = StateMachine::new();
         sm.apply(1, &command("alice", 1, Operation::set("k", "v")));
