@@ -803,3 +803,164 @@ fn step5_a_snapshot_installed_over_an_older_one_keeps_the_entries_after_it() {
         "the snapshot through 8 is installed, and entries 9 and 10 are kept"
     );
 }
+
+/// Athens driven by hand as the leader of term 1, compacting every 4 entries and sending
+/// 16-byte chunks: six writes that byzantium acknowledged are committed, applied and
+/// compacted; cyrene has answered nothing, so the leader sends it the snapshot. Returns
+/// the node and the snapshot's last index.
+fn leader_sending_a_snapshot() -> (common::solo::Solo<Server>, u64) {
+    let config = Config {
+        snapshot_every: Some(4),
+        snapshot_chunk_bytes: 16,
+        ..quiet()
+    };
+    let mut node = solo(config);
+    node.act(|s, ctx| s.start_election(ctx));
+    node.tick_n(2);
+    node.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 1,
+            granted: true,
+            pre_vote: false,
+        },
+    );
+    for seq in 1..=6 {
+        node.request(
+            ALICE,
+            Msg::Execute {
+                request: RequestId::new(ALICE, seq),
+                operation: Operation::set("k", &seq.to_string()),
+            },
+        );
+    }
+    node.tick_n(2);
+    let last = node.process().last_index();
+    node.deliver(BYZANTIUM, appended_ack(last));
+    node.tick_n(2);
+    assert_eq!(
+        node.process().snapshot_index(),
+        last,
+        "the leader compacted its log"
+    );
+    let mut first = Vec::new();
+    for _ in 0..8 {
+        node.tick();
+        first = chunks_to_cyrene(&node.take_sent());
+        if !first.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(first, vec![(last, 0, 16)], "the first chunk goes to cyrene");
+    (node, last)
+}
+
+fn appended_ack(match_index: u64) -> Msg {
+    Msg::Appended {
+        term: 1,
+        success: true,
+        match_index,
+        conflict: None,
+        read_round: 0,
+    }
+}
+
+/// The InstallSnapshot chunks in `sent` to cyrene: `(last_index, offset, length)`.
+fn chunks_to_cyrene(sent: &[common::Envelope<Msg>]) -> Vec<(u64, u64, usize)> {
+    sent.iter()
+        .filter(|e| e.to == CYRENE)
+        .filter_map(|e| match &e.body {
+            Msg::InstallSnapshot {
+                last_index,
+                offset,
+                data,
+                ..
+            } => Some((*last_index, *offset, data.len())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn snapshot_ack(last_index: u64, received: u64, installed: bool) -> Msg {
+    Msg::SnapshotAck {
+        term: 1,
+        last_index,
+        received,
+        installed,
+    }
+}
+
+/// The leader's side of the chunks: an acknowledgement of another snapshot moves
+/// nothing; an acknowledgement that shows no progress (cyrene holds 0 bytes, as after a
+/// restart) is answered with the chunk from there at once, and, as it was no progress,
+/// that chunk is sent again at the next heartbeat if still unanswered.
+#[test]
+fn step5_the_leader_sends_chunks_from_the_offset_acknowledged_for_this_snapshot_and_resends_without_progress()
+ {
+    let (mut node, last) = leader_sending_a_snapshot();
+    node.deliver(CYRENE, snapshot_ack(last - 1, 16, false));
+    assert_eq!(
+        chunks_to_cyrene(&node.take_sent()),
+        vec![],
+        "an acknowledgement of a snapshot through {} is not about this one",
+        last - 1
+    );
+    node.deliver(CYRENE, snapshot_ack(last, 0, false));
+    assert_eq!(
+        chunks_to_cyrene(&node.take_sent()),
+        vec![(last, 0, 16)],
+        "cyrene holds nothing: the first chunk again, at once"
+    );
+    node.tick_n(4);
+    assert_eq!(
+        chunks_to_cyrene(&node.take_sent()),
+        vec![(last, 0, 16)],
+        "no progress since the last heartbeat: the heartbeat sends it again"
+    );
+}
+
+/// Once cyrene has installed the snapshot, the leader replicates entries after it; a
+/// duplicate of the `installed` answer is no progress, so a write sent since and not
+/// answered is sent again at the next heartbeat.
+#[test]
+fn step5_a_duplicate_installed_answer_is_no_progress_and_the_heartbeat_resends_what_is_unanswered()
+{
+    let (mut node, last) = leader_sending_a_snapshot();
+    let size = node.process().snapshot_size() as u64;
+    node.deliver(CYRENE, snapshot_ack(last, size, true));
+    assert_eq!(node.process().match_index(CYRENE), Some(last), "installed");
+    node.tick_n(4);
+    node.request(
+        ALICE,
+        Msg::Execute {
+            request: RequestId::new(ALICE, 7),
+            operation: Operation::set("k", "7"),
+        },
+    );
+    node.tick();
+    node.deliver(CYRENE, snapshot_ack(last, size, true));
+    node.take_sent();
+    let mut carried = Vec::new();
+    for _ in 0..4 {
+        node.tick();
+        carried.extend(
+            node.take_sent()
+                .iter()
+                .filter(|e| e.to == CYRENE)
+                .filter_map(|e| match &e.body {
+                    Msg::AppendEntries {
+                        prev_log_index,
+                        entries,
+                        ..
+                    } => Some((*prev_log_index, entries.len())),
+                    _ => None,
+                }),
+        );
+    }
+    assert_eq!(
+        carried,
+        vec![(last, 1)],
+        "the heartbeat sends write {} again after the snapshot's last entry",
+        last + 1
+    );
+}
