@@ -117,19 +117,3 @@ pub fn load_log(log: &LogImage) -> Result<Vec<Entry>, StoreError> {
     }
     Ok(entries)
 }
-
-/// The term of entry `index` in `log` (0 for index 0, the snapshot's term at its last
-/// index, `None` past the end or inside the discarded prefix).
-pub fn durable_term(log: &LogImage, index: Index) -> Option<Term> {
-    if index == 0 {
-        return Some(0);
-    }
-    if let Some(snapshot) = log.snapshot()
-        && snapshot.last_index == index
-    {
-        return SnapshotData::decode(&snapshot.data)
-            .ok()
-            .map(|data| data.last_term);
-    }
-    log.load::<Entry>(index).ok().flatten().map(|e| e.term)
-}
