@@ -830,7 +830,7 @@ fn leader_sending_a_snapshot() -> (common::solo::Solo<Server>, u64) {
             ALICE,
             Msg::Execute {
                 request: RequestId::new(ALICE, seq),
-                operation: Operation::set("k", &seq.to_string()),
+                operation: Operation::set("k", seq.to_string()),
             },
         );
     }
