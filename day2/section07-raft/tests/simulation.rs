@@ -314,3 +314,73 @@ fn step6_membership_changes_and_snapshots_under_faults_stay_safe_and_linearizabl
         snapshots.installed
     );
 }
+
+/// The sweep's shape, as the essay states it: 400 ticks of chaos, in which every planned
+/// fault starts (the latest of 20 seeds starts in the last quarter of them), then the
+/// cluster heals and gets a budget of 600 ticks for the outstanding and the final
+/// operations; a run ends within it.
+#[test]
+fn step3_a_sweep_seed_plans_its_faults_within_400_ticks_of_chaos_then_quiesces_within_600() {
+    let mut latest = 0;
+    for seed in 0..20 {
+        let config = fault_config(seed);
+        assert_eq!(config.quiesce_ticks, 600, "the quiesce budget");
+        let run = sim::run(
+            &config,
+            |builder| raft::build(builder, Config::default()),
+            &mut raft::sweep::KvWorkload::default(),
+            &raft::sweep::KvCas,
+            sim::Check::Linearizable,
+        );
+        assert!(
+            run.failure.is_none(),
+            "seed {seed} passes: {:?}",
+            run.failure
+        );
+        let starts = run.plan.faults().iter().map(|f| f.start);
+        latest = latest.max(starts.max().unwrap_or(0));
+        assert!(
+            run.ticks > 400 && run.ticks <= 400 + 2 * 600,
+            "seed {seed}: chaos, then at most the quiesce budget for outstanding and final operations ({} ticks)",
+            run.ticks
+        );
+    }
+    assert!(
+        (300..400).contains(&latest),
+        "every fault starts within the chaos; the latest at tick {latest}"
+    );
+}
+
+/// The rest of the sweep's shape, as the essay and `sweep::fault_config` describe it:
+/// three servers and four clients, each idle client starting an operation with
+/// probability 0.3 a tick, giving up after 300 ticks and trying another server after
+/// 60; servers' own requests time out after 20 ticks; links take 1 to 2 ticks (plus the
+/// 3 % loss between servers added when the cluster is built); disks 1 to 6 ticks a
+/// write; the fault mix weighs crashes 20 and torn crashes 6, never fails a disk write,
+/// starts a fault every 12 ticks on average for 2 to 40 ticks; every message goes
+/// through the wire codec. The figures the README reports were measured with it.
+#[test]
+fn step3_the_sweep_is_configured_as_the_essay_describes() {
+    let config = fault_config(7);
+    assert_eq!(
+        (config.servers.len(), config.clients, config.op_probability),
+        (3, 4, 0.3)
+    );
+    assert_eq!(
+        (
+            config.client_timeout,
+            config.client_attempt_timeout,
+            config.request_timeout
+        ),
+        (300, Some(60), 20)
+    );
+    assert_eq!((config.net.latency, config.store.delay), ((1, 2), (1, 6)));
+    let mix = &config.faults.mix;
+    assert_eq!((mix.crash, mix.crash_torn, mix.disk_fail), (20, 6, 0));
+    assert_eq!(
+        (config.faults.mean_gap_ticks, config.faults.duration_ticks),
+        (12, (2, 40))
+    );
+    assert!(config.roundtrip_codec, "messages go through the codec");
+    assert_eq!(raft::sweep::SERVER_LOSS, 0.03);
+}
