@@ -132,7 +132,8 @@ pub fn run_with(
     run.into_result()
 }
 
-/// The same run with no history check (the benchmark's baseline).
+/// The run without the loss between servers and without the history check: the
+/// benchmark's baseline, whose configuration has no faults either.
 pub fn run_unchecked(
     sim_config: &SimConfig,
     config: &Config,

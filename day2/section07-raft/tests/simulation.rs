@@ -384,3 +384,57 @@ fn step3_the_sweep_is_configured_as_the_essay_describes() {
     assert!(config.roundtrip_codec, "messages go through the codec");
     assert_eq!(raft::sweep::SERVER_LOSS, 0.03);
 }
+
+/// The membership sweep starts from a first configuration of three voters among its five
+/// server processes, the other two spares outside it, which the operator may add.
+#[test]
+fn step6_the_membership_sweep_starts_with_three_voters_among_five_servers() {
+    let voters = std::cell::RefCell::new(Vec::new());
+    let (result, _) = raft::sweep::run_membership_with(
+        &raft::sweep::membership_fault_config(1),
+        &Config::default(),
+        raft::operator::Plan::Script(Default::default()),
+        50,
+        |cluster| {
+            *voters.borrow_mut() = cluster
+                .servers()
+                .iter()
+                .map(|id| {
+                    cluster
+                        .node::<raft::Server>(id.as_str())
+                        .configuration()
+                        .voters
+                        .len()
+                })
+                .collect();
+        },
+    );
+    result.unwrap_or_else(|e| panic!("seed 1 passes: {e:?}"));
+    assert_eq!(
+        *voters.borrow(),
+        vec![3; 5],
+        "every one of the five servers starts with the first configuration's three voters"
+    );
+}
+
+/// The benchmark's baseline, `sweep::run_unchecked`, is the run of a seed without the
+/// history check (and without the loss between servers): it runs the same operations and
+/// faults as the checked run of the same seed on a lossless network.
+#[test]
+fn step3_the_unchecked_baseline_runs_the_same_seeds_unchecked() {
+    for seed in 0..5 {
+        let checked = sim::run(
+            &fault_config(seed),
+            |builder| raft::build(builder, Config::default()),
+            &mut raft::sweep::KvWorkload::default(),
+            &raft::sweep::KvCas,
+            sim::Check::Linearizable,
+        )
+        .into_result()
+        .unwrap_or_else(|e| panic!("seed {seed} passes: {e:?}"));
+        let unchecked = raft::sweep::run_unchecked(&fault_config(seed), &Config::default())
+            .unwrap_or_else(|e| panic!("seed {seed} runs: {e:?}"));
+        assert!(checked.invoked_ops > 0, "seed {seed} runs operations");
+        assert_eq!(unchecked, checked, "seed {seed}: the same run, unchecked");
+    }
+}

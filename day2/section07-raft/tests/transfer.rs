@@ -106,8 +106,9 @@ fn step7_transfer_leadership_while_clients_write() {
 }
 
 /// Three voters; the target is cut off and writes go on without it, so it stays behind.
-/// After an election timeout the leader refuses the transfer and accepts writes again,
-/// still leading its term.
+/// While the transfer is in progress the leader holds writes (it sends them to the
+/// target: its log must stop growing away from the target's). After an election timeout
+/// it refuses the transfer and accepts writes again, still leading its term.
 #[test]
 fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
     let mut cluster = three(72);
@@ -130,7 +131,25 @@ fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
         );
     }
     let term = server(&cluster, &leader).term();
-    let reason = refusal(&transfer(&mut cluster, &leader, 1, target));
+    let pending = cluster.call(
+        OPERATOR,
+        &leader,
+        Msg::TransferLeadership {
+            request: raft::RequestId::new(OPERATOR, 1),
+            to: ProcessId::new(target),
+        },
+    );
+    cluster.tick_n(2);
+    let held = raft::execute(&mut cluster, BOB, &leader, 1, set("k", "held"));
+    let answer = cluster.run(&held);
+    assert!(
+        matches!(&answer, Ok(Msg::NotLeader { hint: Some(h), .. }) if *h == ProcessId::new(target)),
+        "while the transfer is in progress, a write is sent to its target: {answer:?}"
+    );
+    let answer = cluster
+        .run(&pending)
+        .unwrap_or_else(|e| panic!("the transfer must be answered: {e}"));
+    let reason = refusal(&answer);
     assert!(
         reason.contains("stayed behind"),
         "a target that cannot catch up is refused: {reason}"
