@@ -107,8 +107,10 @@ fn step7_transfer_leadership_while_clients_write() {
 
 /// Three voters; the target is cut off and writes go on without it, so it stays behind.
 /// While the transfer is in progress the leader holds writes (it sends them to the
-/// target: its log must stop growing away from the target's). After an election timeout
-/// it refuses the transfer and accepts writes again, still leading its term.
+/// target: its log must stop growing away from the target's) and refuses a second
+/// transfer; a retry of the first (the same request id) takes over its answer. After an
+/// election timeout it refuses the transfer and accepts writes again, still leading its
+/// term.
 #[test]
 fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
     let mut cluster = three(72);
@@ -146,9 +148,24 @@ fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
         matches!(&answer, Ok(Msg::NotLeader { hint: Some(h), .. }) if *h == ProcessId::new(target)),
         "while the transfer is in progress, a write is sent to its target: {answer:?}"
     );
+    let transfer_to = |to: &str, seq| Msg::TransferLeadership {
+        request: raft::RequestId::new(OPERATOR, seq),
+        to: ProcessId::new(to),
+    };
+    let other = third_server(&leader, target);
+    let second = cluster.call(OPERATOR, &leader, transfer_to(other, 2));
     let answer = cluster
-        .run(&pending)
-        .unwrap_or_else(|e| panic!("the transfer must be answered: {e}"));
+        .run(&second)
+        .unwrap_or_else(|e| panic!("the second transfer must be answered: {e}"));
+    assert!(
+        refusal(&answer).contains("another change or transfer is in progress"),
+        "one transfer at a time: {answer:?}"
+    );
+    let retry = cluster.call(OPERATOR, &leader, transfer_to(target, 1));
+    let answer = cluster
+        .run(&retry)
+        .unwrap_or_else(|e| panic!("the retried transfer must be answered: {e}"));
+    drop(pending);
     let reason = refusal(&answer);
     assert!(
         reason.contains("stayed behind"),
@@ -205,4 +222,38 @@ fn step7_a_transfer_to_a_learner_or_a_non_member_is_refused_at_once() {
             "the refusal to {to} comes at once, not after a timeout"
         );
     }
+}
+
+/// The server of the three that is neither `a` nor `b`.
+fn third_server<'a>(a: &str, b: &str) -> &'a str {
+    THREE
+        .into_iter()
+        .find(|s| *s != a && *s != b)
+        .expect("three servers")
+}
+
+/// A follower asked to transfer leadership does not act on it: it answers `NotLeader`
+/// naming the leader it follows.
+#[test]
+fn step7_a_follower_sends_a_transfer_request_to_its_leader() {
+    let mut cluster = three(74);
+    cluster.add_client(OPERATOR);
+    let leader = until_leader(&mut cluster, 200);
+    let follower = THREE
+        .into_iter()
+        .find(|s| *s != leader)
+        .expect("a follower");
+    let call = cluster.call(
+        OPERATOR,
+        follower,
+        Msg::TransferLeadership {
+            request: raft::RequestId::new(OPERATOR, 1),
+            to: ProcessId::new(follower),
+        },
+    );
+    let answer = cluster.run(&call);
+    assert!(
+        matches!(&answer, Ok(Msg::NotLeader { hint: Some(h), .. }) if *h == ProcessId::new(leader.as_str())),
+        "{follower} names {leader}: {answer:?}"
+    );
 }
