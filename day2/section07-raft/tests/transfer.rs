@@ -133,6 +133,7 @@ fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
         );
     }
     let term = server(&cluster, &leader).term();
+    let asked = cluster.now();
     let pending = cluster.call(
         OPERATOR,
         &leader,
@@ -166,6 +167,11 @@ fn step7_a_transfer_to_a_lagging_target_is_refused_and_the_leader_resumes() {
         .run(&retry)
         .unwrap_or_else(|e| panic!("the retried transfer must be answered: {e}"));
     drop(pending);
+    assert_eq!(
+        cluster.now() - asked,
+        32,
+        "the answer comes 32 ticks after the request: the leader gives up once the transfer has run for more than an election timeout (30 ticks), and the messages take their ticks"
+    );
     let reason = refusal(&answer);
     assert!(
         reason.contains("stayed behind"),
