@@ -263,3 +263,56 @@ fn step7_a_follower_sends_a_transfer_request_to_its_leader() {
         "{follower} names {leader}: {answer:?}"
     );
 }
+
+/// `TimeoutNow` makes a voter of the leader's term stand at once; anything else
+/// ignores it: a node that has moved to another term, the leader itself, and a server
+/// that is not a voter (it cannot lead).
+#[test]
+fn step7_timeout_now_is_ignored_in_another_term_by_a_leader_and_by_a_non_voter() {
+    let follower_in_term_2 = |voters: &[&str]| {
+        let config = Config {
+            voters: Some(voters.iter().map(|v| ProcessId::new(*v)).collect()),
+            ..quiet()
+        };
+        let mut node =
+            common::solo::Solo::new(ATHENS, FIVE, Server::new(&ProcessId::new(ATHENS), config));
+        node.deliver(BYZANTIUM, append(BYZANTIUM, 2, (0, 0), &[], 0));
+        node
+    };
+    let stood = |node: &common::solo::Solo<Server>| node.process().stats().elections;
+    let mut stale = follower_in_term_2(&THREE);
+    stale.deliver(BYZANTIUM, Msg::TimeoutNow { term: 1 });
+    assert_eq!(
+        stood(&stale),
+        0,
+        "a TimeoutNow of term 1 in term 2 is stale"
+    );
+    let mut learner = follower_in_term_2(&[BYZANTIUM, CYRENE, DELPHI]);
+    learner.deliver(BYZANTIUM, Msg::TimeoutNow { term: 2 });
+    assert_eq!(
+        stood(&learner),
+        0,
+        "a server outside the voters never stands"
+    );
+    let mut voter = follower_in_term_2(&THREE);
+    voter.deliver(BYZANTIUM, Msg::TimeoutNow { term: 2 });
+    assert_eq!(stood(&voter), 1, "a voter of term 2 stands at once");
+    let mut leader =
+        common::solo::Solo::new(ATHENS, THREE, Server::new(&ProcessId::new(ATHENS), quiet()));
+    leader.act(|s, ctx| s.start_election(ctx));
+    leader.tick_n(2);
+    leader.deliver(
+        BYZANTIUM,
+        Msg::Vote {
+            term: 1,
+            granted: true,
+            pre_vote: false,
+        },
+    );
+    assert!(leader.process().is_leader());
+    leader.deliver(BYZANTIUM, Msg::TimeoutNow { term: 1 });
+    assert!(
+        leader.process().is_leader() && stood(&leader) == 1,
+        "the leader of term 1 ignores it"
+    );
+}
