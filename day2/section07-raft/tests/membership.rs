@@ -593,16 +593,7 @@ fn solo_leader_of_three_among_five() -> common::solo::Solo<raft::Server> {
         },
     );
     node.tick_n(2);
-    node.deliver(
-        BYZANTIUM,
-        Msg::Appended {
-            term: 1,
-            success: true,
-            match_index: 1,
-            conflict: None,
-            read_round: 0,
-        },
-    );
+    node.deliver(BYZANTIUM, stored_through(1, 1));
     assert!(
         node.process().is_leader() && node.process().commit_index() == 1,
         "athens leads term 1 and committed its no-op"
@@ -637,19 +628,7 @@ fn step6_a_new_learners_next_index_starts_after_the_leaders_last_entry() {
         "delphi's next index is the leader's last index + 1"
     );
     node.tick_n(4);
-    let probes: Vec<(u64, usize)> = node
-        .take_sent()
-        .iter()
-        .filter(|e| e.to == DELPHI)
-        .filter_map(|e| match &e.body {
-            Msg::AppendEntries {
-                prev_log_index,
-                entries,
-                ..
-            } => Some((*prev_log_index, entries.len())),
-            _ => None,
-        })
-        .collect();
+    let probes = appends_to(&node.take_sent(), DELPHI);
     assert_eq!(
         probes,
         vec![(2, 0)],
@@ -699,16 +678,7 @@ fn step6_a_leader_that_removes_itself_leads_until_the_removal_commits_then_steps
         "ten ticks later, the removal uncommitted, athens still leads"
     );
     for follower in [BYZANTIUM, CYRENE] {
-        node.deliver(
-            follower,
-            Msg::Appended {
-                term: 1,
-                success: true,
-                match_index: 2,
-                conflict: None,
-                read_round: 0,
-            },
-        );
+        node.deliver(follower, stored_through(1, 2));
     }
     assert_eq!(
         node.process().commit_index(),

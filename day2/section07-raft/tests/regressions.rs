@@ -551,16 +551,7 @@ fn step3_late_acknowledgements_from_a_previous_term_are_ignored() {
         s.is_leader() && s.term() == 2 && s.last_index() == 2,
         "athens leads term 2, with the no-ops of terms 1 and 2"
     );
-    node.deliver(
-        BYZANTIUM,
-        Msg::Appended {
-            term: 1,
-            success: true,
-            match_index: 1,
-            conflict: None,
-            read_round: 0,
-        },
-    );
+    node.deliver(BYZANTIUM, stored_through(1, 1));
     let s = node.process();
     assert_eq!(
         s.match_index(BYZANTIUM),

@@ -836,7 +836,7 @@ fn leader_sending_a_snapshot() -> (common::solo::Solo<Server>, u64) {
     }
     node.tick_n(2);
     let last = node.process().last_index();
-    node.deliver(BYZANTIUM, appended_ack(last));
+    node.deliver(BYZANTIUM, stored_through(1, last));
     node.tick_n(2);
     assert_eq!(
         node.process().snapshot_index(),
@@ -853,16 +853,6 @@ fn leader_sending_a_snapshot() -> (common::solo::Solo<Server>, u64) {
     }
     assert_eq!(first, vec![(last, 0, 16)], "the first chunk goes to cyrene");
     (node, last)
-}
-
-fn appended_ack(match_index: u64) -> Msg {
-    Msg::Appended {
-        term: 1,
-        success: true,
-        match_index,
-        conflict: None,
-        read_round: 0,
-    }
 }
 
 /// The InstallSnapshot chunks in `sent` to cyrene: `(last_index, offset, length)`.
@@ -943,19 +933,7 @@ fn step5_a_duplicate_installed_answer_is_no_progress_and_the_heartbeat_resends_w
     let mut carried = Vec::new();
     for _ in 0..4 {
         node.tick();
-        carried.extend(
-            node.take_sent()
-                .iter()
-                .filter(|e| e.to == CYRENE)
-                .filter_map(|e| match &e.body {
-                    Msg::AppendEntries {
-                        prev_log_index,
-                        entries,
-                        ..
-                    } => Some((*prev_log_index, entries.len())),
-                    _ => None,
-                }),
-        );
+        carried.extend(appends_to(&node.take_sent(), CYRENE));
     }
     assert_eq!(
         carried,

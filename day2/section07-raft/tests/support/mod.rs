@@ -261,3 +261,30 @@ pub fn appended(sent: &[common::Envelope<Msg>]) -> Vec<(bool, Index)> {
         })
         .collect()
 }
+
+/// A follower's successful answer to AppendEntries of `term`: it stores the log through
+/// `match_index`.
+pub fn stored_through(term: Term, match_index: Index) -> Msg {
+    Msg::Appended {
+        term,
+        success: true,
+        match_index,
+        conflict: None,
+        read_round: 0,
+    }
+}
+
+/// The AppendEntries in `sent` addressed to `to`: `(prev_log_index, entries carried)`.
+pub fn appends_to(sent: &[common::Envelope<Msg>], to: &str) -> Vec<(Index, usize)> {
+    sent.iter()
+        .filter(|e| e.to == to)
+        .filter_map(|e| match &e.body {
+            Msg::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } => Some((*prev_log_index, entries.len())),
+            _ => None,
+        })
+        .collect()
+}
