@@ -308,8 +308,13 @@ mod tests {
         );
     }
 
-    /// Answer the one request the operator sent with `body`, from its addressee.
-    fn answer(solo: &mut Solo<Operator>, body: impl FnOnce(RequestId) -> Msg) -> ProcessId {
+    /// Answer the one request the operator sent with `body`, from its addressee; record
+    /// the request's sequence number in `seqs`.
+    fn answer(
+        solo: &mut Solo<Operator>,
+        seqs: &mut Vec<u64>,
+        body: impl FnOnce(RequestId) -> Msg,
+    ) -> ProcessId {
         let sent = solo.take_sent();
         assert_eq!(sent.len(), 1, "one request in flight: {sent:?}");
         let request = match &sent[0].body {
@@ -318,6 +323,7 @@ mod tests {
             }
             other => panic!("not an admin request: {other:?}"),
         };
+        seqs.push(request.seq);
         solo.deliver_envelope(Envelope {
             from: sent[0].to.clone(),
             to: sent[0].from.clone(),
@@ -347,6 +353,7 @@ mod tests {
             Rc::clone(&log),
         );
         let mut solo = Solo::new("operator", FIVE, operator);
+        let mut seqs = Vec::new();
         solo.tick_n(9);
         assert_eq!(
             solo.take_sent(),
@@ -354,12 +361,12 @@ mod tests {
             "nothing before the first gap of 10 ticks"
         );
         solo.tick();
-        let first = answer(&mut solo, |request| Msg::NotLeader {
+        let first = answer(&mut solo, &mut seqs, |request| Msg::NotLeader {
             request,
             hint: None,
         });
         assert_eq!(first, ATHENS, "the first attempt goes to the first server");
-        let second = answer(&mut solo, |request| Msg::NotLeader {
+        let second = answer(&mut solo, &mut seqs, |request| Msg::NotLeader {
             request,
             hint: Some(ProcessId::new("olympia")),
         });
@@ -367,7 +374,7 @@ mod tests {
             second, BYZANTIUM,
             "without a hint, the retry goes to the next server"
         );
-        let third = answer(&mut solo, |request| Msg::NotLeader {
+        let third = answer(&mut solo, &mut seqs, |request| Msg::NotLeader {
             request,
             hint: Some(ProcessId::new(ATHENS)),
         });
@@ -376,7 +383,7 @@ mod tests {
             "with a hint it does not know, to the next server too"
         );
         assert_eq!(log.borrow().retries, 3, "each NotLeader answer is a retry");
-        let refused_by = answer(&mut solo, |request| Msg::Refused {
+        let refused_by = answer(&mut solo, &mut seqs, |request| Msg::Refused {
             request,
             reason: "another change or transfer is in progress".into(),
             configuration: Configuration::new([ATHENS, BYZANTIUM, CYRENE, EPHESUS]),
@@ -404,7 +411,7 @@ mod tests {
             "the next action waits 10 ticks after the last answer"
         );
         solo.tick();
-        let transferred_by = answer(&mut solo, |request| Msg::LeadershipTransferred {
+        let transferred_by = answer(&mut solo, &mut seqs, |request| Msg::LeadershipTransferred {
             request,
             term: 2,
         });
@@ -418,7 +425,7 @@ mod tests {
             "the transfer is recorded with the term the old leader stepped down for"
         );
         solo.tick_n(10);
-        let removed_by = answer(&mut solo, |request| Msg::MembershipChanged {
+        let removed_by = answer(&mut solo, &mut seqs, |request| Msg::MembershipChanged {
             request,
             configuration: Configuration::new([ATHENS, CYRENE, EPHESUS]),
         });
@@ -433,5 +440,10 @@ mod tests {
             "the transfer and the removal are done; the refused addition is not"
         );
         assert_eq!(log.changes, 1);
+        assert_eq!(
+            seqs,
+            vec![1, 1, 1, 1, 2, 3],
+            "each action has a request id of its own, kept by its retries"
+        );
     }
 }
